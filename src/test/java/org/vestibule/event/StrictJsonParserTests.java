@@ -1,0 +1,140 @@
+package org.vestibule.event;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** One test per rejection rule of the strict parser, each checking that the message says what and where. */
+class StrictJsonParserTests {
+
+    private static final StrictJsonParser.Limits LIMITS = new StrictJsonParser.Limits(1024, 8);
+
+    private static Object parse(String json) {
+        return StrictJsonParser.parse(json.getBytes(StandardCharsets.UTF_8), LIMITS);
+    }
+
+    private static Object parse(byte[] json) {
+        return StrictJsonParser.parse(json, LIMITS);
+    }
+
+    @Test
+    void parsesTheJsonModel() {
+        Object value = parse("{\"a\":[1,-2,\"x\",true,false,null,{}],\"b\":\"\\u00e9\\n\"}");
+        assertThat(value).isEqualTo(Json.objectOf("a", java.util.Arrays.asList(1L, -2L, "x", true, false, null, Map.of()),
+                "b", "é\n"));
+    }
+
+    @Test
+    void rejectsDuplicateKeys() {
+        assertThatThrownBy(() -> parse("{\"a\":{\"b\":1,\"b\":2}}"))
+                .isInstanceOf(MalformedJsonException.class)
+                .hasMessageContaining("duplicate key \"b\"").hasMessageContaining("$.a");
+    }
+
+    @Test
+    void rejectsFractions() {
+        assertThatThrownBy(() -> parse("{\"depth\":1.5}"))
+                .hasMessageContaining("without a fraction or exponent").hasMessageContaining("$.depth");
+    }
+
+    @Test
+    void rejectsExponents() {
+        assertThatThrownBy(() -> parse("[1e3]")).hasMessageContaining("without a fraction or exponent");
+        assertThatThrownBy(() -> parse("[1E3]")).hasMessageContaining("without a fraction or exponent");
+    }
+
+    @Test
+    void rejectsIntegersOutsideTheSafeRange() {
+        assertThat(parse("[9007199254740991,-9007199254740991]")).isEqualTo(List.of(9007199254740991L, -9007199254740991L));
+        assertThatThrownBy(() -> parse("[9007199254740992]")).hasMessageContaining("outside ±(2^53-1)");
+        assertThatThrownBy(() -> parse("[-9007199254740992]")).hasMessageContaining("outside ±(2^53-1)");
+        assertThatThrownBy(() -> parse("[123456789012345678901234567890]")).hasMessageContaining("outside ±(2^53-1)");
+    }
+
+    @Test
+    void rejectsLeadingZeros() {
+        assertThatThrownBy(() -> parse("[01]")).hasMessageContaining("leading zeros");
+    }
+
+    @Test
+    void rejectsInvalidUtf8() {
+        assertThatThrownBy(() -> parse(new byte[] {'[', '"', (byte) 0xC3, '"', ']'}))
+                .hasMessageContaining("UTF-8").hasMessageContaining("at byte 2");
+        assertThatThrownBy(() -> parse(new byte[] {'[', '"', (byte) 0xFF, '"', ']'}))
+                .hasMessageContaining("invalid UTF-8 byte 0xFF");
+    }
+
+    @Test
+    void rejectsOverlongUtf8AndEncodedSurrogates() {
+        assertThatThrownBy(() -> parse(new byte[] {'[', '"', (byte) 0xE0, (byte) 0x80, (byte) 0xAF, '"', ']'}))
+                .hasMessageContaining("overlong");
+        assertThatThrownBy(() -> parse(new byte[] {'[', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', ']'}))
+                .hasMessageContaining("surrogate");
+    }
+
+    @Test
+    void rejectsLoneSurrogateEscapes() {
+        assertThatThrownBy(() -> parse("[\"\\ud800\"]")).hasMessageContaining("lone surrogate");
+        assertThatThrownBy(() -> parse("[\"\\udc00\"]")).hasMessageContaining("lone surrogate");
+        assertThat(parse("[\"\\ud83d\\ude00\"]")).isEqualTo(List.of("\uD83D\uDE00"));
+    }
+
+    @Test
+    void rejectsNestingDeeperThanTheBound() {
+        assertThat(parse("[[[[[[[[1]]]]]]]]")).isNotNull();
+        assertThatThrownBy(() -> parse("[[[[[[[[[1]]]]]]]]]")).hasMessageContaining("deeper than 8 levels");
+    }
+
+    @Test
+    void rejectsInputOverTheSizeLimit() {
+        byte[] big = ("[\"" + "x".repeat(1100) + "\"]").getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> parse(big)).hasMessageContaining("over the limit of 1024 bytes");
+    }
+
+    @Test
+    void rejectsTrailingContent() {
+        assertThatThrownBy(() -> parse("{} {}")).hasMessageContaining("after the JSON value");
+    }
+
+    @Test
+    void rejectsRawControlCharactersInStrings() {
+        assertThatThrownBy(() -> parse("[\"a\u0001\"]")).hasMessageContaining("control character U+0001");
+    }
+
+    @Test
+    void rejectsInvalidEscapes() {
+        assertThatThrownBy(() -> parse("[\"\\x\"]")).hasMessageContaining("invalid escape");
+        assertThatThrownBy(() -> parse("[\"\\u12g4\"]")).hasMessageContaining("hex digit");
+    }
+
+    @Test
+    void rejectsTruncatedInput() {
+        assertThatThrownBy(() -> parse("{\"a\":")).hasMessageContaining("unexpected end");
+        assertThatThrownBy(() -> parse("[\"abc")).hasMessageContaining("unterminated string");
+        assertThatThrownBy(() -> parse("")).hasMessageContaining("unexpected end");
+    }
+
+    @Test
+    void rejectsNonJson() {
+        assertThatThrownBy(() -> parse("nope")).hasMessageContaining("invalid literal");
+        assertThatThrownBy(() -> parse("{a:1}")).hasMessageContaining("expected a string key");
+        assertThatThrownBy(() -> parse("[1,]")).hasMessageContaining("unexpected character");
+    }
+
+    @Test
+    void parseObjectRequiresAnObject() {
+        assertThatThrownBy(() -> StrictJsonParser.parseObject("[]".getBytes(StandardCharsets.UTF_8), LIMITS))
+                .hasMessageContaining("expected a JSON object");
+    }
+
+    @Test
+    void returnsUnmodifiableValues() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = (Map<String, Object>) parse("{\"a\":[1]}");
+        assertThatThrownBy(() -> map.put("b", 1L)).isInstanceOf(UnsupportedOperationException.class);
+    }
+}
