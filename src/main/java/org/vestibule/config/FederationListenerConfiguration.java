@@ -1,0 +1,54 @@
+package org.vestibule.config;
+
+import org.apache.catalina.connector.Connector;
+import org.apache.tomcat.util.net.SSLHostConfig;
+import org.apache.tomcat.util.net.SSLHostConfigCertificate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Opens the HTTPS federation listener (8448 by default) beside the plain HTTP one. */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnBooleanProperty(name = "vestibule.tls.enabled", matchIfMissing = true)
+class FederationListenerConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(FederationListenerConfiguration.class);
+
+    @Bean
+    FederationListener federationListener(VestibuleProperties vestibule, TlsProperties tls) {
+        TlsCertificates.Identity identity;
+        if (tls.certificate() != null && tls.privateKey() != null) {
+            identity = TlsCertificates.load(tls.certificate(), tls.privateKey());
+            log.info("Federation TLS uses the configured certificate {}", tls.certificate());
+        } else {
+            identity = TlsCertificates.loadOrCreateSelfSigned(vestibule.dataDir().resolve("tls"), vestibule.serverHost());
+            log.info("Federation TLS uses a self-signed certificate for {} kept in {}", vestibule.serverHost(),
+                    vestibule.dataDir().resolve("tls"));
+        }
+        char[] password = "vestibule".toCharArray();
+        Connector connector = new Connector(TomcatServletWebServerFactory.DEFAULT_PROTOCOL);
+        connector.setPort(tls.port());
+        connector.setScheme("https");
+        connector.setSecure(true);
+        connector.setProperty("SSLEnabled", "true");
+        SSLHostConfig ssl = new SSLHostConfig();
+        ssl.setHostName("_default_");
+        ssl.setProtocols("TLSv1.2+TLSv1.3");
+        SSLHostConfigCertificate certificate = new SSLHostConfigCertificate(ssl, SSLHostConfigCertificate.Type.UNDEFINED);
+        certificate.setCertificateKeystore(identity.keyStore(password));
+        certificate.setCertificateKeystorePassword(new String(password));
+        certificate.setCertificateKeyAlias("vestibule");
+        ssl.addCertificate(certificate);
+        connector.addSslHostConfig(ssl);
+        return new FederationListener(connector);
+    }
+
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> federationConnector(FederationListener listener) {
+        return factory -> factory.addAdditionalConnectors(listener.connector());
+    }
+}

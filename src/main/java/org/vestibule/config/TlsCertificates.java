@@ -1,0 +1,184 @@
+package org.vestibule.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/** PEM certificates for the HTTPS listener: loading configured ones and making self-signed ones. */
+public final class TlsCertificates {
+
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
+    /** A certificate chain and its key. */
+    public record Identity(List<X509Certificate> chain, PrivateKey privateKey) {
+
+        /** An in-memory PKCS#12 key store holding the identity under alias "vestibule". */
+        public KeyStore keyStore(char[] password) {
+            try {
+                KeyStore ks = KeyStore.getInstance("PKCS12");
+                ks.load(null, null);
+                ks.setKeyEntry("vestibule", privateKey, password, chain.toArray(new Certificate[0]));
+                return ks;
+            } catch (GeneralSecurityException | IOException e) {
+                throw new IllegalStateException("could not build the TLS key store", e);
+            }
+        }
+    }
+
+    private TlsCertificates() {}
+
+    /** Reads a PEM certificate chain and private key. */
+    public static Identity load(Path certificate, Path privateKey) {
+        try {
+            return new Identity(readCertificates(certificate), readPrivateKey(privateKey));
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("could not read the TLS certificate " + certificate + " or key " + privateKey
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The certificate kept under {@code dir}, made self-signed for {@code host} on first use. */
+    public static Identity loadOrCreateSelfSigned(Path dir, String host) {
+        Path cert = dir.resolve("federation.crt");
+        Path key = dir.resolve("federation.key");
+        if (Files.exists(cert) && Files.exists(key)) {
+            return load(cert, key);
+        }
+        try {
+            Files.createDirectories(dir);
+            KeyPair pair = newKeyPair();
+            X509Certificate certificate = issue(host, pair, pair, null, false);
+            writePem(cert, certificate);
+            writePem(key, new JcaPKCS8Generator(pair.getPrivate(), null).generate());
+            try {
+                Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ignored) {
+                // Not a POSIX file system; the data folder's own permissions apply.
+            }
+            return new Identity(List.of(certificate), pair.getPrivate());
+        } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
+            throw new IllegalStateException("could not create a self-signed certificate in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A fresh P-256 key pair. */
+    public static KeyPair newKeyPair() throws GeneralSecurityException {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
+        return generator.generateKeyPair();
+    }
+
+    /**
+     * Issues a certificate for {@code host} (a DNS name or IP literal), signed by {@code issuerKeys}
+     * and {@code issuer} (null for self-signed). A CA certificate when {@code ca} is true.
+     */
+    public static X509Certificate issue(String host, KeyPair subjectKeys, KeyPair issuerKeys, X509Certificate issuer,
+                                        boolean ca) throws GeneralSecurityException, OperatorCreationException, IOException {
+        X500Name subject = new X500Name("CN=" + host.replace(",", ""));
+        X500Name issuerName = issuer == null ? subject
+                : X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded());
+        Instant now = Instant.now();
+        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuerName,
+                new BigInteger(64, new SecureRandom()).abs().add(BigInteger.ONE),
+                Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(ca ? 3650 : 825))),
+                subject, subjectKeys.getPublic());
+        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
+        if (!ca) {
+            GeneralName name = isIpLiteral(host)
+                    ? new GeneralName(GeneralName.iPAddress, host)
+                    : new GeneralName(GeneralName.dNSName, host);
+            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(name));
+            builder.addExtension(Extension.extendedKeyUsage, false,
+                    new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+        }
+        ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKeys.getPrivate());
+        X509CertificateHolder holder = builder.build(signer);
+        return new JcaX509CertificateConverter().getCertificate(holder);
+    }
+
+    /** Whether a host is an IPv4 or IPv6 literal rather than a DNS name. */
+    public static boolean isIpLiteral(String host) {
+        return IPV4.matcher(host).matches() || host.contains(":");
+    }
+
+    /** Reads every certificate in a PEM file. */
+    public static List<X509Certificate> readCertificates(Path pem) throws IOException, GeneralSecurityException {
+        List<X509Certificate> chain = new ArrayList<>();
+        try (Reader reader = Files.newBufferedReader(pem, StandardCharsets.UTF_8); PEMParser parser = new PEMParser(reader)) {
+            Object item;
+            while ((item = parser.readObject()) != null) {
+                if (item instanceof X509CertificateHolder holder) {
+                    chain.add(new JcaX509CertificateConverter().getCertificate(holder));
+                }
+            }
+        }
+        if (chain.isEmpty()) {
+            throw new GeneralSecurityException("no certificate found in " + pem);
+        }
+        return chain;
+    }
+
+    private static PrivateKey readPrivateKey(Path pem) throws IOException, GeneralSecurityException {
+        try (Reader reader = Files.newBufferedReader(pem, StandardCharsets.UTF_8); PEMParser parser = new PEMParser(reader)) {
+            Object item;
+            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+            while ((item = parser.readObject()) != null) {
+                if (item instanceof PrivateKeyInfo info) {
+                    return converter.getPrivateKey(info);
+                }
+                if (item instanceof PEMKeyPair pair) {
+                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
+                }
+            }
+        }
+        throw new GeneralSecurityException("no private key found in " + pem);
+    }
+
+    /** Writes a certificate or key as PEM. */
+    public static void writePem(Path file, Object object) throws IOException {
+        StringWriter out = new StringWriter();
+        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
+            writer.writeObject(object);
+        }
+        Files.writeString(file, out.toString(), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,88 @@
+package org.vestibule.error;
+
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.NoHandlerFoundException;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
+import org.vestibule.event.EventFormatException;
+import org.vestibule.event.MalformedJsonException;
+
+/** Every error leaves as a Matrix error body with the spec's status; never a stack trace. */
+@RestControllerAdvice
+class MatrixErrorHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(MatrixErrorHandler.class);
+
+    static ResponseEntity<Map<String, Object>> body(int status, String errcode, String message, Map<String, Object> extra) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("errcode", errcode);
+        body.put("error", message);
+        body.putAll(extra);
+        return ResponseEntity.status(status).body(body);
+    }
+
+    @ExceptionHandler(MatrixException.class)
+    ResponseEntity<Map<String, Object>> matrix(MatrixException e) {
+        return body(e.status(), e.errcode(), e.getMessage(), e.extra());
+    }
+
+    @ExceptionHandler(MalformedJsonException.class)
+    ResponseEntity<Map<String, Object>> malformed(MalformedJsonException e) {
+        return body(400, Errcode.NOT_JSON, "The body is not valid JSON: " + e.getMessage(), Map.of());
+    }
+
+    @ExceptionHandler(EventFormatException.class)
+    ResponseEntity<Map<String, Object>> eventFormat(EventFormatException e) {
+        return body(400, Errcode.BAD_JSON, "The event is malformed: " + e.getMessage(), Map.of());
+    }
+
+    @ExceptionHandler(HttpMessageNotReadableException.class)
+    ResponseEntity<Map<String, Object>> notReadable(HttpMessageNotReadableException e) {
+        return body(400, Errcode.NOT_JSON, "The body could not be read as JSON of the expected shape", Map.of());
+    }
+
+    @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
+    ResponseEntity<Map<String, Object>> mediaType(HttpMediaTypeNotSupportedException e) {
+        return body(400, Errcode.NOT_JSON, "The body must be JSON (Content-Type: application/json)", Map.of());
+    }
+
+    @ExceptionHandler(MissingServletRequestParameterException.class)
+    ResponseEntity<Map<String, Object>> missingParam(MissingServletRequestParameterException e) {
+        return body(400, Errcode.MISSING_PARAM, "The query parameter '" + e.getParameterName() + "' is required", Map.of());
+    }
+
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ResponseEntity<Map<String, Object>> typeMismatch(MethodArgumentTypeMismatchException e) {
+        return body(400, Errcode.INVALID_PARAM, "The parameter '" + e.getName() + "' has an invalid value", Map.of());
+    }
+
+    @ExceptionHandler({NoHandlerFoundException.class, NoResourceFoundException.class})
+    ResponseEntity<Map<String, Object>> noHandler(Exception e, HttpServletRequest request) {
+        return body(404, Errcode.UNRECOGNIZED, "Unrecognized request: " + request.getMethod() + " "
+                + request.getRequestURI(), Map.of());
+    }
+
+    @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
+    ResponseEntity<Map<String, Object>> method(HttpRequestMethodNotSupportedException e, HttpServletRequest request) {
+        return body(HttpStatus.METHOD_NOT_ALLOWED.value(), Errcode.UNRECOGNIZED, "Method " + request.getMethod()
+                + " is not supported on " + request.getRequestURI(), Map.of());
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<Map<String, Object>> unexpected(Exception e, HttpServletRequest request) {
+        log.error("Unexpected error handling {} {}", request.getMethod(), request.getRequestURI(), e);
+        return body(500, Errcode.UNKNOWN, "Internal server error; the server log has the details", Map.of());
+    }
+}

@@ -1,0 +1,19 @@
+package org.vestibule.keys;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Key settings.
+ *
+ * @param validity how long our published key document stays valid (its valid_until_ts); peers
+ *                 re-fetch after that. The spec asks for at least an hour.
+ * @param remoteCacheMax the longest we trust another server's key document without re-fetching,
+ *                       whatever its valid_until_ts says (the spec's seven days)
+ */
+@ConfigurationProperties("vestibule.keys")
+public record KeysProperties(
+        @DefaultValue("1d") Duration validity,
+        @DefaultValue("7d") Duration remoteCacheMax) {
+}

@@ -1,0 +1,42 @@
+package org.vestibule.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.vestibule.VestibuleApplication;
+import org.vestibule.keys.ServerKeyring;
+
+/**
+ * With no database configured, Vestibule runs its own PostgreSQL in the data folder; a second
+ * start reuses that database, the signing key and the generated certificate.
+ */
+class ZeroConfigRestartIntegrationTests {
+
+    private static ConfigurableApplicationContext start(Path dataDir) {
+        return new SpringApplicationBuilder(VestibuleApplication.class).run(
+                "--server.port=0", "--vestibule.tls.port=0", "--vestibule.data-dir=" + dataDir,
+                "--vestibule.server-name=restart.vestibule.invalid");
+    }
+
+    @Test
+    void secondStartReusesDatabaseKeyAndCertificate() throws Exception {
+        Path dataDir = Files.createTempDirectory("vestibule-zero-config");
+        String keyId;
+        String certificate;
+        try (ConfigurableApplicationContext first = start(dataDir)) {
+            assertThat(first.getEnvironment().getProperty("spring.datasource.url")).isNull();
+            assertThat(Files.isDirectory(dataDir.resolve("postgres"))).isTrue();
+            keyId = first.getBean(ServerKeyring.class).signingKey().keyId();
+            certificate = Files.readString(dataDir.resolve("tls/federation.crt"));
+            assertThat(first.getBean(FederationListener.class).port()).isPositive();
+        }
+        try (ConfigurableApplicationContext second = start(dataDir)) {
+            assertThat(second.getBean(ServerKeyring.class).signingKey().keyId()).isEqualTo(keyId);
+            assertThat(Files.readString(dataDir.resolve("tls/federation.crt"))).isEqualTo(certificate);
+        }
+    }
+}

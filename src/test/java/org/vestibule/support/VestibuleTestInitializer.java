@@ -1,0 +1,31 @@
+package org.vestibule.support;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import org.springframework.boot.test.util.TestPropertyValues;
+import org.springframework.context.ApplicationContextInitializer;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Gives each test context its own database on the shared test PostgreSQL, its own data folder,
+ * and a free port for the HTTPS listener. An initializer, not a container bean, so that the
+ * datasource URL is known before the embedded-database fallback decides to back off.
+ */
+public class VestibuleTestInitializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
+
+    @Override
+    public void initialize(ConfigurableApplicationContext context) {
+        try {
+            TestPropertyValues.of(
+                    "spring.datasource.url=" + TestDatabase.newDatabase("ctx"),
+                    "spring.datasource.username=" + TestDatabase.server().username(),
+                    "spring.datasource.password=" + TestDatabase.server().password(),
+                    "spring.datasource.hikari.maximum-pool-size=10",
+                    "spring.test.database.replace=none",
+                    "vestibule.data-dir=" + Files.createTempDirectory("vestibule-test-data"),
+                    "vestibule.tls.port=0").applyTo(context);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
