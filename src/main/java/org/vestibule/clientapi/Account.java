@@ -1,0 +1,84 @@
+package org.vestibule.clientapi;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/** A local user account. */
+@Entity
+@Table(name = "users")
+class Account {
+
+    @Id
+    @Column(name = "user_id")
+    private String userId;
+
+    @Column(name = "localpart", nullable = false, unique = true)
+    private String localpart;
+
+    @Column(name = "password_hash")
+    private String passwordHash;
+
+    @Column(name = "admin", nullable = false)
+    private boolean admin;
+
+    @Column(name = "displayname")
+    private String displayname;
+
+    @Column(name = "avatar_url")
+    private String avatarUrl;
+
+    @Column(name = "created_ts", nullable = false)
+    private long createdTs;
+
+    @Column(name = "deactivated", nullable = false)
+    private boolean deactivated;
+
+    protected Account() {}
+
+    Account(String userId, String localpart, String passwordHash, boolean admin, long createdTs) {
+        this.userId = userId;
+        this.localpart = localpart;
+        this.passwordHash = passwordHash;
+        this.admin = admin;
+        this.createdTs = createdTs;
+    }
+
+    String userId() {
+        return userId;
+    }
+
+    String passwordHash() {
+        return passwordHash;
+    }
+
+    boolean admin() {
+        return admin;
+    }
+
+    String displayname() {
+        return displayname;
+    }
+
+    void setDisplayname(String displayname) {
+        this.displayname = displayname;
+    }
+
+    String avatarUrl() {
+        return avatarUrl;
+    }
+
+    void setAvatarUrl(String avatarUrl) {
+        this.avatarUrl = avatarUrl;
+    }
+
+    boolean deactivated() {
+        return deactivated;
+    }
+
+    @Override
+    public String toString() {
+        return "Account[" + userId + "]";
+    }
+}

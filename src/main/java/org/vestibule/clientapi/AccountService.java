@@ -1,0 +1,141 @@
+package org.vestibule.clientapi;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.Optional;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.vestibule.error.Errcode;
+import org.vestibule.error.MatrixException;
+import org.vestibule.event.Identifiers;
+import org.vestibule.keys.ServerKeyring;
+
+/** Local accounts, devices and access tokens. */
+@Service
+public class AccountService {
+
+    /** A new session: what register and login answer. */
+    public record Session(String userId, String accessToken, String deviceId) {}
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Accounts accounts;
+    private final Sessions sessions;
+    private final ServerKeyring keyring;
+    private final ClientProperties properties;
+    private final Clock clock;
+
+    AccountService(Accounts accounts, Sessions sessions, ServerKeyring keyring, ClientProperties properties, Clock clock) {
+        this.accounts = accounts;
+        this.sessions = sessions;
+        this.keyring = keyring;
+        this.properties = properties;
+        this.clock = clock;
+    }
+
+    public String userIdOf(String localpart) {
+        return "@" + localpart + ":" + keyring.serverName();
+    }
+
+    /** Whether a localpart is free and valid, or the reason it is not. */
+    public void checkAvailable(String localpart) {
+        if (!Identifiers.isNewLocalpart(localpart)) {
+            throw new MatrixException(400, Errcode.INVALID_USERNAME, "User IDs may only contain the characters a-z, 0-9, "
+                    + "'.', '_', '=', '-', '/' and '+'; '" + localpart + "' does not qualify");
+        }
+        if (!Identifiers.isUserId(userIdOf(localpart))) {
+            throw new MatrixException(400, Errcode.INVALID_USERNAME, "The user ID would be longer than 255 bytes");
+        }
+        if (accounts.existsById(userIdOf(localpart))) {
+            throw new MatrixException(400, Errcode.USER_IN_USE, "The user ID " + userIdOf(localpart) + " is already taken");
+        }
+    }
+
+    /** Creates an account and, unless {@code inhibitLogin}, a first session. */
+    @Transactional
+    public Session register(String localpart, String password, boolean admin, String deviceId, String deviceName,
+                            boolean inhibitLogin) {
+        if (localpart == null) {
+            localpart = generatedLocalpart();
+        }
+        checkAvailable(localpart);
+        String userId = userIdOf(localpart);
+        String hash = password == null ? null : PasswordHashing.hash(password, properties.passwordHashIterations());
+        Account account = new Account(userId, localpart, hash, admin, clock.millis());
+        account.setDisplayname(localpart);
+        accounts.saveAndFlush(account);
+        if (inhibitLogin) {
+            return new Session(userId, null, null);
+        }
+        return newSession(userId, deviceId, deviceName);
+    }
+
+    /** Logs in with a password. */
+    @Transactional
+    public Session login(String user, String password, String deviceId, String deviceName) {
+        String userId = user.startsWith("@") ? user : userIdOf(user.toLowerCase(java.util.Locale.ROOT));
+        Optional<Account> account = accounts.findById(userId);
+        if (account.isEmpty() || account.get().deactivated() || !PasswordHashing.matches(password, account.get().passwordHash())) {
+            throw MatrixException.forbidden("Invalid username or password");
+        }
+        return newSession(userId, deviceId, deviceName);
+    }
+
+    public Optional<ClientUser> authenticate(String accessToken) {
+        return sessions.byTokenHash(PasswordHashing.sha256(accessToken));
+    }
+
+    @Transactional
+    public void logout(String accessToken, ClientUser user) {
+        sessions.deleteToken(PasswordHashing.sha256(accessToken));
+        sessions.deleteDevice(user.userId(), user.deviceId());
+    }
+
+    public boolean exists(String userId) {
+        return accounts.existsById(userId);
+    }
+
+    public Optional<String> displayname(String userId) {
+        return accounts.findById(userId).map(Account::displayname);
+    }
+
+    public Optional<String> avatarUrl(String userId) {
+        return accounts.findById(userId).map(Account::avatarUrl);
+    }
+
+    @Transactional
+    public void setDisplayname(String userId, String displayname) {
+        accounts.findById(userId).ifPresent(a -> a.setDisplayname(displayname));
+    }
+
+    @Transactional
+    public void setAvatarUrl(String userId, String avatarUrl) {
+        accounts.findById(userId).ifPresent(a -> a.setAvatarUrl(avatarUrl));
+    }
+
+    private Session newSession(String userId, String deviceId, String deviceName) {
+        String device = deviceId != null && !deviceId.isBlank() ? deviceId : randomString(10).toUpperCase(java.util.Locale.ROOT);
+        long now = clock.millis();
+        sessions.createDevice(userId, device, deviceName, now);
+        String token = "vst_" + randomString(32);
+        sessions.createToken(PasswordHashing.sha256(token), userId, device, now);
+        return new Session(userId, token, device);
+    }
+
+    private String generatedLocalpart() {
+        for (int i = 0; i < 10; i++) {
+            String candidate = String.valueOf(100000 + RANDOM.nextInt(900000));
+            if (!accounts.existsById(userIdOf(candidate))) {
+                return candidate;
+            }
+        }
+        return "u" + randomString(12).toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "x");
+    }
+
+    private static String randomString(int bytes) {
+        byte[] b = new byte[bytes];
+        RANDOM.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b).replace('-', 'a').replace('_', 'b');
+    }
+}

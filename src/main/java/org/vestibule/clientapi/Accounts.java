@@ -1,0 +1,7 @@
+package org.vestibule.clientapi;
+
+import org.springframework.data.jpa.repository.JpaRepository;
+
+/** Local accounts. */
+interface Accounts extends JpaRepository<Account, String> {
+}

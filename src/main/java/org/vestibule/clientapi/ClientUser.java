@@ -1,0 +1,5 @@
+package org.vestibule.clientapi;
+
+/** The user behind a request's access token. */
+public record ClientUser(String userId, String deviceId, boolean admin) {
+}

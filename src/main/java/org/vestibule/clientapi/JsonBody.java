@@ -1,0 +1,75 @@
+package org.vestibule.clientapi;
+
+import java.util.List;
+import java.util.Map;
+import org.vestibule.error.Errcode;
+import org.vestibule.error.MatrixException;
+import org.vestibule.event.Json;
+import org.vestibule.event.MalformedJsonException;
+import org.vestibule.event.StrictJsonParser;
+
+/** A client request body read with the strict parser, so event content is canonical-JSON safe. */
+record JsonBody(Map<String, Object> map) {
+
+    private static final StrictJsonParser.Limits LIMITS = new StrictJsonParser.Limits(1024 * 1024, 64);
+
+    static JsonBody parse(byte[] body) {
+        if (body == null || body.length == 0) {
+            return new JsonBody(Map.of());
+        }
+        try {
+            return new JsonBody(StrictJsonParser.parseObject(body, LIMITS));
+        } catch (MalformedJsonException e) {
+            throw new MatrixException(400, Errcode.NOT_JSON, "The body is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    String string(String key) {
+        Object v = map.get(key);
+        if (v != null && !(v instanceof String)) {
+            throw new MatrixException(400, Errcode.BAD_JSON, "'" + key + "' must be a string");
+        }
+        return (String) v;
+    }
+
+    String requireString(String key) {
+        String v = string(key);
+        if (v == null) {
+            throw new MatrixException(400, Errcode.MISSING_PARAM, "'" + key + "' is required");
+        }
+        return v;
+    }
+
+    boolean bool(String key, boolean defaultValue) {
+        Object v = map.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        if (!(v instanceof Boolean b)) {
+            throw new MatrixException(400, Errcode.BAD_JSON, "'" + key + "' must be a boolean");
+        }
+        return b;
+    }
+
+    Map<String, Object> object(String key) {
+        Object v = map.get(key);
+        if (v == null) {
+            return Map.of();
+        }
+        if (!(v instanceof Map<?, ?>)) {
+            throw new MatrixException(400, Errcode.BAD_JSON, "'" + key + "' must be an object");
+        }
+        return Json.object(map, key);
+    }
+
+    List<Object> list(String key) {
+        Object v = map.get(key);
+        if (v == null) {
+            return List.of();
+        }
+        if (!(v instanceof List<?>)) {
+            throw new MatrixException(400, Errcode.BAD_JSON, "'" + key + "' must be an array");
+        }
+        return Json.list(map, key);
+    }
+}

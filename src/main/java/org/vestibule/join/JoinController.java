@@ -1,0 +1,59 @@
+package org.vestibule.join;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.vestibule.clientapi.ClientUser;
+import org.vestibule.error.Errcode;
+import org.vestibule.error.MatrixException;
+import org.vestibule.event.Json;
+import org.vestibule.event.MalformedJsonException;
+import org.vestibule.event.StrictJsonParser;
+
+/** Client-server join and leave (spec client-server §Joining rooms, §Leaving rooms). */
+@RestController
+class JoinController {
+
+    private final JoinService joins;
+
+    JoinController(JoinService joins) {
+        this.joins = joins;
+    }
+
+    @PostMapping({"/_matrix/client/{v:v3|r0}/join/{roomIdOrAlias}", "/_matrix/client/{v:v3|r0}/rooms/{roomIdOrAlias}/join"})
+    Map<String, Object> join(ClientUser user, @PathVariable String roomIdOrAlias,
+                             @RequestParam(name = "via", required = false) List<String> via,
+                             @RequestParam(name = "server_name", required = false) List<String> serverName,
+                             @RequestBody(required = false) byte[] body) {
+        List<String> servers = new ArrayList<>();
+        if (via != null) {
+            servers.addAll(via);
+        } else if (serverName != null) {
+            servers.addAll(serverName);
+        }
+        String reason = Json.string(parse(body), "reason").orElse(null);
+        return Map.of("room_id", joins.join(user.userId(), roomIdOrAlias, servers, reason));
+    }
+
+    @PostMapping("/_matrix/client/{v:v3|r0}/rooms/{roomId}/leave")
+    Map<String, Object> leave(ClientUser user, @PathVariable String roomId, @RequestBody(required = false) byte[] body) {
+        joins.leave(user.userId(), roomId, Json.string(parse(body), "reason").orElse(null));
+        return Map.of();
+    }
+
+    static Map<String, Object> parse(byte[] body) {
+        if (body == null || body.length == 0) {
+            return Map.of();
+        }
+        try {
+            return StrictJsonParser.parseObject(body, new StrictJsonParser.Limits(64 * 1024, 32));
+        } catch (MalformedJsonException e) {
+            throw new MatrixException(400, Errcode.NOT_JSON, "The body is not valid JSON: " + e.getMessage());
+        }
+    }
+}

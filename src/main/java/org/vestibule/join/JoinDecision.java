@@ -1,0 +1,30 @@
+package org.vestibule.join;
+
+import java.util.List;
+
+/**
+ * The restricted-join policy's answer for one user and room (spec server-server §Restricted
+ * rooms; DESIGN.md's errcode table). Each refusal carries a message naming what was checked.
+ */
+public sealed interface JoinDecision {
+
+    /** What was found for each valid allow condition, in the room's order. */
+    List<ConditionCheck> checks();
+
+    /**
+     * The join may go ahead.
+     *
+     * @param authoriser the local user to name in join_authorised_via_users_server, or null when
+     *                   none is needed (already invited or joined, or the room is not restricted)
+     */
+    record Allowed(String authoriser, List<ConditionCheck> checks) implements JoinDecision {}
+
+    /** 403 M_FORBIDDEN: we know every allowed room and the user is in none (or no valid condition). */
+    record Forbidden(String message, List<ConditionCheck> checks) implements JoinDecision {}
+
+    /** 400 M_UNABLE_TO_AUTHORISE_JOIN: the user is in no allowed room we know, and we miss some. */
+    record UnableToAuthorise(String message, List<ConditionCheck> checks) implements JoinDecision {}
+
+    /** 400 M_UNABLE_TO_GRANT_JOIN: the user qualifies, but no local joined user can invite. */
+    record UnableToGrant(String message, List<ConditionCheck> checks) implements JoinDecision {}
+}

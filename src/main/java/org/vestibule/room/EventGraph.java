@@ -1,0 +1,171 @@
+package org.vestibule.room;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.stereotype.Component;
+import org.vestibule.auth.EventLookup;
+import org.vestibule.auth.StateKey;
+import org.vestibule.event.Pdu;
+import org.vestibule.event.RoomVersion;
+import org.vestibule.event.RoomVersions;
+
+/** Reads of the event graph: events by ID (cached; events never change), state at events, auth chains. */
+@Component
+public class EventGraph {
+
+    private static final int CACHED_EVENTS = 50_000;
+
+    private final Events events;
+    private final Rooms rooms;
+    private final StateGroups stateGroups;
+    private final Map<String, RoomVersion> roomVersions = new ConcurrentHashMap<>();
+    private final Map<String, Pdu> pduCache = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Pdu> eldest) {
+            return size() > CACHED_EVENTS;
+        }
+    };
+
+    EventGraph(Events events, Rooms rooms, StateGroups stateGroups) {
+        this.events = events;
+        this.rooms = rooms;
+        this.stateGroups = stateGroups;
+    }
+
+    /** The version of a room we know, if we know it. */
+    public Optional<RoomVersion> roomVersion(String roomId) {
+        RoomVersion v = roomVersions.get(roomId);
+        if (v != null) {
+            return Optional.of(v);
+        }
+        Optional<RoomVersion> found = rooms.findById(roomId).flatMap(r -> RoomVersions.byId(r.roomVersion()));
+        found.ifPresent(version -> roomVersions.put(roomId, version));
+        return found;
+    }
+
+    void rememberRoomVersion(String roomId, RoomVersion version) {
+        roomVersions.put(roomId, version);
+    }
+
+    /** A stored event. */
+    public Optional<Pdu> event(String eventId) {
+        Pdu cached;
+        synchronized (pduCache) {
+            cached = pduCache.get(eventId);
+        }
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        return events.findById(eventId).map(this::toPdu);
+    }
+
+    /** The stored events among these IDs, by ID. */
+    public Map<String, Pdu> events(Collection<String> eventIds) {
+        Map<String, Pdu> found = new HashMap<>();
+        List<String> missing = new ArrayList<>();
+        synchronized (pduCache) {
+            for (String id : eventIds) {
+                Pdu p = pduCache.get(id);
+                if (p != null) {
+                    found.put(id, p);
+                } else {
+                    missing.add(id);
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            for (EventRecord r : events.findByEventIdIn(missing)) {
+                found.put(r.eventId(), toPdu(r));
+            }
+        }
+        return found;
+    }
+
+    public Optional<EventRecord> record(String eventId) {
+        return events.findById(eventId);
+    }
+
+    Pdu toPdu(EventRecord record) {
+        RoomVersion version = roomVersion(record.roomId()).orElseThrow(() ->
+                new IllegalStateException("event " + record.eventId() + " of unknown room " + record.roomId()));
+        Pdu pdu = record.toPdu(version);
+        cache(pdu);
+        return pdu;
+    }
+
+    void cache(Pdu pdu) {
+        synchronized (pduCache) {
+            pduCache.put(pdu.eventId(), pdu);
+        }
+    }
+
+    /** The state before an event in the graph (not an outlier), or empty. */
+    public Optional<RoomState> stateBefore(String eventId) {
+        return events.findById(eventId).filter(r -> r.stateBefore() != null).map(r -> stateGroups.load(r.stateBefore()));
+    }
+
+    /** The state after an event in the graph (not an outlier), or empty. */
+    public Optional<RoomState> stateAfter(String eventId) {
+        return events.findById(eventId).filter(r -> r.stateAfter() != null).map(r -> stateGroups.load(r.stateAfter()));
+    }
+
+    /** The state events of a state map that we have, keyed by slot. */
+    public Map<StateKey, Pdu> stateEvents(RoomState state, Collection<StateKey> keys) {
+        Map<String, StateKey> wanted = new HashMap<>();
+        for (StateKey k : keys) {
+            String id = state.get(k);
+            if (id != null) {
+                wanted.put(id, k);
+            }
+        }
+        Map<StateKey, Pdu> out = new HashMap<>();
+        events(wanted.keySet()).forEach((id, pdu) -> out.put(wanted.get(id), pdu));
+        return out;
+    }
+
+    /**
+     * The auth chain of these events: every event reachable through auth_events, not including
+     * the starting events themselves. Unknown events are skipped.
+     */
+    public Set<String> authChain(Collection<String> eventIds) {
+        Set<String> seen = new java.util.HashSet<>();
+        Set<String> chain = new LinkedHashSet<>();
+        Deque<String> todo = new ArrayDeque<>();
+        for (Pdu p : events(eventIds).values()) {
+            todo.addAll(p.authEvents());
+        }
+        while (!todo.isEmpty()) {
+            List<String> batch = new ArrayList<>();
+            while (!todo.isEmpty() && batch.size() < 500) {
+                String id = todo.poll();
+                if (seen.add(id)) {
+                    batch.add(id);
+                }
+            }
+            for (Pdu p : events(batch).values()) {
+                chain.add(p.eventId());
+                for (String a : p.authEvents()) {
+                    if (!seen.contains(a)) {
+                        todo.add(a);
+                    }
+                }
+            }
+        }
+        return chain;
+    }
+
+    /** State resolution's view of our events. */
+    public EventLookup lookup() {
+        return id -> event(id).orElse(null);
+    }
+}

@@ -1,0 +1,377 @@
+package org.vestibule.room;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.vestibule.auth.AuthEventSelection;
+import org.vestibule.auth.AuthResult;
+import org.vestibule.auth.AuthRules;
+import org.vestibule.auth.StateKey;
+import org.vestibule.auth.StateResolver;
+import org.vestibule.error.MatrixException;
+import org.vestibule.event.Identifiers;
+import org.vestibule.event.Pdu;
+import org.vestibule.event.RoomVersion;
+
+/**
+ * Puts events into the graph (spec server-server §Checks performed on receipt of a PDU, steps
+ * 4–6): auth against the event's auth events, then against the state before it (resolved over
+ * its prev_events), then soft-fail against current state; then stores the event, its edges, the
+ * state at it, and the room's new current state, memberships and extremities. Every write to a
+ * room runs in one transaction that first locks the room's row.
+ *
+ * <p>Format, hash and signature checks happen before an event gets here.
+ */
+@Service
+public class EventPersister {
+
+    private static final Logger log = LoggerFactory.getLogger(EventPersister.class);
+
+    private final Rooms rooms;
+    private final Events events;
+    private final EventGraph graph;
+    private final StateGroups stateGroups;
+    private final RoomStateCache cache;
+    private final CurrentStateEntries currentState;
+    private final ForwardExtremities extremities;
+    private final RoomMemberships memberships;
+    private final Clock clock;
+
+    EventPersister(Rooms rooms, Events events, EventGraph graph, StateGroups stateGroups, RoomStateCache cache,
+                   CurrentStateEntries currentState, ForwardExtremities extremities, RoomMemberships memberships,
+                   Clock clock) {
+        this.rooms = rooms;
+        this.events = events;
+        this.graph = graph;
+        this.stateGroups = stateGroups;
+        this.cache = cache;
+        this.currentState = currentState;
+        this.extremities = extremities;
+        this.memberships = memberships;
+        this.clock = clock;
+    }
+
+    /** Creates a room from its create event, which becomes the room's first event. */
+    @Transactional
+    public PersistOutcome createRoom(Pdu create) {
+        if (!create.isStateOf("m.room.create", "")) {
+            throw new IllegalArgumentException("not a create event: " + create);
+        }
+        if (rooms.existsById(create.roomId())) {
+            throw new MatrixException(400, "M_ROOM_IN_USE", "Room " + create.roomId() + " already exists");
+        }
+        rooms.saveAndFlush(new Room(create.roomId(), create.roomVersion().id(), create.sender(), clock.millis()));
+        graph.rememberRoomVersion(create.roomId(), create.roomVersion());
+        return persistLocked(create, null);
+    }
+
+    /** Persists an event into the graph of a room we know. */
+    @Transactional
+    public PersistOutcome persist(Pdu event) {
+        return persistLocked(event, null);
+    }
+
+    /**
+     * Persists an event whose prev_events we don't have, with the state before it as another
+     * server told us (a send_join answer, or /state_ids for a gap). The state's events must
+     * already be stored (as outliers at least).
+     */
+    @Transactional
+    public PersistOutcome persistWithState(Pdu event, Map<StateKey, String> stateBefore) {
+        return persistLocked(event, stateBefore);
+    }
+
+    /**
+     * Creates the row of a room we are joining, if it is new to us. The events come next, as
+     * outliers and then the join with its state.
+     */
+    @Transactional
+    public void ensureRoom(String roomId, RoomVersion version, String creator) {
+        if (!rooms.existsById(roomId)) {
+            rooms.saveAndFlush(new Room(roomId, version.id(), creator, clock.millis()));
+        }
+        graph.rememberRoomVersion(roomId, version);
+    }
+
+    /**
+     * Stores events known only through auth chains or state answers, each checked against its
+     * own auth events, in an order where auth events come first. Events whose auth events are
+     * missing are left out and returned.
+     */
+    @Transactional
+    public Set<String> persistOutliers(Collection<Pdu> outliers) {
+        Map<String, Pdu> pending = new HashMap<>();
+        for (Pdu p : outliers) {
+            pending.put(p.eventId(), p);
+        }
+        Set<String> known = new HashSet<>(events.findKnownIds(pending.keySet()));
+        known.forEach(pending::remove);
+        boolean progress = true;
+        while (!pending.isEmpty() && progress) {
+            progress = false;
+            for (Pdu p : List.copyOf(pending.values())) {
+                boolean ready = p.authEvents().stream().allMatch(a -> known.contains(a) || !pending.containsKey(a));
+                if (!ready) {
+                    continue;
+                }
+                Map<String, Pdu> auth = graph.events(p.authEvents());
+                if (auth.size() != p.authEvents().size()) {
+                    continue; // an auth event we do not have at all
+                }
+                EventRecord record = new EventRecord(p, clock.millis());
+                record.markOutlier(true);
+                AuthResult result = checkAgainstAuthEvents(p, auth);
+                if (result instanceof AuthResult.Rejected r) {
+                    record.reject(r.toString());
+                }
+                events.save(record);
+                p.authEvents().forEach(a -> events.insertAuthEdge(p.eventId(), a));
+                graph.cache(p);
+                known.add(p.eventId());
+                pending.remove(p.eventId());
+                progress = true;
+            }
+        }
+        return Set.copyOf(pending.keySet());
+    }
+
+    private PersistOutcome persistLocked(Pdu event, Map<StateKey, String> stateOverride) {
+        String roomId = event.roomId();
+        Room room = rooms.lockById(roomId).orElseThrow(() -> MatrixException.notFound("Unknown room " + roomId));
+        RoomVersion version = event.roomVersion();
+        EventRecord existing = events.findById(event.eventId()).orElse(null);
+        if (existing != null && !existing.outlier()) {
+            return new PersistOutcome.Duplicate(graph.toPdu(existing));
+        }
+
+        // Step 4: the auth rules on the event's own auth events.
+        Map<String, Pdu> authEvents = graph.events(event.authEvents());
+        Set<String> missingAuth = new LinkedHashSet<>(event.authEvents());
+        missingAuth.removeAll(authEvents.keySet());
+        Set<String> missingPrev = new LinkedHashSet<>();
+        List<EventRecord> prevRecords = new ArrayList<>();
+        if (stateOverride == null) {
+            Map<String, EventRecord> found = new HashMap<>();
+            events.findByEventIdIn(event.prevEvents()).forEach(r -> found.put(r.eventId(), r));
+            for (String prev : event.prevEvents()) {
+                EventRecord r = found.get(prev);
+                if (r == null || r.stateAfter() == null) {
+                    missingPrev.add(prev);
+                } else {
+                    prevRecords.add(r);
+                }
+            }
+        }
+        if (!missingAuth.isEmpty() || !missingPrev.isEmpty()) {
+            return new PersistOutcome.MissingEvents(missingAuth, missingPrev);
+        }
+
+        EventRecord record = existing != null ? existing : new EventRecord(event, clock.millis());
+        AuthResult authResult = checkAgainstAuthEvents(event, authEvents);
+
+        // Step 5: the state before the event, resolved over its prev_events.
+        RoomState stateBefore;
+        Long stateBeforeGroup;
+        if (stateOverride != null) {
+            stateBefore = RoomState.of(stateOverride);
+            stateBeforeGroup = stateGroups.store(roomId, stateBefore, null, null);
+        } else if (prevRecords.isEmpty()) {
+            stateBefore = RoomState.EMPTY;
+            stateBeforeGroup = stateGroups.store(roomId, stateBefore, null, null);
+        } else if (prevRecords.size() == 1) {
+            stateBeforeGroup = prevRecords.get(0).stateAfter();
+            stateBefore = stateGroups.load(stateBeforeGroup);
+        } else {
+            List<Map<StateKey, String>> sets = new ArrayList<>();
+            for (EventRecord r : prevRecords) {
+                sets.add(stateGroups.load(r.stateAfter()).toMap());
+            }
+            stateBefore = RoomState.of(StateResolver.resolve(version, sets, graph.lookup()));
+            Long base = prevRecords.get(0).stateAfter();
+            stateBeforeGroup = stateGroups.store(roomId, stateBefore, base, stateGroups.load(base));
+        }
+        if (authResult.allowed()) {
+            authResult = checkAgainstState(event, stateBefore);
+        }
+
+        RoomSnapshot snapshot = cache.get(roomId, room.stateVersion());
+        boolean softFailed = false;
+        if (authResult.allowed() && !snapshot.state().equals(stateBefore) && !isCreate(event)) {
+            // Step 6: soft-fail events the current state would not allow.
+            AuthResult current = checkAgainstState(event, snapshot.state());
+            if (current instanceof AuthResult.Rejected r) {
+                softFailed = true;
+                log.info("Soft-failing {}: {}", event.eventId(), r);
+            }
+        }
+
+        RoomState stateAfter = stateBefore;
+        Long stateAfterGroup = stateBeforeGroup;
+        if (authResult.allowed() && event.isState()) {
+            stateAfter = stateBefore.with(StateKey.of(event), event.eventId());
+            stateAfterGroup = stateGroups.store(roomId, stateAfter, stateBeforeGroup, stateBefore);
+        }
+        record.placeInGraph(stateBeforeGroup, stateAfterGroup);
+        if (authResult instanceof AuthResult.Rejected r) {
+            record.reject(r.toString());
+        }
+        if (softFailed) {
+            record.softFail();
+        }
+        events.save(record);
+        for (String prev : event.prevEvents()) {
+            events.insertEdge(event.eventId(), prev);
+        }
+        if (existing == null) {
+            for (String auth : event.authEvents()) {
+                events.insertAuthEdge(event.eventId(), auth);
+            }
+        }
+        graph.cache(event);
+
+        if (authResult instanceof AuthResult.Rejected r) {
+            log.info("Rejected {}: {}", event.eventId(), r);
+            return new PersistOutcome.Rejected(event, r.rule(), r.reason());
+        }
+        if (!softFailed) {
+            advanceRoom(room, snapshot, event, stateAfter, stateAfterGroup, stateOverride != null);
+        }
+        return new PersistOutcome.Stored(event, softFailed);
+    }
+
+    /** Moves the room's extremities and current state forward to include the event. */
+    private void advanceRoom(Room room, RoomSnapshot snapshot, Pdu event, RoomState stateAfter, Long stateAfterGroup,
+                             boolean replaceExtremities) {
+        String roomId = room.roomId();
+        List<String> newExtremities = new ArrayList<>();
+        if (!replaceExtremities) {
+            for (String e : snapshot.extremities()) {
+                if (!event.prevEvents().contains(e)) {
+                    newExtremities.add(e);
+                }
+            }
+        }
+        newExtremities.add(event.eventId());
+
+        RoomState newState;
+        Long newGroup;
+        if (newExtremities.size() == 1) {
+            newState = stateAfter;
+            newGroup = stateAfterGroup;
+        } else {
+            List<Map<StateKey, String>> sets = new ArrayList<>();
+            Map<String, EventRecord> records = new HashMap<>();
+            events.findByEventIdIn(newExtremities).forEach(r -> records.put(r.eventId(), r));
+            for (String e : newExtremities) {
+                EventRecord r = records.get(e);
+                sets.add(e.equals(event.eventId()) || r == null ? stateAfter.toMap() : stateGroups.load(r.stateAfter()).toMap());
+            }
+            newState = RoomState.of(StateResolver.resolve(event.roomVersion(), sets, graph.lookup()));
+            newGroup = null;
+        }
+
+        for (String e : snapshot.extremities()) {
+            if (!newExtremities.contains(e)) {
+                extremities.remove(roomId, e);
+            }
+        }
+        if (replaceExtremities) {
+            for (String e : extremities.ofRoom(roomId)) {
+                extremities.remove(roomId, e);
+            }
+        }
+        extremities.add(roomId, event.eventId());
+
+        Map<StateKey, String> changes = newState.diffFrom(snapshot.state());
+        applyCurrentStateChanges(roomId, changes);
+
+        room.bumpStateVersion();
+        rooms.save(room);
+        RoomSnapshot next = new RoomSnapshot(room.stateVersion(), newState, List.copyOf(newExtremities), newGroup);
+        cache.putAfterCommit(roomId, next);
+    }
+
+    private void applyCurrentStateChanges(String roomId, Map<StateKey, String> changes) {
+        List<String> memberEventIds = new ArrayList<>();
+        for (Map.Entry<StateKey, String> c : changes.entrySet()) {
+            StateKey key = c.getKey();
+            if (c.getValue() == null) {
+                currentState.remove(roomId, key.type(), key.stateKey());
+                if ("m.room.member".equals(key.type())) {
+                    memberships.delete(roomId, key.stateKey());
+                }
+            } else {
+                currentState.put(roomId, key.type(), key.stateKey(), c.getValue());
+                if ("m.room.member".equals(key.type())) {
+                    memberEventIds.add(c.getValue());
+                }
+            }
+        }
+        if (!memberEventIds.isEmpty()) {
+            for (Pdu member : graph.events(memberEventIds).values()) {
+                String user = member.stateKey();
+                String server = Identifiers.serverOf(user).orElse("");
+                memberships.upsert(roomId, user, server, member.membership().orElse("leave"), member.eventId(),
+                        member.sender());
+            }
+        }
+    }
+
+    private static boolean isCreate(Pdu event) {
+        return event.isStateOf("m.room.create", "");
+    }
+
+    /** Spec step 4: the auth rules with the event's auth events as the state. */
+    AuthResult checkAgainstAuthEvents(Pdu event, Map<String, Pdu> authEvents) {
+        List<String> rejected = events.rejectedAmong(authEvents.keySet());
+        if (!rejected.isEmpty()) {
+            // Auth rule: none of the auth events may have been rejected themselves.
+            return AuthResult.reject("auth events", "auth event " + rejected.get(0) + " was itself rejected");
+        }
+        List<Pdu> list = new ArrayList<>(authEvents.values());
+        AuthResult listResult = AuthRules.checkAuthEventsList(event, list);
+        if (!listResult.allowed()) {
+            return listResult;
+        }
+        Map<StateKey, Pdu> state = new HashMap<>();
+        for (Pdu a : list) {
+            if (a.isState()) {
+                state.put(StateKey.of(a), a);
+            }
+        }
+        addCreateForV12(event, state);
+        return AuthRules.check(event, state);
+    }
+
+    /** Spec steps 5 and 6: the auth rules with a room state (before the event, or current). */
+    public AuthResult checkAgainstState(Pdu event, RoomState state) {
+        Map<StateKey, Pdu> authState = graph.stateEvents(state, authKeys(event));
+        addCreateForV12(event, authState);
+        return AuthRules.check(event, authState);
+    }
+
+    private static Collection<StateKey> authKeys(Pdu event) {
+        List<StateKey> keys = new ArrayList<>(AuthEventSelection.select(event.roomVersion(), event.type(),
+                event.stateKey() == null ? "" : event.stateKey(), event.sender(), event.content()));
+        if (!keys.contains(StateKey.CREATE)) {
+            keys.add(StateKey.CREATE);
+        }
+        return keys;
+    }
+
+    private void addCreateForV12(Pdu event, Map<StateKey, Pdu> state) {
+        if (event.roomVersion().roomIdIsCreateEventHash() && !state.containsKey(StateKey.CREATE) && !isCreate(event)) {
+            graph.event("$" + event.roomId().substring(1)).ifPresent(c -> state.put(StateKey.CREATE, c));
+        }
+    }
+}

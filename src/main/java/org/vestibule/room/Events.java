@@ -1,0 +1,43 @@
+package org.vestibule.room;
+
+import java.util.Collection;
+import java.util.List;
+import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Modifying;
+import org.springframework.data.jpa.repository.Query;
+
+/** Stored events. */
+public interface Events extends JpaRepository<EventRecord, String> {
+
+    List<EventRecord> findByEventIdIn(Collection<String> eventIds);
+
+    @Query("select e.eventId from EventRecord e where e.eventId in ?1")
+    List<String> findKnownIds(Collection<String> eventIds);
+
+    @Query("select e.eventId from EventRecord e where e.eventId in ?1 and e.rejectionReason is not null")
+    List<String> rejectedAmong(Collection<String> eventIds);
+
+    @Query(value = "select auth_event_id from event_auth_edges where event_id = ?1", nativeQuery = true)
+    List<String> authEventIds(String eventId);
+
+    @Query(value = "select prev_event_id from event_edges where event_id = ?1", nativeQuery = true)
+    List<String> prevEventIds(String eventId);
+
+    @Modifying
+    @Query(value = "insert into event_edges (event_id, prev_event_id) values (?1, ?2) on conflict do nothing",
+            nativeQuery = true)
+    void insertEdge(String eventId, String prevEventId);
+
+    @Modifying
+    @Query(value = "insert into event_auth_edges (event_id, auth_event_id) values (?1, ?2) on conflict do nothing",
+            nativeQuery = true)
+    void insertAuthEdge(String eventId, String authEventId);
+
+    /** Events of a room after a stream position, oldest first, excluding outliers and rejected ones. */
+    @Query("select e from EventRecord e where e.roomId = ?1 and e.streamOrdering > ?2 and e.outlier = false "
+            + "and e.rejectionReason is null order by e.streamOrdering")
+    List<EventRecord> timelineAfter(String roomId, long streamOrdering, org.springframework.data.domain.Pageable page);
+
+    @Query("select max(e.streamOrdering) from EventRecord e")
+    Long maxStreamOrdering();
+}

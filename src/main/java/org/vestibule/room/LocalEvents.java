@@ -1,0 +1,149 @@
+package org.vestibule.room;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.vestibule.auth.AuthEventSelection;
+import org.vestibule.auth.AuthResult;
+import org.vestibule.auth.StateKey;
+import org.vestibule.error.MatrixException;
+import org.vestibule.event.EventHashes;
+import org.vestibule.event.EventSigning;
+import org.vestibule.event.Pdu;
+import org.vestibule.event.RoomVersion;
+import org.vestibule.event.UnpaddedBase64;
+import org.vestibule.keys.ServerKeyring;
+
+/**
+ * Builds, signs and persists events of our own users: prev_events are the room's forward
+ * extremities (at most {@value #MAX_PREV_EVENTS}), auth_events by the spec's selection, depth one
+ * more than the deepest prev event.
+ */
+@Service
+public class LocalEvents {
+
+    static final int MAX_PREV_EVENTS = 10;
+    private static final long MAX_DEPTH = 9007199254740991L;
+
+    private final Rooms rooms;
+    private final RoomStateCache cache;
+    private final EventGraph graph;
+    private final EventPersister persister;
+    private final ServerKeyring keyring;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+
+    LocalEvents(Rooms rooms, RoomStateCache cache, EventGraph graph, EventPersister persister, ServerKeyring keyring,
+                Clock clock) {
+        this.rooms = rooms;
+        this.cache = cache;
+        this.graph = graph;
+        this.persister = persister;
+        this.keyring = keyring;
+        this.clock = clock;
+    }
+
+    /**
+     * Builds, signs and persists an event by a local user, refusing it with 403 M_FORBIDDEN and
+     * the rule that refused it when the auth rules do not allow it.
+     */
+    @Transactional
+    public Pdu send(String roomId, String sender, String type, String stateKey, Map<String, Object> content) {
+        Room room = rooms.lockById(roomId).orElseThrow(() -> MatrixException.notFound("Unknown room " + roomId));
+        RoomVersion version = graph.roomVersion(roomId).orElseThrow();
+        RoomSnapshot snapshot = cache.get(roomId, room.stateVersion());
+        Map<String, Object> unsigned = template(roomId, version, snapshot, sender, type, stateKey, content);
+        Pdu event = sign(unsigned, version);
+        AuthResult auth = persister.checkAgainstState(event, snapshot.state());
+        if (auth instanceof AuthResult.Rejected r) {
+            throw MatrixException.forbidden("The room's rules do not allow this event: " + r.reason()
+                    + " (auth rule " + r.rule() + ")");
+        }
+        PersistOutcome outcome = persister.persist(event);
+        if (outcome instanceof PersistOutcome.Rejected r) {
+            throw MatrixException.forbidden("The room's rules do not allow this event: " + r.reason()
+                    + " (auth rule " + r.rule() + ")");
+        }
+        if (outcome instanceof PersistOutcome.MissingEvents m) {
+            throw new IllegalStateException("our own event lacks known ancestors: " + m);
+        }
+        return event;
+    }
+
+    /**
+     * An unsigned event template on top of the room's current state and extremities: what
+     * make_join hands a joining server, or what {@link #send} signs.
+     */
+    public Map<String, Object> template(String roomId, RoomVersion version, RoomSnapshot snapshot, String sender,
+                                        String type, String stateKey, Map<String, Object> content) {
+        List<Pdu> prevs = new ArrayList<>(graph.events(snapshot.extremities()).values());
+        prevs.sort(Comparator.comparingLong(Pdu::depth).reversed());
+        if (prevs.size() > MAX_PREV_EVENTS) {
+            prevs = prevs.subList(0, MAX_PREV_EVENTS);
+        }
+        long depth = Math.min(MAX_DEPTH, prevs.stream().mapToLong(Pdu::depth).max().orElse(0) + 1);
+        List<StateKey> authKeys = AuthEventSelection.select(version, type, stateKey == null ? "" : stateKey, sender,
+                content);
+        List<Pdu> authEvents = new ArrayList<>(graph.stateEvents(snapshot.state(), authKeys).values());
+
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("room_id", roomId);
+        event.put("type", type);
+        if (stateKey != null) {
+            event.put("state_key", stateKey);
+        }
+        event.put("sender", sender);
+        event.put("content", content);
+        event.put("origin_server_ts", clock.millis());
+        event.put("depth", depth);
+        event.put("prev_events", references(prevs, version));
+        event.put("auth_events", references(authEvents, version));
+        if (version.hasExplicitEventIds()) {
+            event.put("event_id", newEventId());
+        }
+        return event;
+    }
+
+    /** Hashes and signs an event we made. */
+    public Pdu sign(Map<String, Object> unsigned, RoomVersion version) {
+        Map<String, Object> signed = EventSigning.hashAndSign(unsigned, version, keyring.serverName(),
+                keyring.signingKey());
+        return Pdu.fromJson(signed, version);
+    }
+
+    /** A fresh v1/v2-style event ID on our server. */
+    public String newEventId() {
+        byte[] bytes = new byte[12];
+        random.nextBytes(bytes);
+        return "$" + UnpaddedBase64.encodeUrlSafe(bytes) + ":" + keyring.serverName();
+    }
+
+    private static List<Object> references(List<Pdu> events, RoomVersion version) {
+        List<Object> refs = new ArrayList<>(events.size());
+        for (Pdu p : events) {
+            if (version.hasExplicitEventIds()) {
+                refs.add(List.of(p.eventId(), Map.of("sha256",
+                        UnpaddedBase64.encode(EventHashes.referenceHash(p.json(), version)))));
+            } else {
+                refs.add(p.eventId());
+            }
+        }
+        return refs;
+    }
+
+    /** The current snapshot of a room, checked against its state version. */
+    public RoomSnapshot snapshot(String roomId) {
+        RoomSnapshot s = cache.current(roomId);
+        if (s == null) {
+            throw MatrixException.notFound("Unknown room " + roomId);
+        }
+        return s;
+    }
+
+}

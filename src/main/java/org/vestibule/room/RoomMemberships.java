@@ -1,0 +1,54 @@
+package org.vestibule.room;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Modifying;
+import org.springframework.data.jpa.repository.Query;
+
+/** Current memberships, for "is this user joined to room X" and "who is in room X". */
+public interface RoomMemberships extends JpaRepository<RoomMembership, RoomMembership.Key> {
+
+    @Query("select m from RoomMembership m where m.roomId = ?1 and m.userId = ?2")
+    Optional<RoomMembership> find(String roomId, String userId);
+
+    @Query("select m.membership from RoomMembership m where m.roomId = ?1 and m.userId = ?2")
+    Optional<String> membershipOf(String roomId, String userId);
+
+    @Query("select m from RoomMembership m where m.roomId = ?1 and m.membership = ?2")
+    List<RoomMembership> findByRoomAndMembership(String roomId, String membership);
+
+    @Query("select m from RoomMembership m where m.roomId = ?1")
+    List<RoomMembership> findByRoom(String roomId);
+
+    @Query("select m.roomId from RoomMembership m where m.userId = ?1 and m.membership = ?2")
+    List<String> roomsOf(String userId, String membership);
+
+    @Query("select m from RoomMembership m where m.userId = ?1")
+    List<RoomMembership> findByUser(String userId);
+
+    /** Whether the user is joined to any of the rooms. */
+    @Query("select m.roomId from RoomMembership m where m.userId = ?1 and m.membership = 'join' and m.roomId in ?2")
+    List<String> joinedAmong(String userId, Collection<String> roomIds);
+
+    @Query("select distinct m.serverName from RoomMembership m where m.roomId = ?1 and m.membership = 'join'")
+    List<String> joinedServers(String roomId);
+
+    @Query("select count(m) > 0 from RoomMembership m where m.roomId = ?1 and m.serverName = ?2 and m.membership = 'join'")
+    boolean isServerJoined(String roomId, String serverName);
+
+    @Query("select m.userId from RoomMembership m where m.roomId = ?1 and m.serverName = ?2 and m.membership = 'join'")
+    List<String> joinedUsersOf(String roomId, String serverName);
+
+    @Modifying
+    @Query(value = "insert into room_memberships (room_id, user_id, server_name, membership, event_id, sender) "
+            + "values (?1, ?2, ?3, ?4, ?5, ?6) on conflict (room_id, user_id) do update set "
+            + "membership = excluded.membership, event_id = excluded.event_id, sender = excluded.sender",
+            nativeQuery = true)
+    void upsert(String roomId, String userId, String serverName, String membership, String eventId, String sender);
+
+    @Modifying
+    @Query(value = "delete from room_memberships where room_id = ?1 and user_id = ?2", nativeQuery = true)
+    void delete(String roomId, String userId);
+}

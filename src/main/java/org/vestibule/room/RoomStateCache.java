@@ -1,0 +1,122 @@
+package org.vestibule.room;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.vestibule.auth.StateKey;
+
+/**
+ * Each room's current state and extremities in memory, trusted only while rooms.state_version
+ * still matches, so several app instances on one database stay correct.
+ */
+@Component
+class RoomStateCache {
+
+    // Transaction-bound map of snapshots written but not yet committed.
+    private static final Object PENDING = new Object();
+
+    private final Map<String, RoomSnapshot> snapshots = new ConcurrentHashMap<>();
+    private final CurrentStateEntries currentState;
+    private final ForwardExtremities extremities;
+    private final JdbcTemplate jdbc;
+
+    RoomStateCache(CurrentStateEntries currentState, ForwardExtremities extremities, JdbcTemplate jdbc) {
+        this.currentState = currentState;
+        this.extremities = extremities;
+        this.jdbc = jdbc;
+    }
+
+    /** The snapshot for the given state version, from memory or the database. */
+    RoomSnapshot get(String roomId, long stateVersion) {
+        RoomSnapshot pending = pending().get(roomId);
+        if (pending != null && pending.stateVersion() == stateVersion) {
+            return pending;
+        }
+        RoomSnapshot cached = snapshots.get(roomId);
+        if (cached != null && cached.stateVersion() == stateVersion) {
+            return cached;
+        }
+        RoomSnapshot loaded = load(roomId, stateVersion);
+        snapshots.put(roomId, loaded);
+        return loaded;
+    }
+
+    /** The current snapshot, checking the version with one cheap query. */
+    RoomSnapshot current(String roomId) {
+        List<Long> version = jdbc.queryForList("select state_version from rooms where room_id = ?", Long.class, roomId);
+        if (version.isEmpty()) {
+            return null;
+        }
+        return get(roomId, version.get(0));
+    }
+
+    /**
+     * Records a snapshot written by the current transaction: visible to that transaction at once,
+     * and to everyone once it commits.
+     */
+    void putAfterCommit(String roomId, RoomSnapshot snapshot) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            put(roomId, snapshot);
+            return;
+        }
+        Map<String, RoomSnapshot> pending = pending();
+        boolean first = pending.isEmpty();
+        pending.put(roomId, snapshot);
+        if (first) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    pending.forEach(RoomStateCache.this::put);
+                }
+            });
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, RoomSnapshot> pending() {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            return Map.of();
+        }
+        Object resource = TransactionSynchronizationManager.getResource(PENDING);
+        if (resource == null) {
+            resource = new HashMap<String, RoomSnapshot>();
+            TransactionSynchronizationManager.bindResource(PENDING, resource);
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCompletion(int status) {
+                    TransactionSynchronizationManager.unbindResourceIfPossible(PENDING);
+                }
+            });
+        }
+        return (Map<String, RoomSnapshot>) resource;
+    }
+
+    /** Records a snapshot written by a committed transaction. */
+    void put(String roomId, RoomSnapshot snapshot) {
+        snapshots.merge(roomId, snapshot, (old, neu) -> neu.stateVersion() >= old.stateVersion() ? neu : old);
+    }
+
+    void evict(String roomId) {
+        snapshots.remove(roomId);
+    }
+
+    private RoomSnapshot load(String roomId, long stateVersion) {
+        Map<StateKey, String> state = new HashMap<>();
+        for (Object[] row : currentState.ofRoom(roomId)) {
+            state.put(new StateKey((String) row[0], (String) row[1]), (String) row[2]);
+        }
+        List<String> extremityIds = List.copyOf(extremities.ofRoom(roomId));
+        Long group = null;
+        if (extremityIds.size() == 1) {
+            List<Long> g = jdbc.queryForList("select state_after from events where event_id = ?", Long.class,
+                    extremityIds.get(0));
+            group = g.isEmpty() ? null : g.get(0);
+        }
+        return new RoomSnapshot(stateVersion, RoomState.of(state), extremityIds, group);
+    }
+}

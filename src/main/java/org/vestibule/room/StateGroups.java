@@ -1,0 +1,115 @@
+package org.vestibule.room;
+
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Repository;
+import org.vestibule.auth.StateKey;
+
+/**
+ * State groups in PostgreSQL: each group is a delta on a previous one, with a full snapshot once
+ * the chain grows long relative to the state's size, so storage grows with what changed.
+ */
+@Repository
+public class StateGroups {
+
+    private static final int MIN_CHAIN = 100;
+    private static final int CACHE_GROUPS = 2_000;
+
+    private final JdbcTemplate jdbc;
+    private final Map<Long, Group> cache = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Group> eldest) {
+            return size() > CACHE_GROUPS;
+        }
+    };
+
+    private record Group(RoomState state, int chainDepth) {}
+
+    StateGroups(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * Stores a state, as a delta on {@code prevGroup} (whose state is {@code prevState}) when the
+     * chain is short enough, and returns the new group's ID.
+     */
+    long store(String roomId, RoomState state, Long prevGroup, RoomState prevState) {
+        Integer prevDepth = prevGroup == null ? null : chainDepth(prevGroup);
+        boolean snapshot = prevGroup == null || prevDepth == null
+                || prevDepth + 1 > Math.max(MIN_CHAIN, state.size() / 8);
+        Map<StateKey, String> entries = snapshot ? state.toMap() : state.diffFrom(prevState);
+        int depth = snapshot ? 0 : prevDepth + 1;
+        Long id = jdbc.queryForObject(
+                "insert into state_groups (room_id, prev_group, chain_depth, state_size) values (?, ?, ?, ?) returning id",
+                Long.class, roomId, snapshot ? null : prevGroup, depth, state.size());
+        List<Object[]> rows = new ArrayList<>(entries.size());
+        entries.forEach((k, v) -> rows.add(new Object[] {id, k.type(), k.stateKey(), v}));
+        if (!rows.isEmpty()) {
+            jdbc.batchUpdate("insert into state_group_entries (state_group, type, state_key, event_id) values (?, ?, ?, ?)",
+                    rows);
+        }
+        synchronized (cache) {
+            cache.put(id, new Group(state, depth));
+        }
+        return id;
+    }
+
+    /** The state a group stands for. */
+    public RoomState load(long groupId) {
+        synchronized (cache) {
+            Group g = cache.get(groupId);
+            if (g != null) {
+                return g.state();
+            }
+        }
+        List<Object[]> rows = jdbc.query("""
+                with recursive chain(id, prev_group, lvl) as (
+                    select id, prev_group, 0 from state_groups where id = ?
+                    union all
+                    select g.id, g.prev_group, c.lvl + 1 from state_groups g join chain c on g.id = c.prev_group
+                )
+                select c.lvl, e.type, e.state_key, e.event_id
+                from chain c join state_group_entries e on e.state_group = c.id
+                order by c.lvl desc""",
+                (rs, n) -> new Object[] {rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4)}, groupId);
+        HashMap<StateKey, String> state = new HashMap<>();
+        int maxLevel = 0;
+        for (Object[] r : rows) {
+            maxLevel = Math.max(maxLevel, (Integer) r[0]);
+            StateKey key = new StateKey((String) r[1], (String) r[2]);
+            if (r[3] == null) {
+                state.remove(key);
+            } else {
+                state.put(key, (String) r[3]);
+            }
+        }
+        RoomState loaded = RoomState.of(state);
+        synchronized (cache) {
+            cache.put(groupId, new Group(loaded, maxLevel));
+        }
+        return loaded;
+    }
+
+    private Integer chainDepth(long groupId) {
+        synchronized (cache) {
+            Group g = cache.get(groupId);
+            if (g != null) {
+                return g.chainDepth();
+            }
+        }
+        List<Integer> depth = jdbc.queryForList("select chain_depth from state_groups where id = ?", Integer.class, groupId);
+        return depth.isEmpty() ? null : depth.get(0);
+    }
+
+    /** Rows stored in state_group_entries, for measuring storage per event. */
+    long entryCount(String roomId) {
+        Long n = jdbc.queryForObject("select count(*) from state_group_entries e join state_groups g on g.id = e.state_group "
+                + "where g.room_id = ?", Long.class, roomId);
+        return n == null ? 0 : n;
+    }
+}

@@ -1,0 +1,133 @@
+package org.vestibule.clientapi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.vestibule.support.MatrixClient;
+import org.vestibule.support.MatrixClient.User;
+import org.vestibule.support.VestibuleIntegrationTest;
+
+/** The client-server subset against a whole server and real PostgreSQL: success and error shapes. */
+@VestibuleIntegrationTest
+class RoomsIntegrationTests {
+
+    @LocalServerPort
+    int port;
+
+    MatrixClient client;
+
+    @BeforeEach
+    void client() {
+        client = new MatrixClient("http://127.0.0.1:" + port);
+    }
+
+    private static String unique(String name) {
+        return name + System.nanoTime() % 1_000_000_000L;
+    }
+
+    @Test
+    void restrictedRoomLetsMembersOfTheAllowedSpaceJoinAndRefusesOthers() {
+        User alice = client.register(unique("alice"));
+        User bob = client.register(unique("bob"));
+        User carol = client.register(unique("carol"));
+        String space = client.createRoom(alice, Map.of("preset", "public_chat", "creation_content", Map.of("type", "m.space")));
+        String room = client.createRoom(alice, Map.of("preset", "public_chat", "room_version", "10",
+                "initial_state", List.of(Map.of("type", "m.room.join_rules", "state_key", "",
+                        "content", MatrixClient.restrictedJoinRules(space)))));
+
+        MatrixClient.Response refused = client.join(bob, room);
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.errcode()).isEqualTo("M_FORBIDDEN");
+        assertThat(refused.error()).contains(space).contains("not joined");
+
+        client.join(bob, space).expect(200);
+        client.join(bob, room).expect(200);
+        MatrixClient.Response member = client.getState(bob, room, "m.room.member", bob.userId()).expect(200);
+        assertThat(member.body()).containsEntry("membership", "join")
+                .containsEntry("join_authorised_via_users_server", alice.userId());
+
+        MatrixClient.Response third = client.join(carol, room);
+        assertThat(third.status()).isEqualTo(403);
+        assertThat(third.errcode()).isEqualTo("M_FORBIDDEN");
+        assertThat(third.error()).contains(space);
+        assertThat(client.joinedMembers(alice, room)).containsOnlyKeys(alice.userId(), bob.userId());
+    }
+
+    @Test
+    void createRoomAppliesThePresetAndOverrides() {
+        User alice = client.register(unique("alice"));
+        String room = client.createRoom(alice, Map.of("preset", "public_chat", "name", "Lobby", "topic", "Hello",
+                "power_level_content_override", Map.of("events_default", 10)));
+        assertThat(client.getState(alice, room, "m.room.join_rules", "").expect(200).body()).containsEntry("join_rule", "public");
+        Map<String, Object> pl = client.getState(alice, room, "m.room.power_levels", "").expect(200).body();
+        assertThat(pl).containsEntry("invite", 50L).containsEntry("events_default", 10L);
+        assertThat(client.getState(alice, room, "m.room.name", "").expect(200).body()).containsEntry("name", "Lobby");
+        assertThat(client.getState(alice, room, "m.room.topic", "").expect(200).body()).containsEntry("topic", "Hello");
+        assertThat(client.getState(alice, room, "m.room.create", "").expect(200).body()).containsEntry("room_version", "10");
+    }
+
+    @Test
+    void unsupportedRoomVersion() {
+        User alice = client.register(unique("alice"));
+        MatrixClient.Response r = client.post("/_matrix/client/v3/createRoom", alice.accessToken(), Map.of("room_version", "99"));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errcode()).isEqualTo("M_UNSUPPORTED_ROOM_VERSION");
+    }
+
+    @Test
+    void tokensAreRequiredAndChecked() {
+        MatrixClient.Response missing = client.get("/_matrix/client/v3/account/whoami", null);
+        assertThat(missing.status()).isEqualTo(401);
+        assertThat(missing.errcode()).isEqualTo("M_MISSING_TOKEN");
+        MatrixClient.Response unknown = client.get("/_matrix/client/v3/account/whoami", "nope");
+        assertThat(unknown.status()).isEqualTo(401);
+        assertThat(unknown.errcode()).isEqualTo("M_UNKNOWN_TOKEN");
+    }
+
+    @Test
+    void registerLoginWhoamiLogout() {
+        String name = unique("dave");
+        User dave = client.register(name);
+        assertThat(client.get("/_matrix/client/v3/account/whoami", dave.accessToken()).expect(200).body())
+                .containsEntry("user_id", dave.userId());
+        MatrixClient.Response taken = client.post("/_matrix/client/v3/register", null, Map.of("username", name,
+                "password", "x", "auth", Map.of("type", "m.login.dummy")));
+        assertThat(taken.status()).isEqualTo(400);
+        assertThat(taken.errcode()).isEqualTo("M_USER_IN_USE");
+        MatrixClient.Response login = client.post("/_matrix/client/v3/login", null, Map.of("type", "m.login.password",
+                "identifier", Map.of("type", "m.id.user", "user", name), "password", "pw-" + name)).expect(200);
+        String token = login.string("access_token");
+        client.post("/_matrix/client/v3/logout", token, Map.of()).expect(200);
+        assertThat(client.get("/_matrix/client/v3/account/whoami", token).errcode()).isEqualTo("M_UNKNOWN_TOKEN");
+        MatrixClient.Response wrong = client.post("/_matrix/client/v3/login", null, Map.of("type", "m.login.password",
+                "identifier", Map.of("type", "m.id.user", "user", name), "password", "bad"));
+        assertThat(wrong.status()).isEqualTo(403);
+        assertThat(wrong.errcode()).isEqualTo("M_FORBIDDEN");
+    }
+
+    @Test
+    void sendIsIdempotentPerTransactionId() {
+        User alice = client.register(unique("alice"));
+        String room = client.createRoom(alice, Map.of("preset", "private_chat"));
+        String path = "/_matrix/client/v3/rooms/" + MatrixClient.encode(room) + "/send/m.room.message/txn1";
+        String first = client.put(path, alice.accessToken(), Map.of("body", "hi", "msgtype", "m.text")).expect(200).string("event_id");
+        String second = client.put(path, alice.accessToken(), Map.of("body", "hi", "msgtype", "m.text")).expect(200).string("event_id");
+        assertThat(second).isEqualTo(first);
+    }
+
+    @Test
+    void badJsonIsA400() {
+        User alice = client.register(unique("alice"));
+        MatrixClient.Response r = client.request("POST", "/_matrix/client/v3/createRoom", alice.accessToken(),
+                "{not json".getBytes());
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errcode()).isEqualTo("M_NOT_JSON");
+        MatrixClient.Response floaty = client.request("POST", "/_matrix/client/v3/createRoom", alice.accessToken(),
+                "{\"name\": 1.5}".getBytes());
+        assertThat(floaty.status()).isEqualTo(400);
+    }
+}
