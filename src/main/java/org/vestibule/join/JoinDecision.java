@@ -1,6 +1,8 @@
 package org.vestibule.join;
 
 import java.util.List;
+import org.vestibule.error.Errcode;
+import org.vestibule.error.MatrixException;
 
 /**
  * The restricted-join policy's answer for one user and room (spec server-server §Restricted
@@ -10,6 +12,31 @@ public sealed interface JoinDecision {
 
     /** What was found for each valid allow condition, in the room's order. */
     List<ConditionCheck> checks();
+
+    /** A short name for logs, metrics and the admin API. */
+    default String outcome() {
+        if (this instanceof Allowed a) {
+            return a.authoriser() == null ? "allowed" : "allowed_restricted";
+        }
+        return this instanceof Forbidden ? "forbidden" : this instanceof UnableToGrant ? "unable_to_grant"
+                : "unable_to_authorise";
+    }
+
+    /** The error a peer sees for this decision, or null when the join may go ahead. */
+    default MatrixException refusal(JoinProperties.ErrcodeProfile profile) {
+        if (this instanceof Forbidden f) {
+            return MatrixException.forbidden(f.message());
+        }
+        if (this instanceof UnableToGrant g) {
+            return new MatrixException(400, Errcode.UNABLE_TO_GRANT_JOIN, g.message());
+        }
+        if (this instanceof UnableToAuthorise u) {
+            // The MSC3083 draft called this M_CANNOT_ALLOW; released specs use M_UNABLE_TO_AUTHORISE_JOIN.
+            return new MatrixException(400, profile == JoinProperties.ErrcodeProfile.MSC3083_DRAFT
+                    ? Errcode.CANNOT_ALLOW : Errcode.UNABLE_TO_AUTHORISE_JOIN, u.message());
+        }
+        return null;
+    }
 
     /**
      * The join may go ahead.

@@ -75,10 +75,39 @@ public class EventPersister {
         return persistLocked(create, null);
     }
 
-    /** Persists an event into the graph of a room we know. */
+    /** Persists an event into the graph of a room we know; rejected events are stored as rejected. */
     @Transactional
     public PersistOutcome persist(Pdu event) {
         return persistLocked(event, null);
+    }
+
+    /**
+     * Persists an event only if it passes every check, else stores nothing: for events a peer or
+     * client hands us directly (send_join, send_leave), where refusing is the answer.
+     *
+     * @throws MatrixException 403 M_FORBIDDEN naming the auth rule, or 400 M_INVALID_PARAM when the
+     *                         event refers to events we do not have
+     */
+    @Transactional
+    public PersistOutcome.Stored persistOrRefuse(Pdu event) {
+        PersistOutcome outcome = persistLocked(event, null);
+        if (outcome instanceof PersistOutcome.Stored stored && !stored.softFailed()) {
+            return stored;
+        }
+        if (outcome instanceof PersistOutcome.Duplicate d) {
+            return new PersistOutcome.Stored(d.event(), false);
+        }
+        // Throwing rolls the transaction back, so a refused event leaves nothing behind.
+        if (outcome instanceof PersistOutcome.Rejected r) {
+            throw MatrixException.forbidden("The event is not allowed by the room's rules: " + r.reason()
+                    + " (auth rule " + r.rule() + ")");
+        }
+        if (outcome instanceof PersistOutcome.Stored) {
+            throw MatrixException.forbidden("The event is not allowed by the room's current state (soft failure)");
+        }
+        PersistOutcome.MissingEvents m = (PersistOutcome.MissingEvents) outcome;
+        throw MatrixException.invalidParam("The event refers to events this server does not have: auth "
+                + m.missingAuthEvents() + ", prev " + m.missingPrevEvents());
     }
 
     /**

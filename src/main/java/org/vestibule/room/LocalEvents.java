@@ -36,16 +36,18 @@ public class LocalEvents {
     private final EventGraph graph;
     private final EventPersister persister;
     private final ServerKeyring keyring;
+    private final EventRelay relay;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
     LocalEvents(Rooms rooms, RoomStateCache cache, EventGraph graph, EventPersister persister, ServerKeyring keyring,
-                Clock clock) {
+                EventRelay relay, Clock clock) {
         this.rooms = rooms;
         this.cache = cache;
         this.graph = graph;
         this.persister = persister;
         this.keyring = keyring;
+        this.relay = relay;
         this.clock = clock;
     }
 
@@ -65,14 +67,8 @@ public class LocalEvents {
             throw MatrixException.forbidden("The room's rules do not allow this event: " + r.reason()
                     + " (auth rule " + r.rule() + ")");
         }
-        PersistOutcome outcome = persister.persist(event);
-        if (outcome instanceof PersistOutcome.Rejected r) {
-            throw MatrixException.forbidden("The room's rules do not allow this event: " + r.reason()
-                    + " (auth rule " + r.rule() + ")");
-        }
-        if (outcome instanceof PersistOutcome.MissingEvents m) {
-            throw new IllegalStateException("our own event lacks known ancestors: " + m);
-        }
+        persister.persistOrRefuse(event);
+        relay.relay(event, java.util.Set.of());
         return event;
     }
 

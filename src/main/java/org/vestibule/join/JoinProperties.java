@@ -1,0 +1,20 @@
+package org.vestibule.join;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Join settings.
+ *
+ * @param errcodeProfile which errcodes restricted joins answer with: {@code spec} (the released
+ *                       spec, v1.2+) or {@code msc3083-draft} (the MSC text this project started
+ *                       from, where "cannot verify" is 400 M_CANNOT_ALLOW)
+ */
+@ConfigurationProperties("vestibule.join")
+public record JoinProperties(@DefaultValue("spec") ErrcodeProfile errcodeProfile) {
+
+    public enum ErrcodeProfile {
+        SPEC,
+        MSC3083_DRAFT
+    }
+}

@@ -1,0 +1,321 @@
+package org.vestibule.join;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.vestibule.auth.AuthResult;
+import org.vestibule.auth.StateKey;
+import org.vestibule.error.Errcode;
+import org.vestibule.error.MatrixException;
+import org.vestibule.event.EventFormatException;
+import org.vestibule.event.EventSigning;
+import org.vestibule.event.Identifiers;
+import org.vestibule.event.Json;
+import org.vestibule.event.Pdu;
+import org.vestibule.event.RoomVersion;
+import org.vestibule.keys.EventSignatureVerifier;
+import org.vestibule.keys.ServerKeyring;
+import org.vestibule.room.EventGraph;
+import org.vestibule.room.EventRelay;
+import org.vestibule.room.EventPersister;
+import org.vestibule.room.LocalEvents;
+import org.vestibule.room.RoomMemberships;
+import org.vestibule.room.RoomSnapshot;
+import org.vestibule.room.RoomState;
+
+/**
+ * The resident side of joins and leaves (spec server-server §Joining Rooms, §Leaving Rooms,
+ * §Restricted rooms): another server asks to join one of our rooms, we answer with a template,
+ * then accept the signed event, countersign it, and hand back the room's state.
+ */
+@Service
+public class ResidentJoins {
+
+    /** What send_join answers (the v1 and v2 endpoints wrap it differently). */
+    public record SendJoinAnswer(List<Map<String, Object>> state, List<Map<String, Object>> authChain,
+                                 Map<String, Object> event, boolean membersOmitted, List<String> serversInRoom) {
+
+        public Map<String, Object> toJson() {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("state", state);
+            out.put("auth_chain", authChain);
+            out.put("event", event);
+            out.put("members_omitted", membersOmitted);
+            if (membersOmitted) {
+                out.put("servers_in_room", serversInRoom);
+            }
+            return out;
+        }
+    }
+
+    private final EventGraph graph;
+    private final LocalEvents localEvents;
+    private final EventPersister persister;
+    private final RoomMemberships memberships;
+    private final JoinEligibility eligibility;
+    private final EventSignatureVerifier signatures;
+    private final ServerKeyring keyring;
+    private final JoinProperties properties;
+    private final MeterRegistry meters;
+    private final EventRelay relay;
+
+    ResidentJoins(EventGraph graph, LocalEvents localEvents, EventPersister persister, RoomMemberships memberships,
+                  JoinEligibility eligibility, EventSignatureVerifier signatures, ServerKeyring keyring,
+                  JoinProperties properties, MeterRegistry meters, EventRelay relay) {
+        this.graph = graph;
+        this.localEvents = localEvents;
+        this.persister = persister;
+        this.memberships = memberships;
+        this.eligibility = eligibility;
+        this.signatures = signatures;
+        this.keyring = keyring;
+        this.properties = properties;
+        this.meters = meters;
+        this.relay = relay;
+    }
+
+    /** {@code GET /make_join}: the join template, or the errcode table's refusal. */
+    public Map<String, Object> makeJoin(String origin, String roomId, String userId, Collection<String> supportedVersions) {
+        RoomVersion version = residentRoom(roomId);
+        if (!supportedVersions.contains(version.id())) {
+            throw new MatrixException(400, Errcode.INCOMPATIBLE_ROOM_VERSION, "Room " + roomId + " is version "
+                    + version.id() + ", which your server did not list as supported", Map.of("room_version", version.id()));
+        }
+        requireUserOfOrigin(userId, origin);
+        RoomSnapshot snapshot = localEvents.snapshot(roomId);
+        refuseBanned(roomId, userId, snapshot);
+        JoinDecision decision = eligibility.decide(version, snapshot.state(), userId);
+        count("make_join", decision);
+        Map<String, Object> content = new LinkedHashMap<>();
+        content.put("membership", "join");
+        String authoriser = authoriserOrThrow(decision);
+        if (authoriser != null) {
+            content.put("join_authorised_via_users_server", authoriser);
+        }
+        Map<String, Object> template = localEvents.template(roomId, version, snapshot, userId, "m.room.member", userId, content);
+        template.put("origin", keyring.serverName());
+        AuthResult auth = checkTemplate(template, version, snapshot.state(), userId, authoriser);
+        if (auth instanceof AuthResult.Rejected r) {
+            throw MatrixException.forbidden("The room does not let " + userId + " join: " + r.reason()
+                    + " (auth rule " + r.rule() + ")");
+        }
+        return Map.of("room_version", version.id(), "event", template);
+    }
+
+    /** {@code PUT /send_join} (v1 and v2). */
+    @Transactional
+    public SendJoinAnswer sendJoin(String origin, String roomId, String eventId, byte[] body, boolean omitMembers) {
+        RoomVersion version = residentRoom(roomId);
+        Pdu event = parseMembershipEvent(origin, roomId, eventId, body, version, "join");
+        RoomSnapshot snapshot = localEvents.snapshot(roomId);
+        refuseBanned(roomId, event.sender(), snapshot);
+        // Membership may have changed since make_join: decide again.
+        JoinDecision decision = eligibility.decide(version, snapshot.state(), event.sender());
+        count("send_join", decision);
+        authoriserOrThrow(decision);
+        String named = Json.string(event.content(), "join_authorised_via_users_server").orElse(null);
+        if (named != null) {
+            String namedServer = Identifiers.serverOf(named).orElse("");
+            if (!keyring.isOurs(namedServer)) {
+                throw MatrixException.invalidParam("join_authorised_via_users_server names " + named
+                        + ", who is not a user of this server; send the join to " + namedServer + " instead");
+            }
+        }
+        // The spec has the resident sign every join it accepts; for restricted joins the
+        // authoriser's signature is also what auth rule 4.2 requires, so it comes before storing.
+        Pdu signed = EventSigning.addSignature(event, keyring.serverName(), keyring.signingKey());
+        RoomState before = snapshot.state();
+        persister.persistOrRefuse(signed);
+        relay.relay(signed, Set.of(origin));
+        return answer(roomId, version, signed, before, omitMembers, snapshot);
+    }
+
+    /** {@code GET /make_leave}. */
+    public Map<String, Object> makeLeave(String origin, String roomId, String userId) {
+        RoomVersion version = residentRoom(roomId);
+        requireUserOfOrigin(userId, origin);
+        RoomSnapshot snapshot = localEvents.snapshot(roomId);
+        Map<String, Object> content = new LinkedHashMap<>();
+        content.put("membership", "leave");
+        Map<String, Object> template = localEvents.template(roomId, version, snapshot, userId, "m.room.member", userId, content);
+        template.put("origin", keyring.serverName());
+        AuthResult auth = checkTemplate(template, version, snapshot.state(), userId, null);
+        if (auth instanceof AuthResult.Rejected r) {
+            throw MatrixException.forbidden(userId + " cannot leave " + roomId + ": " + r.reason()
+                    + " (auth rule " + r.rule() + ")");
+        }
+        return Map.of("room_version", version.id(), "event", template);
+    }
+
+    /** {@code PUT /send_leave} (v1 and v2). */
+    @Transactional
+    public void sendLeave(String origin, String roomId, String eventId, byte[] body) {
+        RoomVersion version = residentRoom(roomId);
+        Pdu event = parseMembershipEvent(origin, roomId, eventId, body, version, "leave");
+        persister.persistOrRefuse(event);
+        relay.relay(event, Set.of(origin));
+    }
+
+    private Pdu parseMembershipEvent(String origin, String roomId, String eventId, byte[] body, RoomVersion version,
+                                     String membership) {
+        Pdu event;
+        try {
+            event = Pdu.parse(body, version);
+        } catch (EventFormatException e) {
+            throw MatrixException.badJson("The " + membership + " event is malformed: " + e.getMessage());
+        }
+        if (!roomId.equals(event.roomId())) {
+            throw MatrixException.invalidParam("The event's room_id " + event.roomId() + " is not " + roomId);
+        }
+        if (!eventId.equals(event.eventId())) {
+            throw MatrixException.invalidParam("The path names event " + eventId + " but the event's ID is "
+                    + event.eventId());
+        }
+        if (!"m.room.member".equals(event.type())) {
+            throw MatrixException.invalidParam("Expected an m.room.member event, not " + event.type());
+        }
+        String actual = event.membership().orElse(null);
+        if (!membership.equals(actual)) {
+            throw MatrixException.invalidParam("Expected membership '" + membership + "', not '" + actual + "'");
+        }
+        if (!event.sender().equals(event.stateKey())) {
+            throw MatrixException.invalidParam("The state_key " + event.stateKey() + " must equal the sender "
+                    + event.sender());
+        }
+        if (!origin.equals(event.senderServer())) {
+            throw MatrixException.invalidParam("The sender " + event.sender() + " is not a user of the requesting server "
+                    + origin);
+        }
+        if (!event.contentHashMatches()) {
+            throw MatrixException.invalidParam("The event's content hash does not match its content");
+        }
+        EventSignatureVerifier.Result sig = signatures.verify(event, Set.of(event.senderServer()));
+        if (sig instanceof EventSignatureVerifier.Result.Invalid invalid) {
+            throw MatrixException.invalidParam("The event's signature does not check: " + invalid.reason());
+        }
+        return event;
+    }
+
+    private SendJoinAnswer answer(String roomId, RoomVersion version, Pdu join, RoomState before, boolean omitMembers,
+                                  RoomSnapshot snapshot) {
+        Set<String> stateIds = new LinkedHashSet<>();
+        List<String> serversInRoom = List.of();
+        if (omitMembers) {
+            serversInRoom = memberships.joinedServers(roomId);
+            boolean named = before.contains(StateKey.NAME) || before.contains(StateKey.CANONICAL_ALIAS);
+            Set<String> heroes = named ? Set.of() : heroes(roomId, join.sender());
+            before.forEach((key, id) -> {
+                if (!"m.room.member".equals(key.type()) || heroes.contains(key.stateKey())
+                        || key.stateKey().equals(join.sender())) {
+                    stateIds.add(id);
+                }
+            });
+        } else {
+            before.forEach((key, id) -> stateIds.add(id));
+        }
+        List<String> chainStart = new ArrayList<>(stateIds);
+        chainStart.add(join.eventId());
+        Set<String> authChain = new LinkedHashSet<>(graph.authChain(chainStart));
+        if (omitMembers) {
+            authChain.removeAll(stateIds);
+        }
+        Map<String, Pdu> events = graph.events(union(stateIds, authChain));
+        List<Map<String, Object>> state = new ArrayList<>();
+        for (String id : stateIds) {
+            Pdu p = events.get(id);
+            if (p != null) {
+                state.add(p.json());
+            }
+        }
+        List<Map<String, Object>> chain = new ArrayList<>();
+        for (String id : authChain) {
+            Pdu p = events.get(id);
+            if (p != null) {
+                chain.add(p.json());
+            }
+        }
+        return new SendJoinAnswer(state, chain, join.json(), omitMembers, serversInRoom);
+    }
+
+    /** The room summary's heroes (spec client-server §Room summary): up to 5 other members, by user ID. */
+    private Set<String> heroes(String roomId, String joiner) {
+        List<String> members = new ArrayList<>();
+        memberships.findByRoom(roomId).forEach(m -> {
+            if (!m.userId().equals(joiner) && ("join".equals(m.membership()) || "invite".equals(m.membership()))) {
+                members.add(m.userId());
+            }
+        });
+        members.sort(null);
+        return new HashSet<>(members.subList(0, Math.min(5, members.size())));
+    }
+
+    private static Set<String> union(Collection<String> a, Collection<String> b) {
+        Set<String> all = new HashSet<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /** The room's version, if we are in it; otherwise 404 (we cannot help with a room we are not in). */
+    private RoomVersion residentRoom(String roomId) {
+        RoomVersion version = graph.roomVersion(roomId).orElse(null);
+        if (version == null) {
+            throw MatrixException.notFound("Room " + roomId + " is unknown to this server");
+        }
+        if (!memberships.isServerJoined(roomId, keyring.serverName())) {
+            throw MatrixException.notFound("This server is no longer in room " + roomId);
+        }
+        return version;
+    }
+
+    private static void requireUserOfOrigin(String userId, String origin) {
+        if (!Identifiers.isUserId(userId)) {
+            throw MatrixException.invalidParam("'" + userId + "' is not a valid user ID");
+        }
+        if (!origin.equals(Identifiers.serverOf(userId).orElse(null))) {
+            throw MatrixException.forbidden("User " + userId + " is not a user of the requesting server " + origin);
+        }
+    }
+
+    private void refuseBanned(String roomId, String userId, RoomSnapshot snapshot) {
+        if ("ban".equals(memberships.membershipOf(roomId, userId).orElse(null))) {
+            throw MatrixException.forbidden(userId + " is banned from " + roomId);
+        }
+    }
+
+    /** The authoriser an Allowed decision names (or null), else the errcode table's refusal. */
+    private String authoriserOrThrow(JoinDecision decision) {
+        MatrixException refusal = decision.refusal(properties.errcodeProfile());
+        if (refusal != null) {
+            throw refusal;
+        }
+        return ((JoinDecision.Allowed) decision).authoriser();
+    }
+
+    /** Runs the auth rules on an unsigned template, as if its sender's and authoriser's servers had signed it. */
+    private AuthResult checkTemplate(Map<String, Object> template, RoomVersion version, RoomState state, String userId,
+                                     String authoriser) {
+        Map<String, Object> probe = Json.mutableCopy(template);
+        probe.put("hashes", Map.of("sha256", "AAAA"));
+        Map<String, Object> sigs = new LinkedHashMap<>();
+        sigs.put(Identifiers.serverOf(userId).orElseThrow(), Map.of("ed25519:probe", "AAAA"));
+        if (authoriser != null) {
+            sigs.put(Identifiers.serverOf(authoriser).orElseThrow(), Map.of("ed25519:probe", "AAAA"));
+        }
+        probe.put("signatures", sigs);
+        Pdu pdu = Pdu.fromJson(probe, version);
+        return persister.checkAgainstState(pdu, state);
+    }
+
+    private void count(String endpoint, JoinDecision decision) {
+        meters.counter("vestibule.join.decisions", "endpoint", endpoint, "outcome", decision.outcome()).increment();
+    }
+
+}
