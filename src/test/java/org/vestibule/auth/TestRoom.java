@@ -29,6 +29,7 @@ final class TestRoom {
     /** What forks of one room share. */
     private static final class Shared {
         final Map<String, Pdu> events = new LinkedHashMap<>();
+        final Set<String> rejected = new LinkedHashSet<>();
         long clock = 1_000;
         int counter;
     }
@@ -133,6 +134,10 @@ final class TestRoom {
         return pdu;
     }
 
+    void markRejected(Pdu pdu) {
+        shared.rejected.add(pdu.eventId());
+    }
+
     Map<StateKey, Pdu> state() {
         return new HashMap<>(state);
     }
@@ -153,7 +158,17 @@ final class TestRoom {
     }
 
     EventLookup lookup() {
-        return shared.events::get;
+        return new EventLookup() {
+            @Override
+            public Pdu get(String eventId) {
+                return shared.events.get(eventId);
+            }
+
+            @Override
+            public boolean isRejected(String eventId) {
+                return shared.rejected.contains(eventId);
+            }
+        };
     }
 
     /** One event under construction. */
