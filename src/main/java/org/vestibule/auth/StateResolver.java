@@ -243,7 +243,10 @@ public final class StateResolver {
                 }
             }
 
-            // Step 1: power events plus what of the full conflicted set their auth chains hold.
+            // Step 1: power events plus what of the full conflicted set their auth chains hold. The
+            // spec says "the auth chain of P": we walk all of it. Synapse and ruma only walk through
+            // events of the full conflicted set, so they miss conflicted events that a power event
+            // reaches only through events outside it.
             BitSet underPower = new BitSet(n);
             for (int i = full.nextSetBit(0); i >= 0; i = full.nextSetBit(i + 1)) {
                 if (isPowerEvent(graph.node(i).event)) {
