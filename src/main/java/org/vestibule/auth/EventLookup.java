@@ -8,4 +8,13 @@ public interface EventLookup {
 
     /** The event, or null when it is unknown. */
     Pdu get(String eventId);
+
+    /**
+     * Whether the event was rejected (spec server-server §Rejection). State resolution uses it for
+     * the spec's rule that iterative auth checks only fall back to auth events "if the auth event is
+     * not rejected". The default, for lookups that hold accepted events only, is false.
+     */
+    default boolean isRejected(String eventId) {
+        return false;
+    }
 }
