@@ -29,6 +29,7 @@ public class EventGraph {
     private final Rooms rooms;
     private final StateGroups stateGroups;
     private final Map<String, RoomVersion> roomVersions = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> rejection = new ConcurrentHashMap<>();
     private final Map<String, Pdu> pduCache = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Pdu> eldest) {
@@ -164,8 +165,34 @@ public class EventGraph {
         return chain;
     }
 
-    /** State resolution's view of our events. */
+    /** State resolution's view of our events, including which were rejected. */
     public EventLookup lookup() {
-        return id -> event(id).orElse(null);
+        return new EventLookup() {
+            @Override
+            public Pdu get(String eventId) {
+                return event(eventId).orElse(null);
+            }
+
+            @Override
+            public boolean isRejected(String eventId) {
+                return EventGraph.this.isRejected(eventId);
+            }
+        };
+    }
+
+    /** Whether a stored event was rejected; that never changes once it is stored. */
+    public boolean isRejected(String eventId) {
+        Boolean known = rejection.get(eventId);
+        if (known != null) {
+            return known;
+        }
+        Optional<EventRecord> record = events.findById(eventId);
+        record.ifPresent(r -> {
+            if (rejection.size() > CACHED_EVENTS) {
+                rejection.clear();
+            }
+            rejection.put(eventId, r.rejected());
+        });
+        return record.map(EventRecord::rejected).orElse(false);
     }
 }

@@ -362,10 +362,11 @@ public class EventPersister {
 
     /** Spec step 4: the auth rules with the event's auth events as the state. */
     AuthResult checkAgainstAuthEvents(Pdu event, Map<String, Pdu> authEvents) {
-        List<String> rejected = events.rejectedAmong(authEvents.keySet());
-        if (!rejected.isEmpty()) {
-            // Auth rule: none of the auth events may have been rejected themselves.
-            return AuthResult.reject("auth events", "auth event " + rejected.get(0) + " was itself rejected");
+        for (String id : authEvents.keySet()) {
+            if (graph.isRejected(id)) {
+                // Auth rule: none of the auth events may have been rejected themselves.
+                return AuthResult.reject("auth events", "auth event " + id + " was itself rejected");
+            }
         }
         List<Pdu> list = new ArrayList<>(authEvents.values());
         AuthResult listResult = AuthRules.checkAuthEventsList(event, list);
