@@ -117,6 +117,13 @@ class InboundAuthenticationIntegrationTests {
     }
 
     @Test
+    void anEmptyQueryMayBeSignedWithOrWithoutItsQuestionMark() throws Exception {
+        String target = ECHO + "/empty-query?";
+        assertThat(send("GET", target, null, signed("GET", target, null)).status()).isEqualTo(200);
+        assertThat(send("GET", target, null, signed("GET", ECHO + "/empty-query", null)).status()).isEqualTo(200);
+    }
+
+    @Test
     void missingDestinationIsAcceptedAsSignedForUs() throws Exception {
         String target = ECHO + "/old";
         String sig = signed("GET", target, null);
