@@ -11,9 +11,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                 re-fetch after that. The spec asks for at least an hour.
  * @param remoteCacheMax the longest we trust another server's key document without re-fetching,
  *                       whatever its valid_until_ts says (the spec's seven days)
+ * @param remoteRefetchInterval the least time between two fetches of one server's keys: a server
+ *                              that failed, or lacks a key we were asked for, is asked again only
+ *                              after this
  */
 @ConfigurationProperties("vestibule.keys")
 public record KeysProperties(
         @DefaultValue("1d") Duration validity,
-        @DefaultValue("7d") Duration remoteCacheMax) {
+        @DefaultValue("7d") Duration remoteCacheMax,
+        @DefaultValue("30s") Duration remoteRefetchInterval) {
 }

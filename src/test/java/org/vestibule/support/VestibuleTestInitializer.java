@@ -8,7 +8,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Gives each test context its own database on the shared test PostgreSQL, its own data folder,
- * and a free port for the HTTPS listener. An initializer, not a container bean, so that the
+ * and a free port for the HTTPS listener; its federation client trusts the test CA and may
+ * connect to loopback, where test peers run. An initializer, not a container bean, so that the
  * datasource URL is known before the embedded-database fallback decides to back off.
  */
 public class VestibuleTestInitializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
@@ -23,7 +24,9 @@ public class VestibuleTestInitializer implements ApplicationContextInitializer<C
                     "spring.datasource.hikari.maximum-pool-size=10",
                     "spring.test.database.replace=none",
                     "vestibule.data-dir=" + Files.createTempDirectory("vestibule-test-data"),
-                    "vestibule.tls.port=0").applyTo(context);
+                    "vestibule.tls.port=0",
+                    "vestibule.federation.allow-private-addresses=true",
+                    "vestibule.federation.tls.trusted-ca=" + TestCertificates.caPem()).applyTo(context);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

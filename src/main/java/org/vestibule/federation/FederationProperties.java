@@ -1,0 +1,52 @@
+package org.vestibule.federation;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Settings of the federation transport: inbound request authentication and the outbound client.
+ *
+ * @param allowPrivateAddresses connect to loopback, link-local, private, unspecified and multicast
+ *                              addresses; only for test networks (peers could otherwise make us
+ *                              reach into our own network)
+ * @param dnsServer             {@code host:port} of the DNS server for SRV and address lookups;
+ *                              unset: the system's (SRV via its resolv.conf, addresses via the JDK)
+ * @param connectTimeout        how long to wait for a TCP (and TLS) connection to a peer
+ * @param requestTimeout        the longest an outbound request may take, from sending to the end of
+ *                              the response body
+ * @param maxRequestBody        the largest inbound federation request body we read; larger is 413
+ * @param maxResponseBody       the largest response body we read from a peer
+ * @param tls                   how we check peers' certificates
+ */
+@ConfigurationProperties("vestibule.federation")
+public record FederationProperties(
+        @DefaultValue("false") boolean allowPrivateAddresses,
+        String dnsServer,
+        @DefaultValue("10s") Duration connectTimeout,
+        @DefaultValue("60s") Duration requestTimeout,
+        @DefaultValue("8MB") DataSize maxRequestBody,
+        @DefaultValue("256MB") DataSize maxResponseBody,
+        @DefaultValue Tls tls) {
+
+    /**
+     * @param verify     check peers' certificates and host names; {@code false} only for test networks
+     * @param trustedCa  a PEM file of extra CA certificates to trust besides the JDK's default ones
+     */
+    public record Tls(@DefaultValue("true") boolean verify, Path trustedCa) {
+    }
+
+    public FederationProperties {
+        if (tls == null) {
+            tls = new Tls(true, null);
+        }
+        if (dnsServer != null && dnsServer.isBlank()) {
+            dnsServer = null;
+        }
+        if (maxRequestBody.toBytes() > Integer.MAX_VALUE || maxResponseBody.toBytes() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("vestibule.federation.max-request-body and max-response-body must be below 2GB");
+        }
+    }
+}

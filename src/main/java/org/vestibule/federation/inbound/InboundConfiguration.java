@@ -1,0 +1,79 @@
+package org.vestibule.federation.inbound;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.List;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.method.support.HandlerMethodArgumentResolver;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import org.vestibule.config.VestibuleProperties;
+import org.vestibule.federation.FederationProperties;
+import org.vestibule.keys.RemoteServerKeys;
+
+/**
+ * Federation requests: bodies cached up to {@code vestibule.federation.max-request-body}, X-Matrix
+ * checked on every {@code /_matrix/federation/} endpoint but {@code /v1/version}, and the
+ * {@link Origin} available to controllers. {@code /_matrix/key/} stays open.
+ */
+@Configuration(proxyBeanMethods = false)
+class InboundConfiguration implements WebMvcConfigurer {
+
+    static final String FEDERATION_PATHS = "/_matrix/federation/**";
+    static final String UNAUTHENTICATED_VERSION = "/_matrix/federation/v1/version";
+
+    private final FederationProperties federation;
+    private final VestibuleProperties vestibule;
+    private final RemoteServerKeys keys;
+    private final Clock clock;
+
+    InboundConfiguration(FederationProperties federation, VestibuleProperties vestibule, RemoteServerKeys keys, Clock clock) {
+        this.federation = federation;
+        this.vestibule = vestibule;
+        this.keys = keys;
+        this.clock = clock;
+    }
+
+    private int maxBody() {
+        return (int) federation.maxRequestBody().toBytes();
+    }
+
+    @Bean
+    FilterRegistrationBean<OncePerRequestFilter> federationBodyFilter() {
+        int maxBody = maxBody();
+        OncePerRequestFilter filter = new OncePerRequestFilter() {
+            @Override
+            protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+                    throws ServletException, IOException {
+                chain.doFilter(new CachedBodyRequest(request, maxBody), response);
+            }
+        };
+        FilterRegistrationBean<OncePerRequestFilter> registration = new FilterRegistrationBean<>(filter);
+        registration.addUrlPatterns("/_matrix/federation/*");
+        registration.setName("federationBodyFilter");
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 20);
+        return registration;
+    }
+
+    @Override
+    public void addInterceptors(InterceptorRegistry registry) {
+        XMatrixAuthenticator authenticator = new XMatrixAuthenticator(keys, vestibule.serverName(), clock, maxBody());
+        registry.addInterceptor(new FederationAuthInterceptor(authenticator))
+                .addPathPatterns(FEDERATION_PATHS)
+                .excludePathPatterns(UNAUTHENTICATED_VERSION)
+                .order(Ordered.HIGHEST_PRECEDENCE);
+    }
+
+    @Override
+    public void addArgumentResolvers(List<HandlerMethodArgumentResolver> resolvers) {
+        resolvers.add(new OriginArgumentResolver());
+    }
+}

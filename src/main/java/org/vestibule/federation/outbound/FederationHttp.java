@@ -1,0 +1,196 @@
+package org.vestibule.federation.outbound;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.config.TlsConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
+import org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder;
+import org.apache.hc.client5.http.ssl.HostnameVerificationPolicy;
+import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vestibule.config.ServerVersion;
+import org.vestibule.federation.FederationProperties;
+
+/**
+ * The one pooled Apache HttpClient 5 behind all outbound federation traffic. A request either
+ * names the address to connect to in its {@link HttpHost} (discovery already chose it) or lets the
+ * client resolve the URI's host through {@link FederationDnsResolver}; either way TLS SNI and the
+ * certificate check follow the host name in the URI.
+ */
+final class FederationHttp implements AutoCloseable {
+
+    /** A whole response; header names are lower case, first value kept. */
+    record Result(int status, byte[] body, Map<String, String> headers) {
+        String header(String name) {
+            return headers.get(name.toLowerCase(Locale.ROOT));
+        }
+    }
+
+    /** The response body exceeded what we are willing to read. */
+    static final class ResponseTooLargeException extends IOException {
+        ResponseTooLargeException(String message) {
+            super(message);
+        }
+    }
+
+    /** The whole request took longer than the request timeout and was cancelled. */
+    static final class RequestTimeoutException extends InterruptedIOException {
+        RequestTimeoutException(String message) {
+            super(message);
+        }
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(FederationHttp.class);
+
+    private final CloseableHttpClient client;
+    private final PoolingHttpClientConnectionManager connections;
+    private final ScheduledExecutorService deadlines;
+    private final Duration requestTimeout;
+    private final Duration connectTimeout;
+
+    FederationHttp(FederationProperties properties, NameResolver names, AddressPolicy policy) {
+        this.requestTimeout = properties.requestTimeout();
+        this.connectTimeout = properties.connectTimeout();
+        ClientTlsStrategyBuilder tls = ClientTlsStrategyBuilder.create();
+        if (properties.tls().verify()) {
+            tls.setSslContext(TlsTrust.verifying(properties.tls().trustedCa()));
+        } else {
+            log.warn("vestibule.federation.tls.verify=false: peers' certificates are NOT checked. Use this on test "
+                    + "networks only.");
+            SSLContext all = TlsTrust.trustingEverything();
+            tls.setSslContext(all).setHostVerificationPolicy(HostnameVerificationPolicy.CLIENT)
+                    .setHostnameVerifier(NoopHostnameVerifier.INSTANCE);
+        }
+        if (properties.allowPrivateAddresses()) {
+            log.warn("vestibule.federation.allow-private-addresses=true: peers can make us connect to loopback and "
+                    + "private addresses. Use this on test networks only.");
+        }
+        Timeout connect = Timeout.of(connectTimeout);
+        this.connections = PoolingHttpClientConnectionManagerBuilder.create()
+                .setTlsSocketStrategy(tls.buildClassic())
+                .setDnsResolver(new FederationDnsResolver(names, policy))
+                .setMaxConnTotal(200)
+                .setMaxConnPerRoute(10)
+                .setDefaultConnectionConfig(ConnectionConfig.custom()
+                        .setConnectTimeout(connect)
+                        .setSocketTimeout(Timeout.of(requestTimeout))
+                        .setValidateAfterInactivity(TimeValue.ofSeconds(2))
+                        .setTimeToLive(TimeValue.ofMinutes(10))
+                        .build())
+                .setDefaultTlsConfig(TlsConfig.custom().setHandshakeTimeout(connect).build())
+                .build();
+        this.client = HttpClients.custom()
+                .setConnectionManager(connections)
+                .setUserAgent(ServerVersion.NAME + "/" + ServerVersion.version())
+                .disableCookieManagement()
+                .disableAuthCaching()
+                .disableAutomaticRetries()
+                .evictIdleConnections(TimeValue.ofMinutes(1))
+                .build();
+        this.deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "federation-request-deadlines");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Sends one request and reads the whole response.
+     *
+     * @param target  where to connect (address and TLS name), or null to resolve the URI's host
+     * @param body    JSON to send, or null
+     * @param maxBytes the largest response body to read
+     */
+    Result execute(HttpHost target, String method, URI uri, Map<String, String> headers, byte[] body,
+                   boolean followRedirects, int maxBytes) throws IOException {
+        HttpUriRequestBase request = new HttpUriRequestBase(method, uri);
+        request.setConfig(RequestConfig.custom()
+                .setConnectionRequestTimeout(Timeout.of(connectTimeout))
+                .setResponseTimeout(Timeout.of(requestTimeout))
+                .setRedirectsEnabled(followRedirects)
+                .setMaxRedirects(5)
+                .setCircularRedirectsAllowed(false)
+                .build());
+        headers.forEach(request::setHeader);
+        if (body != null) {
+            request.setEntity(new ByteArrayEntity(body, ContentType.APPLICATION_JSON));
+        }
+        ScheduledFuture<?> deadline = deadlines.schedule(() -> {
+            request.cancel();
+        }, requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            return client.execute(target, request, HttpClientContext.create(), response -> {
+                Map<String, String> responseHeaders = new LinkedHashMap<>();
+                for (Header h : response.getHeaders()) {
+                    responseHeaders.putIfAbsent(h.getName().toLowerCase(Locale.ROOT), h.getValue());
+                }
+                return new Result(response.getCode(), read(response.getEntity(), maxBytes), responseHeaders);
+            });
+        } catch (IOException e) {
+            if (request.isCancelled()) {
+                throw new RequestTimeoutException("no complete response within " + requestTimeout.toSeconds() + "s");
+            }
+            throw e;
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    private static byte[] read(HttpEntity entity, int maxBytes) throws IOException {
+        if (entity == null) {
+            return new byte[0];
+        }
+        if (entity.getContentLength() > maxBytes) {
+            throw new ResponseTooLargeException("the response body of " + entity.getContentLength()
+                    + " bytes is over our limit of " + maxBytes);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(
+                (int) Math.min(Math.max(entity.getContentLength(), 256), Math.min(maxBytes, 1 << 20)));
+        try (InputStream in = entity.getContent()) {
+            byte[] buffer = new byte[8192];
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                if (out.size() + n > maxBytes) {
+                    throw new ResponseTooLargeException("the response body is over our limit of " + maxBytes + " bytes");
+                }
+                out.write(buffer, 0, n);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    @Override
+    public void close() {
+        deadlines.shutdownNow();
+        client.close(CloseMode.GRACEFUL);
+        connections.close(CloseMode.IMMEDIATE);
+    }
+}

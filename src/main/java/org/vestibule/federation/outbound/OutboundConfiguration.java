@@ -1,0 +1,35 @@
+package org.vestibule.federation.outbound;
+
+import java.time.Clock;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.vestibule.federation.FederationProperties;
+import org.vestibule.keys.ServerKeyring;
+
+/** Wires the outbound client: DNS, address policy, the pooled HTTP client, discovery. */
+@Configuration(proxyBeanMethods = false)
+class OutboundConfiguration {
+
+    @Bean
+    NameResolver federationNameResolver(FederationProperties properties) {
+        return new NameResolver(properties.dnsServer(), properties.connectTimeout());
+    }
+
+    @Bean(destroyMethod = "close")
+    FederationHttp federationHttp(FederationProperties properties, NameResolver names) {
+        return new FederationHttp(properties, names, new AddressPolicy(properties.allowPrivateAddresses()));
+    }
+
+    @Bean
+    ServerDiscovery serverDiscovery(FederationProperties properties, NameResolver names, FederationHttp http, Clock clock) {
+        return new ServerDiscovery(names, new WellKnownResolver(http, clock, 443),
+                new AddressPolicy(properties.allowPrivateAddresses()));
+    }
+
+    @Bean
+    FederationClient federationClient(ServerDiscovery discovery, FederationHttp http, ServerKeyring keyring,
+                                      FederationProperties properties) {
+        return new FederationClient(discovery, http, keyring.serverName(), keyring.signingKey(),
+                (int) properties.maxResponseBody().toBytes());
+    }
+}

@@ -1,0 +1,185 @@
+package org.vestibule.support;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.vestibule.VestibuleApplication;
+import org.vestibule.config.FederationListener;
+import org.vestibule.config.TlsCertificates;
+
+/**
+ * Several real Vestibule servers in this JVM that federate with each other over HTTPS on
+ * loopback. Each has its own database on the test PostgreSQL, its own data folder, plain HTTP on
+ * a random port and HTTPS on a port chosen up front so that its server name can be
+ * {@code localhost:<tlsPort>}; its certificate for {@code localhost} comes from the test CA,
+ * which every instance trusts. Start them once per test class; closing stops them all.
+ *
+ * <pre>{@code
+ * static TestHomeservers servers = TestHomeservers.start(2);
+ * FederationClient client = servers.get(0).bean(FederationClient.class);
+ * client.get(servers.get(1).serverName(), "/_matrix/federation/v1/...");
+ * }</pre>
+ */
+public final class TestHomeservers implements AutoCloseable {
+
+    /** One running server. */
+    public static final class Homeserver implements AutoCloseable {
+        private final ConfigurableApplicationContext context;
+        private final String serverName;
+        private final int tlsPort;
+
+        private Homeserver(ConfigurableApplicationContext context, String serverName, int tlsPort) {
+            this.context = context;
+            this.serverName = serverName;
+            this.tlsPort = tlsPort;
+        }
+
+        public ConfigurableApplicationContext context() {
+            return context;
+        }
+
+        public <T> T bean(Class<T> type) {
+            return context.getBean(type);
+        }
+
+        /** {@code localhost:<tlsPort>}. */
+        public String serverName() {
+            return serverName;
+        }
+
+        public int httpPort() {
+            return Integer.parseInt(context.getEnvironment().getRequiredProperty("local.server.port"));
+        }
+
+        public int tlsPort() {
+            return tlsPort;
+        }
+
+        /** The plain HTTP listener: client-server API (and everything else). */
+        public String clientBaseUrl() {
+            return "http://127.0.0.1:" + httpPort();
+        }
+
+        /** The HTTPS listener peers use: {@code https://localhost:<tlsPort>}. */
+        public String federationBaseUrl() {
+            return "https://localhost:" + tlsPort;
+        }
+
+        @Override
+        public void close() {
+            context.close();
+        }
+
+        @Override
+        public String toString() {
+            return "Homeserver[" + serverName + ", " + clientBaseUrl() + "]";
+        }
+    }
+
+    private final List<Homeserver> servers;
+
+    private TestHomeservers(List<Homeserver> servers) {
+        this.servers = List.copyOf(servers);
+    }
+
+    /**
+     * Starts {@code count} servers side by side.
+     *
+     * @param extraArgs more {@code --key=value} settings, given to every server
+     */
+    public static TestHomeservers start(int count, String... extraArgs) {
+        ExecutorService starter = Executors.newFixedThreadPool(count);
+        List<Future<Homeserver>> starting = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int index = i;
+            starting.add(starter.submit(() -> startOne(index, extraArgs)));
+        }
+        starter.shutdown();
+        List<Homeserver> started = new ArrayList<>();
+        RuntimeException failure = null;
+        for (Future<Homeserver> future : starting) {
+            try {
+                started.add(future.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = new IllegalStateException("interrupted while starting test homeservers", e);
+            } catch (ExecutionException e) {
+                failure = failure != null ? failure
+                        : new IllegalStateException("could not start a test homeserver: " + e.getCause(), e.getCause());
+            }
+        }
+        if (failure != null) {
+            started.forEach(Homeserver::close);
+            throw failure;
+        }
+        return new TestHomeservers(started);
+    }
+
+    private static Homeserver startOne(int index, String... extraArgs) throws IOException {
+        Path dir = Files.createTempDirectory("vestibule-homeserver-" + index + "-");
+        Path[] tls = TestCertificates.writePem(TestCertificates.issue("localhost", "127.0.0.1"), dir.resolve("tls-test"),
+                "localhost");
+        IllegalStateException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            int tlsPort = freePort();
+            String serverName = "localhost:" + tlsPort;
+            List<String> args = new ArrayList<>(List.of(
+                    "--server.port=0",
+                    "--vestibule.server-name=" + serverName,
+                    "--vestibule.data-dir=" + dir,
+                    "--vestibule.tls.port=" + tlsPort,
+                    "--vestibule.tls.certificate=" + tls[0],
+                    "--vestibule.tls.private-key=" + tls[1],
+                    "--spring.datasource.url=" + TestDatabase.newDatabase("hs" + index),
+                    "--spring.datasource.username=" + TestDatabase.server().username(),
+                    "--spring.datasource.password=" + TestDatabase.server().password(),
+                    "--spring.datasource.hikari.maximum-pool-size=5",
+                    "--vestibule.federation.allow-private-addresses=true",
+                    "--vestibule.federation.tls.trusted-ca=" + TestCertificates.caPem()));
+            args.addAll(List.of(extraArgs));
+            try {
+                ConfigurableApplicationContext context = new SpringApplicationBuilder(VestibuleApplication.class)
+                        .run(args.toArray(new String[0]));
+                int bound = context.getBean(FederationListener.class).port();
+                if (bound != tlsPort) {
+                    context.close();
+                    throw new IllegalStateException("the HTTPS listener bound " + bound + ", not " + tlsPort);
+                }
+                return new Homeserver(context, serverName, tlsPort);
+            } catch (RuntimeException e) {
+                // Most likely someone took the port between our check and Tomcat's bind: try another.
+                last = new IllegalStateException("test homeserver " + index + " failed to start on " + serverName, e);
+            }
+        }
+        throw last;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+
+    public Homeserver get(int index) {
+        return servers.get(index);
+    }
+
+    public List<Homeserver> all() {
+        return servers;
+    }
+
+    @Override
+    public void close() {
+        servers.forEach(Homeserver::close);
+    }
+}
