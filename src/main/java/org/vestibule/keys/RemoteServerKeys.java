@@ -36,7 +36,7 @@ import org.vestibule.federation.outbound.FederationException;
  * key we wanted, so peers cannot make us hammer anyone with made-up key IDs.
  */
 @Component
-public class RemoteServerKeys {
+public class RemoteServerKeys implements KeyResolver {
 
     /** The answer to a key lookup. */
     public sealed interface KeyLookup permits Found, NotFound, Unreachable {}
@@ -88,6 +88,7 @@ public class RemoteServerKeys {
      * has or had (room versions 1–4 ignore validity). Keys in old_verify_keys count until their
      * expired_ts.
      */
+    @Override
     public Optional<VerifyKey> key(String server, String keyId, long minimumValidUntilTs) {
         return lookup(server, keyId, minimumValidUntilTs) instanceof Found found ? Optional.of(found.key()) : Optional.empty();
     }
