@@ -73,6 +73,19 @@ public class JoinEligibility {
         return able;
     }
 
+    /** Servers with a joined user able to invite, other than ours, in no particular order of preference. */
+    public List<String> serversWithInviters(RoomVersion version, RoomState state) {
+        Map<StateKey, Pdu> events = graph.stateEvents(state, List.of(StateKey.CREATE, StateKey.POWER_LEVELS));
+        PowerLevels levels = PowerLevels.fromState(version, events);
+        java.util.LinkedHashSet<String> servers = new java.util.LinkedHashSet<>();
+        for (org.vestibule.room.RoomMembership m : memberships.findByRoomAndMembership(roomIdOf(events, state), "join")) {
+            if (!keyring.isOurs(m.serverName()) && levels.canInvite(m.userId())) {
+                servers.add(m.serverName());
+            }
+        }
+        return new ArrayList<>(servers);
+    }
+
     private static String roomIdOf(Map<StateKey, Pdu> events, RoomState state) {
         Pdu create = events.get(StateKey.CREATE);
         return create.roomId();

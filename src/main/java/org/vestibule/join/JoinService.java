@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Service;
-import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
 import org.vestibule.event.RoomVersion;
@@ -29,47 +28,68 @@ public class JoinService {
     private final JoinEligibility eligibility;
     private final ServerKeyring keyring;
     private final Profiles profiles;
+    private final RemoteJoins remoteJoins;
 
     JoinService(EventGraph graph, LocalEvents localEvents, RoomMemberships memberships, JoinEligibility eligibility,
-                ServerKeyring keyring, Profiles profiles) {
+                ServerKeyring keyring, Profiles profiles, RemoteJoins remoteJoins) {
         this.graph = graph;
         this.localEvents = localEvents;
         this.memberships = memberships;
         this.eligibility = eligibility;
         this.keyring = keyring;
         this.profiles = profiles;
+        this.remoteJoins = remoteJoins;
     }
 
-    /** Joins a local user to a room and returns the room ID. */
+    /** Joins a local user to a room (here or through other servers) and returns the room ID. */
     public String join(String userId, String roomId, List<String> servers, String reason) {
         if (!Identifiers.isRoomIdOfAnyVersion(roomId)) {
             throw MatrixException.invalidParam("'" + roomId + "' is not a room ID or alias");
         }
-        RoomVersion version = graph.roomVersion(roomId).orElse(null);
-        if (version == null || !memberships.isServerJoined(roomId, keyring.serverName())) {
-            throw new MatrixException(404, Errcode.NOT_FOUND, "This server is not in " + roomId
-                    + " and joining rooms on other servers is not available yet");
-        }
-        RoomSnapshot snapshot = localEvents.snapshot(roomId);
-        JoinDecision decision = eligibility.decide(version, snapshot.state(), userId);
         Map<String, Object> content = new LinkedHashMap<>(profiles.memberContent(userId));
         content.put("membership", "join");
         if (reason != null) {
             content.put("reason", reason);
         }
-        if (decision instanceof JoinDecision.Allowed a) {
-            if (a.authoriser() != null) {
-                content.put("join_authorised_via_users_server", a.authoriser());
-            }
-        } else if (decision instanceof JoinDecision.Forbidden f) {
-            throw MatrixException.forbidden(f.message());
-        } else if (decision instanceof JoinDecision.UnableToAuthorise u) {
-            throw MatrixException.forbidden(u.message());
-        } else if (decision instanceof JoinDecision.UnableToGrant g) {
-            throw MatrixException.forbidden(g.message());
+        RoomVersion version = graph.roomVersion(roomId).orElse(null);
+        if (version == null || !memberships.isServerJoined(roomId, keyring.serverName())) {
+            remoteJoins.join(userId, roomId, candidates(roomId, userId, servers, List.of()), content);
+            return roomId;
+        }
+        RoomSnapshot snapshot = localEvents.snapshot(roomId);
+        JoinDecision decision = eligibility.decide(version, snapshot.state(), userId);
+        if (decision instanceof JoinDecision.UnableToGrant) {
+            // We are in the room but none of our users may authorise: ask servers whose users can.
+            remoteJoins.join(userId, roomId, candidates(roomId, userId, servers,
+                    eligibility.serversWithInviters(version, snapshot.state())), content);
+            return roomId;
+        }
+        MatrixException refusal = decision.refusal(JoinProperties.ErrcodeProfile.SPEC);
+        if (refusal != null) {
+            throw MatrixException.forbidden(refusal.getMessage());
+        }
+        String authoriser = ((JoinDecision.Allowed) decision).authoriser();
+        if (authoriser != null) {
+            content.put("join_authorised_via_users_server", authoriser);
         }
         localEvents.send(roomId, userId, "m.room.member", userId, content);
         return roomId;
+    }
+
+    /**
+     * Servers to try, each once: the client's; the room ID's domain (before v12's hash IDs) only
+     * when the client named none, since a client that names servers means those (Complement's
+     * "via [hs2] alone fails"); the server of whoever invited the user; then any extra ones.
+     */
+    private List<String> candidates(String roomId, String userId, List<String> requested, List<String> extra) {
+        java.util.LinkedHashSet<String> servers = new java.util.LinkedHashSet<>(requested);
+        if (requested.isEmpty()) {
+            Identifiers.serverOf(roomId).ifPresent(servers::add);
+        }
+        memberships.find(roomId, userId).filter(m -> "invite".equals(m.membership()))
+                .flatMap(m -> Identifiers.serverOf(m.sender())).ifPresent(servers::add);
+        servers.addAll(extra);
+        return new java.util.ArrayList<>(servers);
     }
 
     /** A local user leaves a room (or rejects an invite, or rescinds a knock). */

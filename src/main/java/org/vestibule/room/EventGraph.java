@@ -28,6 +28,7 @@ public class EventGraph {
     private final Events events;
     private final Rooms rooms;
     private final StateGroups stateGroups;
+    private final ForwardExtremities extremities;
     private final Map<String, RoomVersion> roomVersions = new ConcurrentHashMap<>();
     private final Map<String, Boolean> rejection = new ConcurrentHashMap<>();
     private final Map<String, Pdu> pduCache = new LinkedHashMap<>(1024, 0.75f, true) {
@@ -37,7 +38,8 @@ public class EventGraph {
         }
     };
 
-    EventGraph(Events events, Rooms rooms, StateGroups stateGroups) {
+    EventGraph(Events events, Rooms rooms, StateGroups stateGroups, ForwardExtremities extremities) {
+        this.extremities = extremities;
         this.events = events;
         this.rooms = rooms;
         this.stateGroups = stateGroups;
@@ -163,6 +165,11 @@ public class EventGraph {
             }
         }
         return chain;
+    }
+
+    /** The room's forward extremities. */
+    public List<String> forwardExtremities(String roomId) {
+        return extremities.ofRoom(roomId);
     }
 
     /** State resolution's view of our events, including which were rejected. */

@@ -72,13 +72,13 @@ public class EventPersister {
         }
         rooms.saveAndFlush(new Room(create.roomId(), create.roomVersion().id(), create.sender(), clock.millis()));
         graph.rememberRoomVersion(create.roomId(), create.roomVersion());
-        return persistLocked(create, null);
+        return persistLocked(create, null, false);
     }
 
     /** Persists an event into the graph of a room we know; rejected events are stored as rejected. */
     @Transactional
     public PersistOutcome persist(Pdu event) {
-        return persistLocked(event, null);
+        return persistLocked(event, null, false);
     }
 
     /**
@@ -90,7 +90,7 @@ public class EventPersister {
      */
     @Transactional
     public PersistOutcome.Stored persistOrRefuse(Pdu event) {
-        PersistOutcome outcome = persistLocked(event, null);
+        PersistOutcome outcome = persistLocked(event, null, false);
         if (outcome instanceof PersistOutcome.Stored stored && !stored.softFailed()) {
             return stored;
         }
@@ -117,7 +117,17 @@ public class EventPersister {
      */
     @Transactional
     public PersistOutcome persistWithState(Pdu event, Map<StateKey, String> stateBefore) {
-        return persistLocked(event, stateBefore);
+        return persistLocked(event, stateBefore, true);
+    }
+
+    /**
+     * Persists an event after a gap in the graph: its prev_events are unknown, so the state
+     * before it is as another server told us (/state_ids); unlike a join, the room's other
+     * extremities stay.
+     */
+    @Transactional
+    public PersistOutcome persistAfterGap(Pdu event, Map<StateKey, String> stateBefore) {
+        return persistLocked(event, stateBefore, false);
     }
 
     /**
@@ -174,7 +184,7 @@ public class EventPersister {
         return Set.copyOf(pending.keySet());
     }
 
-    private PersistOutcome persistLocked(Pdu event, Map<StateKey, String> stateOverride) {
+    private PersistOutcome persistLocked(Pdu event, Map<StateKey, String> stateOverride, boolean replaceExtremities) {
         String roomId = event.roomId();
         Room room = rooms.lockById(roomId).orElseThrow(() -> MatrixException.notFound("Unknown room " + roomId));
         RoomVersion version = event.roomVersion();
@@ -235,7 +245,8 @@ public class EventPersister {
 
         RoomSnapshot snapshot = cache.get(roomId, room.stateVersion());
         boolean softFailed = false;
-        if (authResult.allowed() && !snapshot.state().equals(stateBefore) && !isCreate(event)) {
+        // A join on another server's state (replaceExtremities) becomes our current state; nothing to soft-fail against.
+        if (authResult.allowed() && !replaceExtremities && !snapshot.state().equals(stateBefore) && !isCreate(event)) {
             // Step 6: soft-fail events the current state would not allow.
             AuthResult current = checkAgainstState(event, snapshot.state());
             if (current instanceof AuthResult.Rejected r) {
@@ -273,7 +284,7 @@ public class EventPersister {
             return new PersistOutcome.Rejected(event, r.rule(), r.reason());
         }
         if (!softFailed) {
-            advanceRoom(room, snapshot, event, stateAfter, stateAfterGroup, stateOverride != null);
+            advanceRoom(room, snapshot, event, stateAfter, stateAfterGroup, replaceExtremities);
         }
         return new PersistOutcome.Stored(event, softFailed);
     }

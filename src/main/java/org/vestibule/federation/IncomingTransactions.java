@@ -1,0 +1,229 @@
+package org.vestibule.federation;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Service;
+import org.vestibule.auth.StateKey;
+import org.vestibule.error.MatrixException;
+import org.vestibule.event.CanonicalJson;
+import org.vestibule.event.Json;
+import org.vestibule.event.Pdu;
+import org.vestibule.event.RoomVersion;
+import org.vestibule.event.StrictJsonParser;
+import org.vestibule.federation.outbound.FederationClient;
+import org.vestibule.federation.outbound.FederationException;
+import org.vestibule.keys.ServerKeyring;
+import org.vestibule.room.EventGraph;
+import org.vestibule.room.EventPersister;
+import org.vestibule.room.PersistOutcome;
+import org.vestibule.room.RoomMemberships;
+
+/**
+ * {@code PUT /_matrix/federation/v1/send/{txnId}} (spec server-server §Transactions): each PDU
+ * checked and persisted on its own, missing prev events fetched with get_missing_events (bounded)
+ * or, past a gap, the state before the event with /state_ids; unknown auth events with
+ * /event_auth. The answer gives each PDU's result; a retried transaction gets the same answer.
+ */
+@Service
+public class IncomingTransactions {
+
+    private static final Logger log = LoggerFactory.getLogger(IncomingTransactions.class);
+    public static final int MAX_PDUS = 50;
+    public static final int MAX_EDUS = 100;
+    private static final int MISSING_EVENTS_LIMIT = 20;
+
+    private final EventGraph graph;
+    private final EventPersister persister;
+    private final RoomMemberships memberships;
+    private final PduChecks checks;
+    private final FederationClient client;
+    private final ServerKeyring keyring;
+    private final JdbcTemplate jdbc;
+    private final Clock clock;
+
+    IncomingTransactions(EventGraph graph, EventPersister persister, RoomMemberships memberships, PduChecks checks,
+                         FederationClient client, ServerKeyring keyring, JdbcTemplate jdbc, Clock clock) {
+        this.graph = graph;
+        this.persister = persister;
+        this.memberships = memberships;
+        this.checks = checks;
+        this.client = client;
+        this.keyring = keyring;
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    public Map<String, Object> receive(String origin, String txnId, Map<String, Object> body) {
+        List<byte[]> earlier = jdbc.queryForList("select response from federation_inbound_transactions where origin = ? "
+                + "and txn_id = ?", byte[].class, origin, txnId);
+        if (!earlier.isEmpty()) {
+            return StrictJsonParser.parseObject(earlier.get(0), StrictJsonParser.Limits.REQUEST);
+        }
+        if (!(body.get("pdus") instanceof List<?> pdus)) {
+            throw MatrixException.badJson("A transaction needs a 'pdus' array");
+        }
+        List<Object> edus = Json.list(body, "edus");
+        if (pdus.size() > MAX_PDUS || edus.size() > MAX_EDUS) {
+            throw MatrixException.badJson("A transaction carries at most " + MAX_PDUS + " PDUs and " + MAX_EDUS
+                    + " EDUs; this one has " + pdus.size() + " and " + edus.size());
+        }
+        Map<String, Object> results = new LinkedHashMap<>();
+        for (Object o : pdus) {
+            if (!(o instanceof Map<?, ?> m)) {
+                continue;
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> json = (Map<String, Object>) m;
+            String[] id = {Json.string(json, "event_id").orElse(null)};
+            String error;
+            try {
+                error = receivePdu(origin, json, id);
+            } catch (RuntimeException e) {
+                log.warn("Processing a PDU from {} failed", origin, e);
+                error = "internal error processing the event";
+            }
+            if (id[0] != null) {
+                results.put(id[0], error == null ? Map.of() : Map.of("error", error));
+            }
+        }
+        // EDUs (typing, receipts, presence, device lists) are accepted and ignored.
+        Map<String, Object> response = Map.of("pdus", results);
+        jdbc.update("insert into federation_inbound_transactions (origin, txn_id, response, received_ts) values (?, ?, ?, ?) "
+                + "on conflict do nothing", origin, txnId, CanonicalJson.encode(response), clock.millis());
+        return response;
+    }
+
+    /** Processes one PDU; returns null when accepted, else why not. */
+    private String receivePdu(String origin, Map<String, Object> json, String[] id) {
+        String roomId = Json.string(json, "room_id").orElse(null);
+        RoomVersion version = roomId == null ? null : graph.roomVersion(roomId).orElse(null);
+        if (version == null || !memberships.isServerJoined(roomId, keyring.serverName())) {
+            return "this server is not in room " + roomId;
+        }
+        PduChecks.Result result = checks.check(json, version);
+        if (result instanceof PduChecks.Result.Dropped d) {
+            if (!"(unknown)".equals(d.eventId())) {
+                id[0] = d.eventId();
+            }
+            return d.reason();
+        }
+        Pdu pdu = ((PduChecks.Result.Accepted) result).pdu();
+        id[0] = pdu.eventId();
+        return persistFillingGaps(origin, pdu, 0);
+    }
+
+    private String persistFillingGaps(String origin, Pdu pdu, int depth) {
+        PersistOutcome outcome = persister.persist(pdu);
+        if (outcome instanceof PersistOutcome.MissingEvents missing) {
+            if (!missing.missingAuthEvents().isEmpty()) {
+                fetchAuthChain(origin, pdu);
+            }
+            if (!missing.missingPrevEvents().isEmpty() && depth == 0) {
+                fetchMissingPrevEvents(origin, pdu);
+            }
+            outcome = persister.persist(pdu);
+            if (outcome instanceof PersistOutcome.MissingEvents stillMissing) {
+                if (!stillMissing.missingAuthEvents().isEmpty()) {
+                    return "auth events unavailable: " + stillMissing.missingAuthEvents();
+                }
+                if (depth > 0) {
+                    return "prev events unavailable: " + stillMissing.missingPrevEvents();
+                }
+                outcome = persistWithRemoteState(origin, pdu);
+            }
+        }
+        if (outcome instanceof PersistOutcome.Rejected r) {
+            return "rejected by the auth rules: " + r.reason();
+        }
+        return outcome instanceof PersistOutcome.MissingEvents m ? "missing events: " + m : null;
+    }
+
+    /** Fetches the event's whole auth chain from the origin and stores what checks out, as outliers. */
+    private void fetchAuthChain(String origin, Pdu pdu) {
+        try {
+            Map<String, Object> answer = client.get(origin, "/_matrix/federation/v1/event_auth/"
+                    + FederationClient.pathSegment(pdu.roomId()) + "/" + FederationClient.pathSegment(pdu.eventId())).object();
+            persister.persistOutliers(checked(Json.list(answer, "auth_chain"), pdu.roomVersion(), pdu.roomId()));
+        } catch (FederationException e) {
+            log.info("Fetching the auth chain of {} from {} failed: {}", pdu.eventId(), origin, e.getMessage());
+        }
+    }
+
+    /** get_missing_events back to our extremities, then persists what came, oldest first. */
+    private void fetchMissingPrevEvents(String origin, Pdu pdu) {
+        List<String> earliest = new ArrayList<>(graph.forwardExtremities(pdu.roomId()));
+        Map<String, Object> request = Map.of("limit", (long) MISSING_EVENTS_LIMIT, "min_depth", 0L,
+                "earliest_events", earliest, "latest_events", List.of(pdu.eventId()));
+        try {
+            Map<String, Object> answer = client.post(origin, "/_matrix/federation/v1/get_missing_events/"
+                    + FederationClient.pathSegment(pdu.roomId()), request).object();
+            List<Pdu> events = checked(Json.list(answer, "events"), pdu.roomVersion(), pdu.roomId());
+            events.sort((a, b) -> Long.compare(a.depth(), b.depth()));
+            for (Pdu e : events) {
+                persistFillingGaps(origin, e, 1);
+            }
+        } catch (FederationException e) {
+            log.info("get_missing_events for {} from {} failed: {}", pdu.eventId(), origin, e.getMessage());
+        }
+    }
+
+    /** Past a gap: the state before the event as the origin has it (/state_ids), then the event on top. */
+    private PersistOutcome persistWithRemoteState(String origin, Pdu pdu) {
+        try {
+            Map<String, Object> ids = client.get(origin, "/_matrix/federation/v1/state_ids/"
+                    + FederationClient.pathSegment(pdu.roomId()) + "?event_id=" + FederationClient.pathSegment(pdu.eventId()))
+                    .object();
+            List<String> wanted = new ArrayList<>();
+            for (String key : List.of("pdu_ids", "auth_chain_ids")) {
+                for (Object o : Json.list(ids, key)) {
+                    if (o instanceof String s) {
+                        wanted.add(s);
+                    }
+                }
+            }
+            Set<String> known = graph.events(wanted).keySet();
+            List<Object> fetched = new ArrayList<>();
+            for (String id : wanted) {
+                if (!known.contains(id)) {
+                    Map<String, Object> answer = client.get(origin, "/_matrix/federation/v1/event/"
+                            + FederationClient.pathSegment(id)).object();
+                    fetched.addAll(Json.list(answer, "pdus"));
+                }
+            }
+            persister.persistOutliers(checked(fetched, pdu.roomVersion(), pdu.roomId()));
+            Map<StateKey, String> state = new HashMap<>();
+            Map<String, Pdu> stateEvents = graph.events(Json.list(ids, "pdu_ids").stream()
+                    .filter(String.class::isInstance).map(String.class::cast).toList());
+            for (Pdu p : stateEvents.values()) {
+                if (p.isState() && !graph.isRejected(p.eventId())) {
+                    state.put(StateKey.of(p), p.eventId());
+                }
+            }
+            return persister.persistAfterGap(pdu, state);
+        } catch (FederationException e) {
+            return new PersistOutcome.MissingEvents(Set.of(), Set.copyOf(pdu.prevEvents()));
+        }
+    }
+
+    private List<Pdu> checked(List<Object> raw, RoomVersion version, String roomId) {
+        List<Pdu> out = new ArrayList<>();
+        for (Object o : raw) {
+            if (o instanceof Map<?, ?> m) {
+                @SuppressWarnings("unchecked")
+                PduChecks.Result r = checks.check((Map<String, Object>) m, version);
+                if (r instanceof PduChecks.Result.Accepted a && roomId.equals(a.pdu().roomId())) {
+                    out.add(a.pdu());
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,56 @@
+package org.vestibule.federation;
+
+import java.util.Map;
+import org.springframework.stereotype.Component;
+import org.vestibule.event.EventFormatException;
+import org.vestibule.event.Pdu;
+import org.vestibule.event.RoomVersion;
+import org.vestibule.keys.EventSignatureVerifier;
+
+/**
+ * The first checks on a PDU from another server (spec server-server §Checks performed on receipt
+ * of a PDU, steps 1–3): a valid event of its room version, the required signatures, and a content
+ * hash that matches — an event whose hash does not match is kept in its redacted form.
+ */
+@Component
+public class PduChecks {
+
+    /** The outcome for one PDU. */
+    public sealed interface Result {
+        /** The event to go on with (redacted when its content hash did not match). */
+        record Accepted(Pdu pdu, boolean redacted) implements Result {}
+
+        /** Dropped, with the reason. */
+        record Dropped(String eventId, String reason) implements Result {}
+    }
+
+    private final EventSignatureVerifier signatures;
+
+    PduChecks(EventSignatureVerifier signatures) {
+        this.signatures = signatures;
+    }
+
+    public Result check(Map<String, Object> json, RoomVersion version) {
+        Pdu pdu;
+        try {
+            pdu = Pdu.fromJson(json, version);
+        } catch (EventFormatException e) {
+            Object id = json.get("event_id");
+            return new Result.Dropped(id instanceof String s ? s : "(unknown)", "invalid event: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            return new Result.Dropped("(unknown)", "invalid event: " + e.getMessage());
+        }
+        return check(pdu);
+    }
+
+    public Result check(Pdu pdu) {
+        EventSignatureVerifier.Result sig = signatures.verify(pdu);
+        if (sig instanceof EventSignatureVerifier.Result.Invalid invalid) {
+            return new Result.Dropped(pdu.eventId(), "signature check failed: " + invalid.reason());
+        }
+        if (!pdu.contentHashMatches()) {
+            return new Result.Accepted(pdu.redacted(), true);
+        }
+        return new Result.Accepted(pdu, false);
+    }
+}
