@@ -133,9 +133,10 @@ public class ResidentJoins {
         // authoriser's signature is also what auth rule 4.2 requires, so it comes before storing.
         Pdu signed = EventSigning.addSignature(event, keyring.serverName(), keyring.signingKey());
         RoomState before = snapshot.state();
+        List<String> serversBefore = omitMembers ? memberships.joinedServers(roomId) : List.of();
         persister.persistOrRefuse(signed);
         relay.relay(signed, Set.of(origin));
-        return answer(roomId, version, signed, before, omitMembers, snapshot);
+        return answer(roomId, signed, before, omitMembers, serversBefore);
     }
 
     /** {@code GET /make_leave}. */
@@ -204,12 +205,10 @@ public class ResidentJoins {
         return event;
     }
 
-    private SendJoinAnswer answer(String roomId, RoomVersion version, Pdu join, RoomState before, boolean omitMembers,
-                                  RoomSnapshot snapshot) {
+    private SendJoinAnswer answer(String roomId, Pdu join, RoomState before, boolean omitMembers,
+                                  List<String> serversInRoom) {
         Set<String> stateIds = new LinkedHashSet<>();
-        List<String> serversInRoom = List.of();
         if (omitMembers) {
-            serversInRoom = memberships.joinedServers(roomId);
             boolean named = before.contains(StateKey.NAME) || before.contains(StateKey.CANONICAL_ALIAS);
             Set<String> heroes = named ? Set.of() : heroes(roomId, join.sender());
             before.forEach((key, id) -> {
