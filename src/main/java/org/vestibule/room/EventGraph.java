@@ -187,6 +187,14 @@ public class EventGraph {
         };
     }
 
+    /** Records an event's rejection flag as it is stored. */
+    void rememberRejection(String eventId, boolean rejected) {
+        if (rejection.size() > CACHED_EVENTS) {
+            rejection.clear();
+        }
+        rejection.put(eventId, rejected);
+    }
+
     /** Whether a stored event was rejected; that never changes once it is stored. */
     public boolean isRejected(String eventId) {
         Boolean known = rejection.get(eventId);

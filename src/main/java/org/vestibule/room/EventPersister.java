@@ -42,22 +42,17 @@ public class EventPersister {
     private final EventGraph graph;
     private final StateGroups stateGroups;
     private final RoomStateCache cache;
-    private final CurrentStateEntries currentState;
-    private final ForwardExtremities extremities;
-    private final RoomMemberships memberships;
+    private final EventWrites writes;
     private final Clock clock;
 
     EventPersister(Rooms rooms, Events events, EventGraph graph, StateGroups stateGroups, RoomStateCache cache,
-                   CurrentStateEntries currentState, ForwardExtremities extremities, RoomMemberships memberships,
-                   Clock clock) {
+                   EventWrites writes, Clock clock) {
         this.rooms = rooms;
         this.events = events;
         this.graph = graph;
         this.stateGroups = stateGroups;
         this.cache = cache;
-        this.currentState = currentState;
-        this.extremities = extremities;
-        this.memberships = memberships;
+        this.writes = writes;
         this.clock = clock;
     }
 
@@ -72,13 +67,13 @@ public class EventPersister {
         }
         rooms.saveAndFlush(new Room(create.roomId(), create.roomVersion().id(), create.sender(), clock.millis()));
         graph.rememberRoomVersion(create.roomId(), create.roomVersion());
-        return persistLocked(create, null, false);
+        return persistLocked(null, create, null, false);
     }
 
     /** Persists an event into the graph of a room we know; rejected events are stored as rejected. */
     @Transactional
     public PersistOutcome persist(Pdu event) {
-        return persistLocked(event, null, false);
+        return persistLocked(null, event, null, false);
     }
 
     /**
@@ -90,7 +85,13 @@ public class EventPersister {
      */
     @Transactional
     public PersistOutcome.Stored persistOrRefuse(Pdu event) {
-        PersistOutcome outcome = persistLocked(event, null, false);
+        return persistOrRefuse(null, event);
+    }
+
+    /** {@link #persistOrRefuse(Pdu)} for a caller that already holds the room's lock. */
+    @Transactional
+    PersistOutcome.Stored persistOrRefuse(Room locked, Pdu event) {
+        PersistOutcome outcome = persistLocked(locked, event, null, false);
         if (outcome instanceof PersistOutcome.Stored stored && !stored.softFailed()) {
             return stored;
         }
@@ -117,7 +118,7 @@ public class EventPersister {
      */
     @Transactional
     public PersistOutcome persistWithState(Pdu event, Map<StateKey, String> stateBefore) {
-        return persistLocked(event, stateBefore, true);
+        return persistLocked(null, event, stateBefore, true);
     }
 
     /**
@@ -127,7 +128,7 @@ public class EventPersister {
      */
     @Transactional
     public PersistOutcome persistAfterGap(Pdu event, Map<StateKey, String> stateBefore) {
-        return persistLocked(event, stateBefore, false);
+        return persistLocked(null, event, stateBefore, false);
     }
 
     /**
@@ -155,40 +156,78 @@ public class EventPersister {
         }
         Set<String> known = new HashSet<>(events.findKnownIds(pending.keySet()));
         known.forEach(pending::remove);
-        boolean progress = true;
-        while (!pending.isEmpty() && progress) {
-            progress = false;
-            for (Pdu p : List.copyOf(pending.values())) {
-                boolean ready = p.authEvents().stream().allMatch(a -> known.contains(a) || !pending.containsKey(a));
-                if (!ready) {
-                    continue;
+        // Kahn's algorithm: an event is ready once every auth event it names is stored.
+        Map<String, List<Pdu>> waiting = new HashMap<>();
+        Map<String, Integer> blockers = new HashMap<>();
+        java.util.ArrayDeque<Pdu> ready = new java.util.ArrayDeque<>();
+        Set<String> external = new HashSet<>();
+        for (Pdu p : pending.values()) {
+            for (String a : p.authEvents()) {
+                if (!pending.containsKey(a) && !known.contains(a)) {
+                    external.add(a);
                 }
-                Map<String, Pdu> auth = graph.events(p.authEvents());
-                if (auth.size() != p.authEvents().size()) {
-                    continue; // an auth event we do not have at all
-                }
-                EventRecord record = new EventRecord(p, clock.millis());
-                record.markOutlier(true);
-                AuthResult result = checkAgainstAuthEvents(p, auth);
-                if (result instanceof AuthResult.Rejected r) {
-                    record.reject(r.toString());
-                }
-                events.save(record);
-                p.authEvents().forEach(a -> events.insertAuthEdge(p.eventId(), a));
-                graph.cache(p);
-                known.add(p.eventId());
-                pending.remove(p.eventId());
-                progress = true;
             }
         }
+        Set<String> externalKnown = external.isEmpty() ? Set.of() : graph.events(external).keySet();
+        for (Pdu p : pending.values()) {
+            int n = 0;
+            boolean unavailable = false;
+            for (String a : p.authEvents()) {
+                if (pending.containsKey(a)) {
+                    n++;
+                    waiting.computeIfAbsent(a, k -> new ArrayList<>()).add(p);
+                } else if (!known.contains(a) && !externalKnown.contains(a)) {
+                    unavailable = true;
+                }
+            }
+            if (unavailable) {
+                blockers.put(p.eventId(), Integer.MAX_VALUE); // never ready: an auth event we cannot have
+            } else if (n == 0) {
+                ready.add(p);
+            } else {
+                blockers.put(p.eventId(), n);
+            }
+        }
+        List<Pdu> batch = new ArrayList<>();
+        List<String> rejections = new ArrayList<>();
+        long now = clock.millis();
+        while (!ready.isEmpty()) {
+            Pdu p = ready.poll();
+            Map<String, Pdu> auth = graph.events(p.authEvents());
+            AuthResult result = checkAgainstAuthEvents(p, auth);
+            graph.cache(p);
+            graph.rememberRejection(p.eventId(), !result.allowed());
+            batch.add(p);
+            rejections.add(result instanceof AuthResult.Rejected r ? r.toString() : null);
+            pending.remove(p.eventId());
+            for (Pdu next : waiting.getOrDefault(p.eventId(), List.of())) {
+                int left = blockers.merge(next.eventId(), -1, Integer::sum);
+                if (left == 0) {
+                    ready.add(next);
+                }
+            }
+            if (batch.size() == 500) {
+                writes.storeOutliers(batch, rejections, now);
+                batch.clear();
+                rejections.clear();
+            }
+        }
+        writes.storeOutliers(batch, rejections, now);
         return Set.copyOf(pending.keySet());
     }
 
-    private PersistOutcome persistLocked(Pdu event, Map<StateKey, String> stateOverride, boolean replaceExtremities) {
+    private PersistOutcome persistLocked(Room locked, Pdu event, Map<StateKey, String> stateOverride,
+                                         boolean replaceExtremities) {
         String roomId = event.roomId();
-        Room room = rooms.lockById(roomId).orElseThrow(() -> MatrixException.notFound("Unknown room " + roomId));
+        Room room = locked != null ? locked
+                : rooms.lockById(roomId).orElseThrow(() -> MatrixException.notFound("Unknown room " + roomId));
         RoomVersion version = event.roomVersion();
-        EventRecord existing = events.findById(event.eventId()).orElse(null);
+        // One query for the event itself (already stored?) and its prev events.
+        List<String> lookup = new ArrayList<>(event.prevEvents());
+        lookup.add(event.eventId());
+        Map<String, EventRecord> found = new HashMap<>();
+        events.findByEventIdIn(lookup).forEach(r -> found.put(r.eventId(), r));
+        EventRecord existing = found.get(event.eventId());
         if (existing != null && !existing.outlier()) {
             return new PersistOutcome.Duplicate(graph.toPdu(existing));
         }
@@ -200,8 +239,6 @@ public class EventPersister {
         Set<String> missingPrev = new LinkedHashSet<>();
         List<EventRecord> prevRecords = new ArrayList<>();
         if (stateOverride == null) {
-            Map<String, EventRecord> found = new HashMap<>();
-            events.findByEventIdIn(event.prevEvents()).forEach(r -> found.put(r.eventId(), r));
             for (String prev : event.prevEvents()) {
                 EventRecord r = found.get(prev);
                 if (r == null || r.stateAfter() == null) {
@@ -215,7 +252,6 @@ public class EventPersister {
             return new PersistOutcome.MissingEvents(missingAuth, missingPrev);
         }
 
-        EventRecord record = existing != null ? existing : new EventRecord(event, clock.millis());
         AuthResult authResult = checkAgainstAuthEvents(event, authEvents);
 
         // Step 5: the state before the event, resolved over its prev_events.
@@ -261,23 +297,11 @@ public class EventPersister {
             stateAfter = stateBefore.with(StateKey.of(event), event.eventId());
             stateAfterGroup = stateGroups.store(roomId, stateAfter, stateBeforeGroup, stateBefore);
         }
-        record.placeInGraph(stateBeforeGroup, stateAfterGroup);
-        if (authResult instanceof AuthResult.Rejected r) {
-            record.reject(r.toString());
-        }
-        if (softFailed) {
-            record.softFail();
-        }
-        events.save(record);
-        for (String prev : event.prevEvents()) {
-            events.insertEdge(event.eventId(), prev);
-        }
-        if (existing == null) {
-            for (String auth : event.authEvents()) {
-                events.insertAuthEdge(event.eventId(), auth);
-            }
-        }
+        String rejection = authResult instanceof AuthResult.Rejected r ? r.toString() : null;
+        writes.store(event, clock.millis(), new EventWrites.Placement(false, rejection, softFailed, stateBeforeGroup,
+                stateAfterGroup), existing != null);
         graph.cache(event);
+        graph.rememberRejection(event.eventId(), rejection != null);
 
         if (authResult instanceof AuthResult.Rejected r) {
             log.info("Rejected {}: {}", event.eventId(), r);
@@ -320,51 +344,34 @@ public class EventPersister {
             newGroup = null;
         }
 
+        List<String> removed = new ArrayList<>();
         for (String e : snapshot.extremities()) {
             if (!newExtremities.contains(e)) {
-                extremities.remove(roomId, e);
+                removed.add(e);
             }
         }
-        if (replaceExtremities) {
-            for (String e : extremities.ofRoom(roomId)) {
-                extremities.remove(roomId, e);
-            }
-        }
-        extremities.add(roomId, event.eventId());
-
         Map<StateKey, String> changes = newState.diffFrom(snapshot.state());
-        applyCurrentStateChanges(roomId, changes);
-
+        List<EventWrites.Membership> membershipChanges = new ArrayList<>();
+        List<String> membershipRemovals = new ArrayList<>();
+        List<String> memberEventIds = new ArrayList<>();
+        changes.forEach((key, id) -> {
+            if ("m.room.member".equals(key.type())) {
+                if (id == null) {
+                    membershipRemovals.add(key.stateKey());
+                } else {
+                    memberEventIds.add(id);
+                }
+            }
+        });
+        for (Pdu member : graph.events(memberEventIds).values()) {
+            membershipChanges.add(new EventWrites.Membership(member.stateKey(), member.membership().orElse("leave"),
+                    member.eventId(), member.sender()));
+        }
         room.bumpStateVersion();
-        rooms.save(room);
+        writes.advance(roomId, removed, List.of(event.eventId()), replaceExtremities, changes, membershipChanges,
+                membershipRemovals, room.stateVersion());
         RoomSnapshot next = new RoomSnapshot(room.stateVersion(), newState, List.copyOf(newExtremities), newGroup);
         cache.putAfterCommit(roomId, next);
-    }
-
-    private void applyCurrentStateChanges(String roomId, Map<StateKey, String> changes) {
-        List<String> memberEventIds = new ArrayList<>();
-        for (Map.Entry<StateKey, String> c : changes.entrySet()) {
-            StateKey key = c.getKey();
-            if (c.getValue() == null) {
-                currentState.remove(roomId, key.type(), key.stateKey());
-                if ("m.room.member".equals(key.type())) {
-                    memberships.delete(roomId, key.stateKey());
-                }
-            } else {
-                currentState.put(roomId, key.type(), key.stateKey(), c.getValue());
-                if ("m.room.member".equals(key.type())) {
-                    memberEventIds.add(c.getValue());
-                }
-            }
-        }
-        if (!memberEventIds.isEmpty()) {
-            for (Pdu member : graph.events(memberEventIds).values()) {
-                String user = member.stateKey();
-                String server = Identifiers.serverOf(user).orElse("");
-                memberships.upsert(roomId, user, server, member.membership().orElse("leave"), member.eventId(),
-                        member.sender());
-            }
-        }
     }
 
     private static boolean isCreate(Pdu event) {

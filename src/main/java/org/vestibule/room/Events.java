@@ -3,7 +3,6 @@ package org.vestibule.room;
 import java.util.Collection;
 import java.util.List;
 import org.springframework.data.jpa.repository.JpaRepository;
-import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 
 /** Stored events. */
@@ -22,16 +21,6 @@ public interface Events extends JpaRepository<EventRecord, String> {
 
     @Query(value = "select prev_event_id from event_edges where event_id = ?1", nativeQuery = true)
     List<String> prevEventIds(String eventId);
-
-    @Modifying
-    @Query(value = "insert into event_edges (event_id, prev_event_id) values (?1, ?2) on conflict do nothing",
-            nativeQuery = true)
-    void insertEdge(String eventId, String prevEventId);
-
-    @Modifying
-    @Query(value = "insert into event_auth_edges (event_id, auth_event_id) values (?1, ?2) on conflict do nothing",
-            nativeQuery = true)
-    void insertAuthEdge(String eventId, String authEventId);
 
     /** Events of a room after a stream position, oldest first, excluding outliers and rejected ones. */
     @Query("select e from EventRecord e where e.roomId = ?1 and e.streamOrdering > ?2 and e.outlier = false "

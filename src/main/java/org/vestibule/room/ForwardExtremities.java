@@ -2,7 +2,6 @@ package org.vestibule.room;
 
 import java.util.List;
 import org.springframework.data.jpa.repository.JpaRepository;
-import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 
 /** A room's forward extremities: the events nothing points to yet, the prev_events of our next event. */
@@ -10,13 +9,4 @@ interface ForwardExtremities extends JpaRepository<EventRecord, String> {
 
     @Query(value = "select event_id from forward_extremities where room_id = ?1", nativeQuery = true)
     List<String> ofRoom(String roomId);
-
-    @Modifying
-    @Query(value = "insert into forward_extremities (room_id, event_id) values (?1, ?2) on conflict do nothing",
-            nativeQuery = true)
-    void add(String roomId, String eventId);
-
-    @Modifying
-    @Query(value = "delete from forward_extremities where room_id = ?1 and event_id = ?2", nativeQuery = true)
-    void remove(String roomId, String eventId);
 }

@@ -67,7 +67,7 @@ public class LocalEvents {
             throw MatrixException.forbidden("The room's rules do not allow this event: " + r.reason()
                     + " (auth rule " + r.rule() + ")");
         }
-        persister.persistOrRefuse(event);
+        persister.persistOrRefuse(room, event);
         relay.relay(event, java.util.Set.of());
         return event;
     }

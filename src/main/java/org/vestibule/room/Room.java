@@ -28,7 +28,8 @@ public class Room implements Persistable<String> {
     @Column(name = "is_public", nullable = false)
     private boolean isPublic;
 
-    @Column(name = "state_version", nullable = false)
+    // Written by EventWrites.advance in the same statement as the state it versions.
+    @Column(name = "state_version", nullable = false, updatable = false)
     private long stateVersion;
 
     @Transient

@@ -4,7 +4,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.data.jpa.repository.JpaRepository;
-import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 
 /** Current memberships, for "is this user joined to room X" and "who is in room X". */
@@ -40,15 +39,4 @@ public interface RoomMemberships extends JpaRepository<RoomMembership, RoomMembe
 
     @Query("select m.userId from RoomMembership m where m.roomId = ?1 and m.serverName = ?2 and m.membership = 'join'")
     List<String> joinedUsersOf(String roomId, String serverName);
-
-    @Modifying
-    @Query(value = "insert into room_memberships (room_id, user_id, server_name, membership, event_id, sender) "
-            + "values (?1, ?2, ?3, ?4, ?5, ?6) on conflict (room_id, user_id) do update set "
-            + "membership = excluded.membership, event_id = excluded.event_id, sender = excluded.sender",
-            nativeQuery = true)
-    void upsert(String roomId, String userId, String serverName, String membership, String eventId, String sender);
-
-    @Modifying
-    @Query(value = "delete from room_memberships where room_id = ?1 and user_id = ?2", nativeQuery = true)
-    void delete(String roomId, String userId);
 }

@@ -1,7 +1,6 @@
 package org.vestibule.room;
 
 import java.sql.PreparedStatement;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,15 +43,37 @@ public class StateGroups {
                 || prevDepth + 1 > Math.max(MIN_CHAIN, state.size() / 8);
         Map<StateKey, String> entries = snapshot ? state.toMap() : state.diffFrom(prevState);
         int depth = snapshot ? 0 : prevDepth + 1;
-        Long id = jdbc.queryForObject(
-                "insert into state_groups (room_id, prev_group, chain_depth, state_size) values (?, ?, ?, ?) returning id",
-                Long.class, roomId, snapshot ? null : prevGroup, depth, state.size());
-        List<Object[]> rows = new ArrayList<>(entries.size());
-        entries.forEach((k, v) -> rows.add(new Object[] {id, k.type(), k.stateKey(), v}));
-        if (!rows.isEmpty()) {
-            jdbc.batchUpdate("insert into state_group_entries (state_group, type, state_key, event_id) values (?, ?, ?, ?)",
-                    rows);
+        int n = entries.size();
+        String[] types = new String[n];
+        String[] keys = new String[n];
+        String[] ids = new String[n];
+        int i = 0;
+        for (Map.Entry<StateKey, String> e : entries.entrySet()) {
+            types[i] = e.getKey().type();
+            keys[i] = e.getKey().stateKey();
+            ids[i++] = e.getValue();
         }
+        // The group and its entries in one round trip.
+        Long id = jdbc.execute((org.springframework.jdbc.core.ConnectionCallback<Long>) c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    with g as (insert into state_groups (room_id, prev_group, chain_depth, state_size)
+                        values (?, ?, ?, ?) returning id),
+                    e as (insert into state_group_entries (state_group, type, state_key, event_id)
+                        select g.id, u.t, u.k, u.v from g, unnest(?::text[], ?::text[], ?::text[]) as u(t, k, v))
+                    select id from g""")) {
+                ps.setString(1, roomId);
+                ps.setObject(2, snapshot ? null : prevGroup);
+                ps.setInt(3, depth);
+                ps.setInt(4, state.size());
+                ps.setArray(5, c.createArrayOf("text", types));
+                ps.setArray(6, c.createArrayOf("text", keys));
+                ps.setArray(7, c.createArrayOf("text", ids));
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
         synchronized (cache) {
             cache.put(id, new Group(state, depth));
         }
