@@ -1,0 +1,115 @@
+package org.vestibule.federation.outbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.vestibule.event.Json;
+import org.vestibule.event.RoomVersions;
+import org.vestibule.event.StrictJsonParser;
+import org.vestibule.keys.ServerKeyring;
+import org.vestibule.room.LocalEvents;
+import org.vestibule.room.NewRoom;
+import org.vestibule.room.RoomCreator;
+import org.vestibule.support.FakeFederationServer;
+import org.vestibule.support.FakeFederationServer.Reply;
+import org.vestibule.support.VestibuleIntegrationTest;
+
+/**
+ * The durable outbound queue against a real HTTPS peer that fails first: PDUs go out in order,
+ * in transactions of at most 50, are retried with backoff after a failure, are deleted once
+ * acknowledged, and queued rows left from before a restart are sent when the queue resumes.
+ */
+@VestibuleIntegrationTest
+class TransactionQueueIntegrationTests {
+
+    @Autowired TransactionQueue queue;
+    @Autowired RoomCreator creator;
+    @Autowired LocalEvents localEvents;
+    @Autowired ServerKeyring keyring;
+    @Autowired JdbcTemplate jdbc;
+
+    FakeFederationServer peer = FakeFederationServer.start();
+
+    @AfterEach
+    void close() {
+        peer.close();
+    }
+
+    @Test
+    void sendsInOrderInBatchesRetriesAfterFailureAndResumesQueuedRows() {
+        String user = "@queue:" + keyring.serverName();
+        String room = creator.create(new NewRoom(user, RoomVersions.V10, "public_chat", Map.of(), List.of(), Map.of(),
+                null, null, null, List.of(), false));
+        List<String> eventIds = new ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            eventIds.add(localEvents.send(room, user, "m.room.message", null, Map.of("body", "m" + i)).eventId());
+        }
+        AtomicInteger calls = new AtomicInteger();
+        List<List<String>> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        peer.onPrefix("/_matrix/federation/v1/send/", r -> {
+            if (calls.incrementAndGet() == 1) {
+                return Reply.raw(502, "text/plain", "not yet");
+            }
+            Map<String, Object> txn = StrictJsonParser.parseObject(r.body(), StrictJsonParser.Limits.REQUEST);
+            List<String> ids = new ArrayList<>();
+            for (Object p : Json.list(txn, "pdus")) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> pdu = (Map<String, Object>) p;
+                ids.add(org.vestibule.event.Pdu.fromJson(pdu, RoomVersions.V10).eventId());
+            }
+            assertThat(txn).containsEntry("origin", keyring.serverName());
+            received.add(ids);
+            return Reply.json(200, Map.of("pdus", Map.of()));
+        });
+
+        // Rows as a previous run of the server would have left them: queued, never sent.
+        String destination = peer.serverName();
+        long now = System.currentTimeMillis();
+        for (String id : eventIds) {
+            jdbc.update("insert into federation_outbound_pdus (destination, event_id, room_id, queued_ts) values (?, ?, ?, ?)",
+                    destination, id, room, now);
+        }
+        jdbc.update("insert into federation_destinations (destination) values (?) on conflict do nothing", destination);
+        queue.resume();
+
+        waitFor("the queue to drain", () -> pendingFor(destination) == 0);
+        assertThat(calls.get()).isEqualTo(4); // one failure, then 50 + 50 + 20
+        assertThat(received).extracting(List::size).containsExactly(50, 50, 20);
+        List<String> inOrder = received.stream().flatMap(List::stream).toList();
+        assertThat(inOrder).isEqualTo(eventIds);
+        Map<String, Object> state = jdbc.queryForMap("select failures, backoff_ms, last_error from federation_destinations "
+                + "where destination = ?", destination);
+        assertThat(state).containsEntry("failures", 0).containsEntry("backoff_ms", 0L);
+        assertThat(state.get("last_error")).isNull();
+    }
+
+    private long pendingFor(String destination) {
+        return jdbc.queryForObject("select count(*) from federation_outbound_pdus where destination = ?", Long.class,
+                destination);
+    }
+
+    private static void waitFor(String what, BooleanSupplier condition) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
