@@ -84,13 +84,14 @@ public class ResidentJoins {
 
     /** {@code GET /make_join}: the join template, or the errcode table's refusal. */
     public Map<String, Object> makeJoin(String origin, String roomId, String userId, Collection<String> supportedVersions) {
-        RoomVersion version = residentRoom(roomId);
+        Resident resident = residentRoom(roomId);
+        RoomVersion version = resident.version();
         if (!supportedVersions.contains(version.id())) {
             throw new MatrixException(400, Errcode.INCOMPATIBLE_ROOM_VERSION, "Room " + roomId + " is version "
                     + version.id() + ", which your server did not list as supported", Map.of("room_version", version.id()));
         }
         requireUserOfOrigin(userId, origin);
-        RoomSnapshot snapshot = localEvents.snapshot(roomId);
+        RoomSnapshot snapshot = resident.snapshot();
         refuseBanned(roomId, userId, snapshot);
         JoinDecision decision = eligibility.decide(version, snapshot.state(), userId);
         count("make_join", decision);
@@ -113,9 +114,10 @@ public class ResidentJoins {
     /** {@code PUT /send_join} (v1 and v2). */
     @Transactional
     public SendJoinAnswer sendJoin(String origin, String roomId, String eventId, byte[] body, boolean omitMembers) {
-        RoomVersion version = residentRoom(roomId);
+        Resident resident = residentRoom(roomId);
+        RoomVersion version = resident.version();
         Pdu event = parseMembershipEvent(origin, roomId, eventId, body, version, "join");
-        RoomSnapshot snapshot = localEvents.snapshot(roomId);
+        RoomSnapshot snapshot = resident.snapshot();
         refuseBanned(roomId, event.sender(), snapshot);
         // Membership may have changed since make_join: decide again.
         JoinDecision decision = eligibility.decide(version, snapshot.state(), event.sender());
@@ -133,17 +135,18 @@ public class ResidentJoins {
         // authoriser's signature is also what auth rule 4.2 requires, so it comes before storing.
         Pdu signed = EventSigning.addSignature(event, keyring.serverName(), keyring.signingKey());
         RoomState before = snapshot.state();
-        List<String> serversBefore = omitMembers ? memberships.joinedServers(roomId) : List.of();
+        List<String> serversBefore = omitMembers ? List.copyOf(snapshot.joinedServers()) : List.of();
         persister.persistOrRefuse(signed);
-        relay.relay(signed, Set.of(origin));
+        relay.relay(signed, localEvents.snapshot(roomId).joinedServers(), Set.of(origin));
         return answer(roomId, signed, before, omitMembers, serversBefore);
     }
 
     /** {@code GET /make_leave}. */
     public Map<String, Object> makeLeave(String origin, String roomId, String userId) {
-        RoomVersion version = residentRoom(roomId);
+        Resident resident = residentRoom(roomId);
+        RoomVersion version = resident.version();
         requireUserOfOrigin(userId, origin);
-        RoomSnapshot snapshot = localEvents.snapshot(roomId);
+        RoomSnapshot snapshot = resident.snapshot();
         Map<String, Object> content = new LinkedHashMap<>();
         content.put("membership", "leave");
         Map<String, Object> template = localEvents.template(roomId, version, snapshot, userId, "m.room.member", userId, content);
@@ -159,10 +162,10 @@ public class ResidentJoins {
     /** {@code PUT /send_leave} (v1 and v2). */
     @Transactional
     public void sendLeave(String origin, String roomId, String eventId, byte[] body) {
-        RoomVersion version = residentRoom(roomId);
+        RoomVersion version = residentRoom(roomId).version();
         Pdu event = parseMembershipEvent(origin, roomId, eventId, body, version, "leave");
         persister.persistOrRefuse(event);
-        relay.relay(event, Set.of(origin));
+        relay.relay(event, localEvents.snapshot(roomId).joinedServers(), Set.of(origin));
     }
 
     private Pdu parseMembershipEvent(String origin, String roomId, String eventId, byte[] body, RoomVersion version,
@@ -246,14 +249,7 @@ public class ResidentJoins {
 
     /** The room summary's heroes (spec client-server §Room summary): up to 5 other members, by user ID. */
     private Set<String> heroes(String roomId, String joiner) {
-        List<String> members = new ArrayList<>();
-        memberships.findByRoom(roomId).forEach(m -> {
-            if (!m.userId().equals(joiner) && ("join".equals(m.membership()) || "invite".equals(m.membership()))) {
-                members.add(m.userId());
-            }
-        });
-        members.sort(null);
-        return new HashSet<>(members.subList(0, Math.min(5, members.size())));
+        return new HashSet<>(memberships.heroes(roomId, joiner));
     }
 
     private static Set<String> union(Collection<String> a, Collection<String> b) {
@@ -263,15 +259,18 @@ public class ResidentJoins {
     }
 
     /** The room's version, if we are in it; otherwise 404 (we cannot help with a room we are not in). */
-    private RoomVersion residentRoom(String roomId) {
+    private record Resident(RoomVersion version, RoomSnapshot snapshot) {}
+
+    private Resident residentRoom(String roomId) {
         RoomVersion version = graph.roomVersion(roomId).orElse(null);
         if (version == null) {
             throw MatrixException.notFound("Room " + roomId + " is unknown to this server");
         }
-        if (!memberships.isServerJoined(roomId, keyring.serverName())) {
+        RoomSnapshot snapshot = localEvents.snapshot(roomId);
+        if (!snapshot.isJoined(keyring.serverName())) {
             throw MatrixException.notFound("This server is no longer in room " + roomId);
         }
-        return version;
+        return new Resident(version, snapshot);
     }
 
     private static void requireUserOfOrigin(String userId, String origin) {
@@ -284,7 +283,10 @@ public class ResidentJoins {
     }
 
     private void refuseBanned(String roomId, String userId, RoomSnapshot snapshot) {
-        if ("ban".equals(memberships.membershipOf(roomId, userId).orElse(null))) {
+        String memberEvent = snapshot.state().get(StateKey.member(userId));
+        String membership = memberEvent == null ? null
+                : graph.event(memberEvent).flatMap(Pdu::membership).orElse(null);
+        if ("ban".equals(membership)) {
             throw MatrixException.forbidden(userId + " is banned from " + roomId);
         }
     }

@@ -367,11 +367,40 @@ public class EventPersister {
             membershipChanges.add(new EventWrites.Membership(member.stateKey(), member.membership().orElse("leave"),
                     member.eventId(), member.sender()));
         }
+        Map<String, Integer> joinedServers = joinedServerCounts(snapshot, changes, membershipChanges);
         room.bumpStateVersion();
         writes.advance(roomId, removed, List.of(event.eventId()), replaceExtremities, changes, membershipChanges,
                 membershipRemovals, room.stateVersion());
-        RoomSnapshot next = new RoomSnapshot(room.stateVersion(), newState, List.copyOf(newExtremities), newGroup);
+        RoomSnapshot next = new RoomSnapshot(room.stateVersion(), newState, List.copyOf(newExtremities), newGroup,
+                joinedServers);
         cache.putAfterCommit(roomId, next);
+    }
+
+    /** The joined-members-per-server count after these changes, from the old count and the changed members only. */
+    private Map<String, Integer> joinedServerCounts(RoomSnapshot before, Map<StateKey, String> changes,
+                                                    List<EventWrites.Membership> after) {
+        List<String> oldIds = new ArrayList<>();
+        changes.keySet().forEach(k -> {
+            if ("m.room.member".equals(k.type())) {
+                String old = before.state().get(k);
+                if (old != null) {
+                    oldIds.add(old);
+                }
+            }
+        });
+        Map<String, Integer> counts = new HashMap<>(before.joinedServerCounts());
+        for (Pdu old : graph.events(oldIds).values()) {
+            if ("join".equals(old.membership().orElse(null))) {
+                Identifiers.serverOf(old.stateKey()).ifPresent(s -> counts.merge(s, -1, Integer::sum));
+            }
+        }
+        for (EventWrites.Membership m : after) {
+            if ("join".equals(m.membership())) {
+                Identifiers.serverOf(m.userId()).ifPresent(s -> counts.merge(s, 1, Integer::sum));
+            }
+        }
+        counts.values().removeIf(n -> n <= 0);
+        return Map.copyOf(counts);
     }
 
     private static boolean isCreate(Pdu event) {

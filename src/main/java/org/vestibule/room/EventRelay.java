@@ -1,5 +1,6 @@
 package org.vestibule.room;
 
+import java.util.Collection;
 import java.util.Set;
 import org.vestibule.event.Pdu;
 
@@ -10,8 +11,10 @@ import org.vestibule.event.Pdu;
 public interface EventRelay {
 
     /**
-     * Sends the event to every server with a joined member (and, for a member event, to the
-     * target's server), except ours and {@code except}.
+     * Sends the event to every server with a joined member after it (and, for a member event, to
+     * the target's server), except ours and {@code except}.
+     *
+     * @param joinedServers the servers with joined members once the event is in the room
      */
-    void relay(Pdu event, Set<String> except);
+    void relay(Pdu event, Collection<String> joinedServers, Set<String> except);
 }

@@ -68,7 +68,7 @@ public class LocalEvents {
                     + " (auth rule " + r.rule() + ")");
         }
         persister.persistOrRefuse(room, event);
-        relay.relay(event, java.util.Set.of());
+        relay.relay(event, cache.get(roomId, room.stateVersion()).joinedServers(), java.util.Set.of());
         return event;
     }
 

@@ -1,14 +1,29 @@
 package org.vestibule.room;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * A room's current state and forward extremities as of one {@code state_version}.
+ * A room's current state and forward extremities as of one {@code state_version}, with the servers
+ * that have joined members (kept up to date incrementally, so asking costs nothing however big the
+ * room is).
  *
- * @param stateVersion  the rooms.state_version this snapshot matches
- * @param state         the resolved current state
- * @param extremities   the forward extremities
- * @param stateGroup    the state group holding {@code state}, when one does (null after a merge not yet stored)
+ * @param stateVersion       the rooms.state_version this snapshot matches
+ * @param state              the resolved current state
+ * @param extremities        the forward extremities
+ * @param stateGroup         the state group holding {@code state}, when one does (null after a merge not yet stored)
+ * @param joinedServerCounts joined members per server, servers without any left out
  */
-public record RoomSnapshot(long stateVersion, RoomState state, List<String> extremities, Long stateGroup) {
+public record RoomSnapshot(long stateVersion, RoomState state, List<String> extremities, Long stateGroup,
+                           Map<String, Integer> joinedServerCounts) {
+
+    /** The servers with at least one joined member. */
+    public Set<String> joinedServers() {
+        return joinedServerCounts.keySet();
+    }
+
+    public boolean isJoined(String server) {
+        return joinedServerCounts.containsKey(server);
+    }
 }

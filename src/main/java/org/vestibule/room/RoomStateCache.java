@@ -117,6 +117,11 @@ class RoomStateCache {
                     extremityIds.get(0));
             group = g.isEmpty() ? null : g.get(0);
         }
-        return new RoomSnapshot(stateVersion, RoomState.of(state), extremityIds, group);
+        Map<String, Integer> servers = new HashMap<>();
+        jdbc.query("select server_name, count(*) from room_memberships where room_id = ? and membership = 'join' "
+                + "group by server_name", rs -> {
+                    servers.put(rs.getString(1), rs.getInt(2));
+                }, roomId);
+        return new RoomSnapshot(stateVersion, RoomState.of(state), extremityIds, group, Map.copyOf(servers));
     }
 }

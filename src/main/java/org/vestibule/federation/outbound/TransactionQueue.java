@@ -29,7 +29,6 @@ import org.vestibule.event.Pdu;
 import org.vestibule.keys.ServerKeyring;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.EventRelay;
-import org.vestibule.room.RoomMemberships;
 
 /**
  * The durable per-destination queue of outgoing PDUs: rows written with the event, sent in order
@@ -47,7 +46,6 @@ public class TransactionQueue implements EventRelay {
 
     private final JdbcTemplate jdbc;
     private final EventGraph graph;
-    private final RoomMemberships memberships;
     private final ServerKeyring keyring;
     private final TransactionSender sender;
     private final MeterRegistry meters;
@@ -68,11 +66,10 @@ public class TransactionQueue implements EventRelay {
     });
     private volatile boolean stopped;
 
-    TransactionQueue(JdbcTemplate jdbc, EventGraph graph, RoomMemberships memberships, ServerKeyring keyring,
+    TransactionQueue(JdbcTemplate jdbc, EventGraph graph, ServerKeyring keyring,
                      TransactionSender sender, MeterRegistry meters, Clock clock) {
         this.jdbc = jdbc;
         this.graph = graph;
-        this.memberships = memberships;
         this.keyring = keyring;
         this.sender = sender;
         this.meters = meters;
@@ -80,8 +77,8 @@ public class TransactionQueue implements EventRelay {
     }
 
     @Override
-    public void relay(Pdu event, Set<String> except) {
-        Set<String> destinations = new LinkedHashSet<>(memberships.joinedServers(event.roomId()));
+    public void relay(Pdu event, java.util.Collection<String> joinedServers, Set<String> except) {
+        Set<String> destinations = new LinkedHashSet<>(joinedServers);
         if ("m.room.member".equals(event.type())) {
             // A kicked, banned or invited server must hear of it too, though it has no joined member now.
             Identifiers.serverOf(event.stateKey()).ifPresent(destinations::add);
