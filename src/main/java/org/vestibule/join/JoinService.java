@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Service;
+import org.vestibule.directory.RoomAliases;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
 import org.vestibule.event.RoomVersion;
@@ -29,9 +30,10 @@ public class JoinService {
     private final ServerKeyring keyring;
     private final Profiles profiles;
     private final RemoteJoins remoteJoins;
+    private final RoomAliases aliases;
 
     JoinService(EventGraph graph, LocalEvents localEvents, RoomMemberships memberships, JoinEligibility eligibility,
-                ServerKeyring keyring, Profiles profiles, RemoteJoins remoteJoins) {
+                ServerKeyring keyring, Profiles profiles, RemoteJoins remoteJoins, RoomAliases aliases) {
         this.graph = graph;
         this.localEvents = localEvents;
         this.memberships = memberships;
@@ -39,13 +41,36 @@ public class JoinService {
         this.keyring = keyring;
         this.profiles = profiles;
         this.remoteJoins = remoteJoins;
+        this.aliases = aliases;
+    }
+
+    /** A room to join or knock on, and the servers the client or the alias named, in order. */
+    public record Target(String roomId, List<String> servers) {}
+
+    /**
+     * Resolves a room ID or alias from a client. For an alias, its server comes first among the
+     * candidates, then the servers the alias lookup named, then the client's.
+     */
+    public Target target(String roomIdOrAlias, List<String> servers) {
+        if (roomIdOrAlias.startsWith("#")) {
+            RoomAliases.Resolved resolved = aliases.resolve(roomIdOrAlias);
+            java.util.LinkedHashSet<String> candidates = new java.util.LinkedHashSet<>();
+            Identifiers.serverOf(roomIdOrAlias).ifPresent(candidates::add);
+            candidates.addAll(resolved.servers());
+            candidates.addAll(servers);
+            return new Target(resolved.roomId(), new java.util.ArrayList<>(candidates));
+        }
+        if (!Identifiers.isRoomIdOfAnyVersion(roomIdOrAlias)) {
+            throw MatrixException.invalidParam("'" + roomIdOrAlias + "' is not a room ID or alias");
+        }
+        return new Target(roomIdOrAlias, servers);
     }
 
     /** Joins a local user to a room (here or through other servers) and returns the room ID. */
-    public String join(String userId, String roomId, List<String> servers, String reason) {
-        if (!Identifiers.isRoomIdOfAnyVersion(roomId)) {
-            throw MatrixException.invalidParam("'" + roomId + "' is not a room ID or alias");
-        }
+    public String join(String userId, String roomIdOrAlias, List<String> requestedServers, String reason) {
+        Target target = target(roomIdOrAlias, requestedServers);
+        String roomId = target.roomId();
+        List<String> servers = target.servers();
         Map<String, Object> content = new LinkedHashMap<>(profiles.memberContent(userId));
         content.put("membership", "join");
         if (reason != null) {
