@@ -9,17 +9,26 @@ import org.vestibule.directory.RoomAliases;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
 import org.vestibule.keys.ServerKeyring;
+import org.vestibule.profile.Profiles;
 
-/** {@code GET /query/directory} (spec server-server §Querying for information). */
+/** {@code GET /query/directory} and {@code /query/profile} (spec server-server §Querying for information). */
 @RestController
 class QueryController {
 
     private final RoomAliases aliases;
     private final ServerKeyring keyring;
+    private final Profiles profiles;
 
-    QueryController(RoomAliases aliases, ServerKeyring keyring) {
+    QueryController(RoomAliases aliases, ServerKeyring keyring, Profiles profiles) {
         this.aliases = aliases;
         this.keyring = keyring;
+        this.profiles = profiles;
+    }
+
+    @GetMapping("/_matrix/federation/v1/query/profile")
+    Map<String, Object> profile(Origin origin, @RequestParam(name = "user_id") String userId,
+                                @RequestParam(name = "field", required = false) String field) {
+        return profiles.forFederation(userId, field);
     }
 
     @GetMapping("/_matrix/federation/v1/query/directory")
