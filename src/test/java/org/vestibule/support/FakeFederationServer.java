@@ -73,6 +73,7 @@ public final class FakeFederationServer implements AutoCloseable {
         return t;
     });
     private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
+    private final Map<String, Handler> prefixHandlers = new ConcurrentHashMap<>();
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
     private final SigningKey signingKey = SigningKey.generate("ed25519:fake");
     private volatile String serverName;
@@ -124,6 +125,12 @@ public final class FakeFederationServer implements AutoCloseable {
         return this;
     }
 
+    /** Answers requests for every path starting with a prefix (when no exact path matches). */
+    public FakeFederationServer onPrefix(String prefix, Handler handler) {
+        prefixHandlers.put(prefix, handler);
+        return this;
+    }
+
     /** Serves a correct key document at {@code /_matrix/key/v2/server}, valid for a day from each request. */
     public FakeFederationServer servingKeys() {
         return on("/_matrix/key/v2/server",
@@ -167,6 +174,10 @@ public final class FakeFederationServer implements AutoCloseable {
                     headers, sni(exchange), body);
             requests.add(request);
             Handler handler = handlers.get(request.path());
+            if (handler == null) {
+                handler = prefixHandlers.entrySet().stream().filter(e -> request.path().startsWith(e.getKey()))
+                        .map(Map.Entry::getValue).findFirst().orElse(null);
+            }
             Reply reply;
             try {
                 reply = handler != null ? handler.handle(request)
