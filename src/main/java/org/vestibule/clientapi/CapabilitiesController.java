@@ -33,6 +33,7 @@ class CapabilitiesController {
                 "m.change_password", Map.of("enabled", false),
                 "m.set_displayname", Map.of("enabled", true),
                 "m.set_avatar_url", Map.of("enabled", true),
+                "m.profile_fields", Map.of("enabled", true, "allowed", List.of("displayname", "avatar_url")),
                 "m.3pid_changes", Map.of("enabled", false)));
     }
 }

@@ -15,6 +15,7 @@ import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
 import org.vestibule.event.Pdu;
+import org.vestibule.invite.Invites;
 import org.vestibule.keys.ServerKeyring;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
@@ -34,9 +35,10 @@ public class RoomActions {
     private final ServerKeyring keyring;
     private final JdbcTemplate jdbc;
     private final Clock clock;
+    private final Invites invites;
 
     RoomActions(LocalEvents localEvents, EventGraph graph, RoomMemberships memberships, AccountService accounts,
-                ServerKeyring keyring, JdbcTemplate jdbc, Clock clock) {
+                ServerKeyring keyring, JdbcTemplate jdbc, Clock clock, Invites invites) {
         this.localEvents = localEvents;
         this.graph = graph;
         this.memberships = memberships;
@@ -44,6 +46,7 @@ public class RoomActions {
         this.keyring = keyring;
         this.jdbc = jdbc;
         this.clock = clock;
+        this.invites = invites;
     }
 
     /** Sends a state event; member content never keeps a client-supplied join_authorised_via_users_server. */
@@ -85,8 +88,13 @@ public class RoomActions {
         if (reason != null) {
             content.put("reason", reason);
         }
-        if ("invite".equals(membership) && keyring.isOurs(Identifiers.serverOf(target).orElse(""))) {
+        boolean local = keyring.isOurs(Identifiers.serverOf(target).orElse(""));
+        if ("invite".equals(membership) && local) {
             accounts.displayname(target).ifPresent(d -> content.put("displayname", d));
+        }
+        if ("invite".equals(membership) && !local) {
+            // The invitee's server must sign a remote invite before it enters the room.
+            return invites.inviteRemote(roomId, user.userId(), target, content);
         }
         return localEvents.send(roomId, user.userId(), "m.room.member", target, content);
     }

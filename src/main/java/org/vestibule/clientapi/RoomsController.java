@@ -10,6 +10,7 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.vestibule.directory.RoomAliases;
 import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
@@ -26,11 +27,13 @@ class RoomsController {
     private final RoomCreator creator;
     private final RoomActions actions;
     private final ClientProperties properties;
+    private final RoomAliases aliases;
 
-    RoomsController(RoomCreator creator, RoomActions actions, ClientProperties properties) {
+    RoomsController(RoomCreator creator, RoomActions actions, ClientProperties properties, RoomAliases aliases) {
         this.creator = creator;
         this.actions = actions;
         this.properties = properties;
+        this.aliases = aliases;
     }
 
     @PostMapping("/_matrix/client/{v:v3|r0}/createRoom")
@@ -70,10 +73,18 @@ class RoomsController {
             }
             invite.add(s);
         }
+        String aliasName = body.string("room_alias_name");
+        String alias = aliasName == null ? null : aliases.localAlias(aliasName);
+        if (alias != null) {
+            aliases.requireFree(alias);
+        }
         NewRoom spec = new NewRoom(user.userId(), version, preset, body.object("creation_content"), initialState,
-                body.object("power_level_content_override"), body.string("name"), body.string("topic"), null, invite,
+                body.object("power_level_content_override"), body.string("name"), body.string("topic"), alias, invite,
                 body.bool("is_direct", false));
         String roomId = creator.create(spec);
+        if (alias != null) {
+            aliases.createForNewRoom(alias, roomId, user.userId());
+        }
         for (String invitee : invite) {
             actions.setMembership(user, roomId, invitee, "invite", null);
         }

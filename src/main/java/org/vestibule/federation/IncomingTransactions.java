@@ -23,6 +23,7 @@ import org.vestibule.federation.outbound.FederationException;
 import org.vestibule.keys.ServerKeyring;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.EventPersister;
+import org.vestibule.room.OutOfBandMemberships;
 import org.vestibule.room.PersistOutcome;
 import org.vestibule.room.RoomMemberships;
 
@@ -48,9 +49,11 @@ public class IncomingTransactions {
     private final ServerKeyring keyring;
     private final JdbcTemplate jdbc;
     private final Clock clock;
+    private final OutOfBandMemberships outOfBand;
 
     IncomingTransactions(EventGraph graph, EventPersister persister, RoomMemberships memberships, PduChecks checks,
-                         FederationClient client, ServerKeyring keyring, JdbcTemplate jdbc, Clock clock) {
+                         FederationClient client, ServerKeyring keyring, JdbcTemplate jdbc, Clock clock,
+                         OutOfBandMemberships outOfBand) {
         this.graph = graph;
         this.persister = persister;
         this.memberships = memberships;
@@ -59,6 +62,7 @@ public class IncomingTransactions {
         this.keyring = keyring;
         this.jdbc = jdbc;
         this.clock = clock;
+        this.outOfBand = outOfBand;
     }
 
     public Map<String, Object> receive(String origin, String txnId, Map<String, Object> body) {
@@ -106,7 +110,7 @@ public class IncomingTransactions {
         String roomId = Json.string(json, "room_id").orElse(null);
         RoomVersion version = roomId == null ? null : graph.roomVersion(roomId).orElse(null);
         if (version == null || !memberships.isServerJoined(roomId, keyring.serverName())) {
-            return "this server is not in room " + roomId;
+            return endsOutOfBandMembership(roomId, json, id) ? null : "this server is not in room " + roomId;
         }
         PduChecks.Result result = checks.check(json, version);
         if (result instanceof PduChecks.Result.Dropped d) {
@@ -118,6 +122,37 @@ public class IncomingTransactions {
         Pdu pdu = ((PduChecks.Result.Accepted) result).pdu();
         id[0] = pdu.eventId();
         return persistFillingGaps(origin, pdu, 0);
+    }
+
+    /**
+     * In a room we are not in, the one event we take is a leave that ends a local user's pending
+     * invite (rescinded by its sender) or knock (refused): it must be validly signed and name that
+     * invite or knock among its auth events. We cannot check the sender's power without the
+     * room's state, so, like Synapse for invites, we trust the invite's own sender; for knocks,
+     * whoever the resident let kick.
+     */
+    private boolean endsOutOfBandMembership(String roomId, Map<String, Object> json, String[] id) {
+        if (roomId == null || !"m.room.member".equals(json.get("type")) || !(json.get("state_key") instanceof String target)
+                || !keyring.isOurs(org.vestibule.event.Identifiers.serverOf(target).orElse(""))) {
+            return false;
+        }
+        OutOfBandMemberships.Entry pending = outOfBand.find(roomId, target).orElse(null);
+        if (pending == null || !("invite".equals(pending.membership()) || "knock".equals(pending.membership()))) {
+            return false;
+        }
+        if (!(checks.check(json, pending.roomVersion()) instanceof PduChecks.Result.Accepted accepted)
+                || accepted.redacted()) {
+            return false;
+        }
+        Pdu leave = accepted.pdu();
+        id[0] = leave.eventId();
+        if (!"leave".equals(leave.membership().orElse(null)) || !leave.authEvents().contains(pending.eventId())
+                || ("invite".equals(pending.membership()) && !leave.sender().equals(pending.sender()))) {
+            return false;
+        }
+        outOfBand.remove(roomId, target);
+        log.info("{}'s {} in {} ended by {} ({})", target, pending.membership(), roomId, leave.sender(), leave.eventId());
+        return true;
     }
 
     private String persistFillingGaps(String origin, Pdu pdu, int depth) {

@@ -15,14 +15,16 @@ import org.vestibule.event.Json;
 import org.vestibule.event.MalformedJsonException;
 import org.vestibule.event.StrictJsonParser;
 
-/** Client-server join and leave (spec client-server §Joining rooms, §Leaving rooms). */
+/** Client-server join, knock and leave (spec client-server §Joining rooms, §Knocking on rooms, §Leaving rooms). */
 @RestController
 class JoinController {
 
     private final JoinService joins;
+    private final KnockService knocks;
 
-    JoinController(JoinService joins) {
+    JoinController(JoinService joins, KnockService knocks) {
         this.joins = joins;
+        this.knocks = knocks;
     }
 
     @PostMapping({"/_matrix/client/{v:v3|r0}/join/{roomIdOrAlias}", "/_matrix/client/{v:v3|r0}/rooms/{roomIdOrAlias}/join"})
@@ -30,14 +32,28 @@ class JoinController {
                              @RequestParam(name = "via", required = false) List<String> via,
                              @RequestParam(name = "server_name", required = false) List<String> serverName,
                              @RequestBody(required = false) byte[] body) {
+        String reason = Json.string(parse(body), "reason").orElse(null);
+        return Map.of("room_id", joins.join(user.userId(), roomIdOrAlias, servers(via, serverName), reason));
+    }
+
+    @PostMapping("/_matrix/client/{v:v3|r0}/knock/{roomIdOrAlias}")
+    Map<String, Object> knock(ClientUser user, @PathVariable String roomIdOrAlias,
+                              @RequestParam(name = "via", required = false) List<String> via,
+                              @RequestParam(name = "server_name", required = false) List<String> serverName,
+                              @RequestBody(required = false) byte[] body) {
+        String reason = Json.string(parse(body), "reason").orElse(null);
+        return Map.of("room_id", knocks.knock(user.userId(), roomIdOrAlias, servers(via, serverName), reason));
+    }
+
+    /** {@code via} (v1.12) or the deprecated {@code server_name} that Complement still sends. */
+    private static List<String> servers(List<String> via, List<String> serverName) {
         List<String> servers = new ArrayList<>();
         if (via != null) {
             servers.addAll(via);
         } else if (serverName != null) {
             servers.addAll(serverName);
         }
-        String reason = Json.string(parse(body), "reason").orElse(null);
-        return Map.of("room_id", joins.join(user.userId(), roomIdOrAlias, servers, reason));
+        return servers;
     }
 
     @PostMapping("/_matrix/client/{v:v3|r0}/rooms/{roomId}/leave")

@@ -4,12 +4,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Service;
+import org.vestibule.directory.RoomAliases;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
 import org.vestibule.event.RoomVersion;
 import org.vestibule.keys.ServerKeyring;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
+import org.vestibule.room.OutOfBandMemberships;
 import org.vestibule.room.RoomMemberships;
 import org.vestibule.room.RoomSnapshot;
 
@@ -29,9 +31,13 @@ public class JoinService {
     private final ServerKeyring keyring;
     private final Profiles profiles;
     private final RemoteJoins remoteJoins;
+    private final RoomAliases aliases;
+    private final OutOfBandMemberships outOfBand;
+    private final RemoteMemberships remoteMemberships;
 
     JoinService(EventGraph graph, LocalEvents localEvents, RoomMemberships memberships, JoinEligibility eligibility,
-                ServerKeyring keyring, Profiles profiles, RemoteJoins remoteJoins) {
+                ServerKeyring keyring, Profiles profiles, RemoteJoins remoteJoins, RoomAliases aliases,
+                OutOfBandMemberships outOfBand, RemoteMemberships remoteMemberships) {
         this.graph = graph;
         this.localEvents = localEvents;
         this.memberships = memberships;
@@ -39,13 +45,38 @@ public class JoinService {
         this.keyring = keyring;
         this.profiles = profiles;
         this.remoteJoins = remoteJoins;
+        this.aliases = aliases;
+        this.outOfBand = outOfBand;
+        this.remoteMemberships = remoteMemberships;
+    }
+
+    /** A room to join or knock on, and the servers the client or the alias named, in order. */
+    public record Target(String roomId, List<String> servers) {}
+
+    /**
+     * Resolves a room ID or alias from a client. For an alias, its server comes first among the
+     * candidates, then the servers the alias lookup named, then the client's.
+     */
+    public Target target(String roomIdOrAlias, List<String> servers) {
+        if (roomIdOrAlias.startsWith("#")) {
+            RoomAliases.Resolved resolved = aliases.resolve(roomIdOrAlias);
+            java.util.LinkedHashSet<String> candidates = new java.util.LinkedHashSet<>();
+            Identifiers.serverOf(roomIdOrAlias).ifPresent(candidates::add);
+            candidates.addAll(resolved.servers());
+            candidates.addAll(servers);
+            return new Target(resolved.roomId(), new java.util.ArrayList<>(candidates));
+        }
+        if (!Identifiers.isRoomIdOfAnyVersion(roomIdOrAlias)) {
+            throw MatrixException.invalidParam("'" + roomIdOrAlias + "' is not a room ID or alias");
+        }
+        return new Target(roomIdOrAlias, servers);
     }
 
     /** Joins a local user to a room (here or through other servers) and returns the room ID. */
-    public String join(String userId, String roomId, List<String> servers, String reason) {
-        if (!Identifiers.isRoomIdOfAnyVersion(roomId)) {
-            throw MatrixException.invalidParam("'" + roomId + "' is not a room ID or alias");
-        }
+    public String join(String userId, String roomIdOrAlias, List<String> requestedServers, String reason) {
+        Target target = target(roomIdOrAlias, requestedServers);
+        String roomId = target.roomId();
+        List<String> servers = target.servers();
         Map<String, Object> content = new LinkedHashMap<>(profiles.memberContent(userId));
         content.put("membership", "join");
         if (reason != null) {
@@ -54,6 +85,7 @@ public class JoinService {
         RoomVersion version = graph.roomVersion(roomId).orElse(null);
         if (version == null || !memberships.isServerJoined(roomId, keyring.serverName())) {
             remoteJoins.join(userId, roomId, candidates(roomId, userId, servers, List.of()), content);
+            outOfBand.remove(roomId, userId);
             return roomId;
         }
         RoomSnapshot snapshot = localEvents.snapshot(roomId);
@@ -62,6 +94,7 @@ public class JoinService {
             // We are in the room but none of our users may authorise: ask servers whose users can.
             remoteJoins.join(userId, roomId, candidates(roomId, userId, servers,
                     eligibility.serversWithInviters(version, snapshot.state())), content);
+            outOfBand.remove(roomId, userId);
             return roomId;
         }
         MatrixException refusal = decision.refusal(JoinProperties.ErrcodeProfile.SPEC);
@@ -73,13 +106,15 @@ public class JoinService {
             content.put("join_authorised_via_users_server", authoriser);
         }
         localEvents.send(roomId, userId, "m.room.member", userId, content);
+        outOfBand.remove(roomId, userId);
         return roomId;
     }
 
     /**
      * Servers to try, each once: the client's; the room ID's domain (before v12's hash IDs) only
      * when the client named none, since a client that names servers means those (Complement's
-     * "via [hs2] alone fails"); the server of whoever invited the user; then any extra ones.
+     * "via [hs2] alone fails"); the server of whoever invited the user (also when the invite came
+     * to us out of band, and the servers it named); then any extra ones.
      */
     private List<String> candidates(String roomId, String userId, List<String> requested, List<String> extra) {
         java.util.LinkedHashSet<String> servers = new java.util.LinkedHashSet<>(requested);
@@ -88,12 +123,34 @@ public class JoinService {
         }
         memberships.find(roomId, userId).filter(m -> "invite".equals(m.membership()))
                 .flatMap(m -> Identifiers.serverOf(m.sender())).ifPresent(servers::add);
+        outOfBand.find(roomId, userId).filter(m -> "invite".equals(m.membership())).ifPresent(m -> {
+            Identifiers.serverOf(m.sender()).ifPresent(servers::add);
+            servers.addAll(m.servers());
+        });
         servers.addAll(extra);
         return new java.util.ArrayList<>(servers);
     }
 
-    /** A local user leaves a room (or rejects an invite, or rescinds a knock). */
+    /**
+     * A local user leaves a room (or rejects an invite, or rescinds a knock). In a room this server
+     * is not in, an invite or knock is undone through another server with make_leave/send_leave.
+     */
     public void leave(String userId, String roomId, String reason) {
+        boolean resident = graph.roomVersion(roomId).isPresent()
+                && memberships.isServerJoined(roomId, keyring.serverName());
+        if (!resident) {
+            OutOfBandMemberships.Entry pending = outOfBand.find(roomId, userId)
+                    .filter(m -> "invite".equals(m.membership()) || "knock".equals(m.membership())).orElse(null);
+            if (pending != null) {
+                Map<String, Object> content = new LinkedHashMap<>();
+                if (reason != null) {
+                    content.put("reason", reason);
+                }
+                remoteMemberships.leave(userId, roomId, pending.candidates(), content);
+                outOfBand.remove(roomId, userId);
+                return;
+            }
+        }
         if (graph.roomVersion(roomId).isEmpty()) {
             throw MatrixException.notFound("Unknown room " + roomId);
         }

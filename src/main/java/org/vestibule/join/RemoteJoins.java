@@ -3,12 +3,10 @@ package org.vestibule.join;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
@@ -20,9 +18,6 @@ import org.vestibule.event.RoomVersion;
 import org.vestibule.event.RoomVersions;
 import org.vestibule.federation.PduChecks;
 import org.vestibule.federation.outbound.FederationClient;
-import org.vestibule.federation.outbound.FederationErrorResponseException;
-import org.vestibule.federation.outbound.FederationException;
-import org.vestibule.federation.outbound.FederationResponse;
 import org.vestibule.keys.ServerKeyring;
 import org.vestibule.room.LocalEvents;
 
@@ -36,8 +31,6 @@ import org.vestibule.room.LocalEvents;
 public class RemoteJoins {
 
     private static final Logger log = LoggerFactory.getLogger(RemoteJoins.class);
-    private static final Set<String> FAILOVER_ERRCODES = Set.of(Errcode.NOT_FOUND, Errcode.UNABLE_TO_AUTHORISE_JOIN,
-            Errcode.UNABLE_TO_GRANT_JOIN, Errcode.CANNOT_ALLOW);
 
     private final FederationClient client;
     private final PduChecks checks;
@@ -56,16 +49,6 @@ public class RemoteJoins {
         this.clock = clock;
     }
 
-    /** Thrown inside an attempt when we should move on to the next candidate. */
-    private static final class TryNext extends Exception {
-        final JoinAttempt attempt;
-
-        TryNext(JoinAttempt attempt) {
-            super(attempt.toString(), null, false, false);
-            this.attempt = attempt;
-        }
-    }
-
     /** Joins a local user through the first candidate that can let them in, and returns the join event. */
     public Pdu join(String userId, String roomId, Collection<String> candidates, Map<String, Object> content) {
         List<String> servers = new ArrayList<>(new LinkedHashSet<>(candidates));
@@ -78,15 +61,15 @@ public class RemoteJoins {
         for (String server : servers) {
             try {
                 return joinVia(server, userId, roomId, content);
-            } catch (TryNext next) {
+            } catch (Failover.TryNext next) {
                 log.info("Joining {} as {} via {} failed, trying the next server: {}", roomId, userId, server, next.attempt);
                 attempts.add(next.attempt);
             }
         }
-        throw allFailed(roomId, attempts);
+        throw Failover.allFailed("join", roomId, attempts);
     }
 
-    private Pdu joinVia(String server, String userId, String roomId, Map<String, Object> content) throws TryNext {
+    private Pdu joinVia(String server, String userId, String roomId, Map<String, Object> content) throws Failover.TryNext {
         StringBuilder path = new StringBuilder("/_matrix/federation/v1/make_join/")
                 .append(FederationClient.pathSegment(roomId)).append('/').append(FederationClient.pathSegment(userId));
         char sep = '?';
@@ -94,14 +77,14 @@ public class RemoteJoins {
             path.append(sep).append("ver=").append(v);
             sep = '&';
         }
-        Map<String, Object> answer = call(server, "make_join", () -> client.get(server, path.toString()));
+        Map<String, Object> answer = Failover.object(server, "make_join", "join", () -> client.get(server, path.toString()));
         RoomVersion version = RoomVersions.byId(Json.string(answer, "room_version").orElse("1"))
                 .orElseThrow(() -> new MatrixException(400, Errcode.INCOMPATIBLE_ROOM_VERSION, server
                         + " offered room version " + answer.get("room_version") + ", which this server does not support"));
         Map<String, Object> template = Json.object(answer, "event");
         String problem = templateProblem(template, roomId, userId);
         if (problem != null) {
-            throw new TryNext(new JoinAttempt(server, "make_join", 200, null, "unusable template: " + problem));
+            throw new Failover.TryNext(new JoinAttempt(server, "make_join", 200, null, "unusable template: " + problem));
         }
 
         Map<String, Object> event = Json.mutableCopy(template);
@@ -124,28 +107,28 @@ public class RemoteJoins {
 
         String sendPath = "/_matrix/federation/v2/send_join/" + FederationClient.pathSegment(roomId) + "/"
                 + FederationClient.pathSegment(join.eventId());
-        Map<String, Object> response = call(server, "send_join", () -> client.put(server, sendPath, join.json()));
+        Map<String, Object> response = Failover.object(server, "send_join", "join", () -> client.put(server, sendPath, join.json()));
         Pdu accepted = checkReturnedEvent(server, join, response, authoriser, version);
         JoinedRoomWriter.CheckedAnswer checked;
         try {
             checked = writer.check(server, roomId, version, response);
         } catch (IllegalArgumentException e) {
-            throw new TryNext(new JoinAttempt(server, "send_join", 200, null, "unusable answer: " + e.getMessage()));
+            throw new Failover.TryNext(new JoinAttempt(server, "send_join", 200, null, "unusable answer: " + e.getMessage()));
         }
         try {
             return writer.persist(roomId, version, accepted, checked);
         } catch (MatrixException e) {
-            throw new TryNext(new JoinAttempt(server, "send_join", 200, null, e.getMessage()));
+            throw new Failover.TryNext(new JoinAttempt(server, "send_join", 200, null, e.getMessage()));
         }
     }
 
     /** The event the resident hands back must be ours, with the resident's signature when it authorised us. */
     private Pdu checkReturnedEvent(String server, Pdu ours, Map<String, Object> response, String authoriser,
-                                   RoomVersion version) throws TryNext {
+                                   RoomVersion version) throws Failover.TryNext {
         Map<String, Object> returned = Json.object(response, "event");
         if (returned.isEmpty()) {
             if (authoriser != null) {
-                throw new TryNext(new JoinAttempt(server, "send_join", 200, null,
+                throw new Failover.TryNext(new JoinAttempt(server, "send_join", 200, null,
                         "no signed event came back, though the join is authorised by " + authoriser));
             }
             return ours;
@@ -153,7 +136,7 @@ public class RemoteJoins {
         PduChecks.Result result = checks.check(returned, version);
         if (!(result instanceof PduChecks.Result.Accepted accepted) || accepted.redacted()
                 || !accepted.pdu().eventId().equals(ours.eventId())) {
-            throw new TryNext(new JoinAttempt(server, "send_join", 200, null, "the returned join event is not ours "
+            throw new Failover.TryNext(new JoinAttempt(server, "send_join", 200, null, "the returned join event is not ours "
                     + "or is not validly signed" + (result instanceof PduChecks.Result.Dropped d ? ": " + d.reason() : "")));
         }
         return accepted.pdu();
@@ -176,65 +159,6 @@ public class RemoteJoins {
             return "membership is not join";
         }
         return null;
-    }
-
-    @FunctionalInterface
-    private interface Call {
-        FederationResponse run();
-    }
-
-    private Map<String, Object> call(String server, String step, Call call) throws TryNext {
-        try {
-            return call.run().object();
-        } catch (FederationErrorResponseException e) {
-            boolean failover = e.status() >= 500 || (e.status() < 500 && FAILOVER_ERRCODES.contains(e.errcode()))
-                    || e.errcode() == null && e.status() == 404;
-            JoinAttempt attempt = new JoinAttempt(server, step, e.status(), e.errcode(), e.error());
-            if (failover) {
-                throw new TryNext(attempt);
-            }
-            // A definite refusal (403 above all): pass it on to the client as the resident said it.
-            Map<String, Object> extra = new HashMap<>();
-            if (e.json() != null && e.json().get("room_version") instanceof String v) {
-                extra.put("room_version", v);
-            }
-            throw new MatrixException(e.status(), e.errcode() == null ? Errcode.UNKNOWN : e.errcode(),
-                    server + " refused the join: " + (e.error() == null ? "status " + e.status() : e.error()), extra);
-        } catch (FederationException e) {
-            throw new TryNext(new JoinAttempt(server, step, 0, null, e.getMessage()));
-        } catch (MatrixException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new TryNext(new JoinAttempt(server, step, 0, null, "bad answer: " + e.getMessage()));
-        }
-    }
-
-    /** Every candidate failed: answer with the most telling of their answers, and list them all. */
-    private static MatrixException allFailed(String roomId, List<JoinAttempt> attempts) {
-        JoinAttempt best = null;
-        for (JoinAttempt a : attempts) {
-            if (rank(a) > (best == null ? -1 : rank(best))) {
-                best = a;
-            }
-        }
-        StringBuilder message = new StringBuilder("Could not join " + roomId + " through any server: ");
-        for (int i = 0; i < attempts.size(); i++) {
-            message.append(i == 0 ? "" : "; ").append(attempts.get(i));
-        }
-        if (best != null && best.status() >= 400 && best.status() < 500 && best.errcode() != null) {
-            return new MatrixException(best.status(), best.errcode(), message.toString());
-        }
-        return new MatrixException(502, Errcode.UNKNOWN, message.toString());
-    }
-
-    private static int rank(JoinAttempt a) {
-        if (a.status() == 400 && a.errcode() != null) {
-            return 3;
-        }
-        if (a.status() == 404) {
-            return 2;
-        }
-        return a.status() == 0 ? 0 : 1;
     }
 
 }

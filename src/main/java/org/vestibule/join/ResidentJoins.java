@@ -30,6 +30,7 @@ import org.vestibule.room.LocalEvents;
 import org.vestibule.room.RoomMemberships;
 import org.vestibule.room.RoomSnapshot;
 import org.vestibule.room.RoomState;
+import org.vestibule.room.StrippedState;
 
 /**
  * The resident side of joins and leaves (spec server-server §Joining Rooms, §Leaving Rooms,
@@ -66,10 +67,11 @@ public class ResidentJoins {
     private final JoinProperties properties;
     private final MeterRegistry meters;
     private final EventRelay relay;
+    private final StrippedState strippedState;
 
     ResidentJoins(EventGraph graph, LocalEvents localEvents, EventPersister persister, RoomMemberships memberships,
                   JoinEligibility eligibility, EventSignatureVerifier signatures, ServerKeyring keyring,
-                  JoinProperties properties, MeterRegistry meters, EventRelay relay) {
+                  JoinProperties properties, MeterRegistry meters, EventRelay relay, StrippedState strippedState) {
         this.graph = graph;
         this.localEvents = localEvents;
         this.persister = persister;
@@ -80,6 +82,7 @@ public class ResidentJoins {
         this.properties = properties;
         this.meters = meters;
         this.relay = relay;
+        this.strippedState = strippedState;
     }
 
     /** {@code GET /make_join}: the join template, or the errcode table's refusal. */
@@ -166,6 +169,72 @@ public class ResidentJoins {
         Pdu event = parseMembershipEvent(origin, roomId, eventId, body, version, "leave");
         persister.persistOrRefuse(event);
         relay.relay(event, localEvents.snapshot(roomId).joinedServers(), Set.of(origin));
+    }
+
+    /**
+     * {@code GET /make_knock} (spec server-server §Knocking upon a room): a template when the
+     * room's join rule lets users knock (knock from v7, knock_restricted from v10) and the user is
+     * not joined, invited or banned; 403 M_FORBIDDEN otherwise.
+     */
+    public Map<String, Object> makeKnock(String origin, String roomId, String userId, Collection<String> supportedVersions) {
+        Resident resident = residentRoom(roomId);
+        RoomVersion version = resident.version();
+        if (!supportedVersions.contains(version.id())) {
+            throw new MatrixException(400, Errcode.INCOMPATIBLE_ROOM_VERSION, "Room " + roomId + " is version "
+                    + version.id() + ", which your server did not list as supported", Map.of("room_version", version.id()));
+        }
+        requireUserOfOrigin(userId, origin);
+        RoomSnapshot snapshot = resident.snapshot();
+        refuseKnock(version, roomId, userId, snapshot.state());
+        Map<String, Object> content = new LinkedHashMap<>();
+        content.put("membership", "knock");
+        Map<String, Object> template = localEvents.template(roomId, version, snapshot, userId, "m.room.member", userId, content);
+        template.put("origin", keyring.serverName());
+        AuthResult auth = checkTemplate(template, version, snapshot.state(), userId, null);
+        if (auth instanceof AuthResult.Rejected r) {
+            throw MatrixException.forbidden("The room does not let " + userId + " knock: " + r.reason()
+                    + " (auth rule " + r.rule() + ")");
+        }
+        return Map.of("room_version", version.id(), "event", template);
+    }
+
+    /**
+     * {@code PUT /send_knock}: stores the knock, sends it to the room's other servers and answers
+     * the room's stripped state (as PDUs, create event included, spec v1.16).
+     */
+    @Transactional
+    public Map<String, Object> sendKnock(String origin, String roomId, String eventId, byte[] body) {
+        RoomVersion version = residentRoom(roomId).version();
+        Pdu event = parseMembershipEvent(origin, roomId, eventId, body, version, "knock");
+        RoomSnapshot snapshot = localEvents.snapshot(roomId);
+        refuseKnock(version, roomId, event.sender(), snapshot.state());
+        persister.persistOrRefuse(event);
+        relay.relay(event, localEvents.snapshot(roomId).joinedServers(), Set.of(origin));
+        return Map.of("knock_room_state", strippedState.pdus(snapshot.state(), null));
+    }
+
+    /** The refusals of knocks.yaml and the client-server §Knocking rules, each with its reason. */
+    private void refuseKnock(RoomVersion version, String roomId, String userId, RoomState state) {
+        if (!version.knock()) {
+            throw MatrixException.forbidden("Room " + roomId + " is version " + version.id()
+                    + ", which does not support knocking");
+        }
+        Map<StateKey, Pdu> events = graph.stateEvents(state, List.of(StateKey.JOIN_RULES, StateKey.member(userId)));
+        Pdu joinRules = events.get(StateKey.JOIN_RULES);
+        Object rule = joinRules == null ? null : joinRules.content().get("join_rule");
+        if (!(rule instanceof String r) || !version.isKnockJoinRule(r)) {
+            throw MatrixException.forbidden("Room " + roomId + " does not accept knocks: its join rule is " + rule
+                    + (version.knockRestricted() ? "; knocking needs knock or knock_restricted" : "; knocking needs knock"));
+        }
+        Pdu member = events.get(StateKey.member(userId));
+        String membership = member == null ? null : member.membership().orElse(null);
+        if ("ban".equals(membership)) {
+            throw MatrixException.forbidden(userId + " is banned from " + roomId);
+        }
+        if ("join".equals(membership) || "invite".equals(membership)) {
+            throw MatrixException.forbidden(userId + " cannot knock on " + roomId + ": already "
+                    + ("join".equals(membership) ? "joined" : "invited"));
+        }
     }
 
     private Pdu parseMembershipEvent(String origin, String roomId, String eventId, byte[] body, RoomVersion version,

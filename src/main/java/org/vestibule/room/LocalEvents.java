@@ -73,6 +73,34 @@ public class LocalEvents {
     }
 
     /**
+     * Builds and signs a local user's event on the room's current state without storing it, for
+     * events another server must sign too before they count (an invite of a remote user); 403
+     * when the auth rules would not allow it. {@link #commit} stores it afterwards.
+     */
+    public Pdu build(String roomId, String sender, String type, String stateKey, Map<String, Object> content) {
+        RoomVersion version = graph.roomVersion(roomId).orElseThrow(() -> MatrixException.notFound("Unknown room " + roomId));
+        RoomSnapshot snapshot = snapshot(roomId);
+        Pdu event = sign(template(roomId, version, snapshot, sender, type, stateKey, content), version);
+        AuthResult auth = persister.checkAgainstState(event, snapshot.state());
+        if (auth instanceof AuthResult.Rejected r) {
+            throw MatrixException.forbidden("The room's rules do not allow this event: " + r.reason()
+                    + " (auth rule " + r.rule() + ")");
+        }
+        return event;
+    }
+
+    /**
+     * Stores an event made by {@link #build} (refused with 403 if the room no longer allows it)
+     * and relays it to the room's other servers but {@code except}.
+     */
+    @Transactional
+    public Pdu commit(Pdu event, java.util.Set<String> except) {
+        persister.persistOrRefuse(event);
+        relay.relay(event, snapshot(event.roomId()).joinedServers(), except);
+        return event;
+    }
+
+    /**
      * An unsigned event template on top of the room's current state and extremities: what
      * make_join hands a joining server, or what {@link #send} signs.
      */

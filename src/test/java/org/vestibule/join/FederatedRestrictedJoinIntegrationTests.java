@@ -142,6 +142,9 @@ class FederatedRestrictedJoinIntegrationTests {
         hs2.join(bob, allowed, name(0)).expect(200);
         hs2.join(bob, room, name(0)).expect(200);
         hs3.join(charlie, allowed, name(0)).expect(200);
+        // hs2 must know of charlie's join before it can vouch for it.
+        eventually("charlie's join of the allowed room on hs2", () -> "join".equals(hs2.getState(bob, allowed,
+                "m.room.member", charlie.userId()).body().get("membership")) ? true : null);
 
         // hs2 is in both rooms but bob cannot invite: hs2 answers M_UNABLE_TO_GRANT_JOIN.
         MatrixClient.Response viaHs2 = hs3.join(charlie, room, name(1));

@@ -1,0 +1,49 @@
+package org.vestibule.federation.inbound;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.vestibule.directory.RoomAliases;
+import org.vestibule.error.MatrixException;
+import org.vestibule.event.Identifiers;
+import org.vestibule.keys.ServerKeyring;
+import org.vestibule.profile.Profiles;
+
+/** {@code GET /query/directory} and {@code /query/profile} (spec server-server §Querying for information). */
+@RestController
+class QueryController {
+
+    private final RoomAliases aliases;
+    private final ServerKeyring keyring;
+    private final Profiles profiles;
+
+    QueryController(RoomAliases aliases, ServerKeyring keyring, Profiles profiles) {
+        this.aliases = aliases;
+        this.keyring = keyring;
+        this.profiles = profiles;
+    }
+
+    @GetMapping("/_matrix/federation/v1/query/profile")
+    Map<String, Object> profile(Origin origin, @RequestParam(name = "user_id") String userId,
+                                @RequestParam(name = "field", required = false) String field) {
+        return profiles.forFederation(userId, field);
+    }
+
+    @GetMapping("/_matrix/federation/v1/query/directory")
+    Map<String, Object> directory(Origin origin, @RequestParam(name = "room_alias") String roomAlias) {
+        if (!Identifiers.isRoomAlias(roomAlias)) {
+            throw MatrixException.invalidParam("'" + roomAlias + "' is not a room alias");
+        }
+        if (!keyring.isOurs(Identifiers.serverOf(roomAlias).orElseThrow())) {
+            throw MatrixException.invalidParam("Room alias " + roomAlias + " is not hosted on this server");
+        }
+        RoomAliases.Resolved r = aliases.resolveLocal(roomAlias)
+                .orElseThrow(() -> MatrixException.notFound("Room alias " + roomAlias + " not found"));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("room_id", r.roomId());
+        out.put("servers", r.servers());
+        return out;
+    }
+}
