@@ -35,7 +35,7 @@ class FederationListenerConfiguration {
         connector.setScheme("https");
         connector.setSecure(true);
         connector.setProperty("SSLEnabled", "true");
-        WebServerConfiguration.allowEncodedSlashes(connector);
+        WebServerConfiguration.tuneForFederation(connector);
         SSLHostConfig ssl = new SSLHostConfig();
         ssl.setHostName("_default_");
         ssl.setProtocols("TLSv1.2+TLSv1.3");

@@ -11,15 +11,18 @@ import org.springframework.context.annotation.Configuration;
 class WebServerConfiguration {
 
     /**
-     * Room versions 1–3 have event IDs with '/' in them, sent as %2F in paths; Tomcat refuses
+     * Both connectors: room versions 1–3 have event IDs with '/' in them, sent as %2F in paths; Tomcat refuses
      * those with a bare 400 unless told to pass them through.
      */
-    static void allowEncodedSlashes(Connector connector) {
+    static void tuneForFederation(Connector connector) {
         connector.setEncodedSolidusHandling("passthrough");
+        // Peers keep one connection open for many requests; Tomcat's default closes it after 100,
+        // and each new TLS handshake costs more than the request.
+        connector.setProperty("maxKeepAliveRequests", "-1");
     }
 
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> encodedSlashes() {
-        return factory -> factory.addConnectorCustomizers(WebServerConfiguration::allowEncodedSlashes);
+        return factory -> factory.addConnectorCustomizers(WebServerConfiguration::tuneForFederation);
     }
 }

@@ -43,7 +43,7 @@ class JoinCheckAdminController {
         }
         RoomVersion version = graph.roomVersion(roomId)
                 .orElseThrow(() -> MatrixException.notFound("Room " + roomId + " is unknown to this server"));
-        JoinDecision decision = eligibility.decide(version, localEvents.snapshot(roomId).state(), userId);
+        JoinDecision decision = eligibility.decide(version, localEvents.snapshot(roomId), userId);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("room_id", roomId);
         out.put("user_id", userId);

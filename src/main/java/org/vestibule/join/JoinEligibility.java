@@ -16,7 +16,9 @@ import org.vestibule.event.RoomVersion;
 import org.vestibule.keys.ServerKeyring;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.RoomMemberships;
+import org.vestibule.room.RoomSnapshot;
 import org.vestibule.room.RoomState;
+import org.vestibule.room.LocalEvents;
 
 /** Gathers what the restricted-join policy needs from our database and asks it. */
 @Component
@@ -25,18 +27,21 @@ public class JoinEligibility {
     private final EventGraph graph;
     private final RoomMemberships memberships;
     private final ServerKeyring keyring;
-    private final org.springframework.jdbc.core.JdbcTemplate jdbc;
+    private final LocalEvents localEvents;
 
-    JoinEligibility(EventGraph graph, RoomMemberships memberships, ServerKeyring keyring,
-                    org.springframework.jdbc.core.JdbcTemplate jdbc) {
+    JoinEligibility(EventGraph graph, RoomMemberships memberships, ServerKeyring keyring, LocalEvents localEvents) {
         this.graph = graph;
         this.memberships = memberships;
         this.keyring = keyring;
-        this.jdbc = jdbc;
+        this.localEvents = localEvents;
     }
 
-    /** The decision for a user joining a room, given the room's current state. */
-    public JoinDecision decide(RoomVersion version, RoomState state, String userId) {
+    /**
+     * The decision for a user joining a room, given the room's current snapshot. Everything comes
+     * from room snapshots and cached events: one cheap version check per allowed room, no scans.
+     */
+    public JoinDecision decide(RoomVersion version, RoomSnapshot snapshot, String userId) {
+        RoomState state = snapshot.state();
         Map<StateKey, Pdu> events = graph.stateEvents(state,
                 List.of(StateKey.CREATE, StateKey.POWER_LEVELS, StateKey.JOIN_RULES, StateKey.member(userId)));
         Pdu joinRules = events.get(StateKey.JOIN_RULES);
@@ -49,22 +54,27 @@ public class JoinEligibility {
                 || "join".equals(membership) || "invite".equals(membership)) {
             return new JoinDecision.Allowed(null, List.of());
         }
-        List<String> allowed = RestrictedJoinPolicy.allowedRoomIds(joinRulesContent);
-        Set<String> known = roomsWeAreIn(allowed);
-        Set<String> userIn = known.isEmpty() ? Set.of() : new HashSet<>(memberships.joinedAmong(userId, known));
-        RestrictedJoinPolicy.AllowedRooms lookup = (roomId, user) -> !known.contains(roomId)
-                ? ConditionCheck.Status.UNKNOWN_ROOM
-                : userIn.contains(roomId) ? ConditionCheck.Status.MEMBER : ConditionCheck.Status.NOT_MEMBER;
-        return RestrictedJoinPolicy.decide(version, joinRulesContent, membership, userId, local, lookup,
-                () -> inviters(version, state, events));
+        return RestrictedJoinPolicy.decide(version, joinRulesContent, membership, userId, local, this::membershipOf,
+                () -> inviters(version, snapshot, events));
+    }
+
+    /** Whether the user is joined to an allowed room, as far as we can tell from being in it. */
+    private ConditionCheck.Status membershipOf(String allowedRoomId, String userId) {
+        RoomSnapshot allowed = localEvents.findSnapshot(allowedRoomId).orElse(null);
+        if (allowed == null || !allowed.isJoined(keyring.serverName())) {
+            return ConditionCheck.Status.UNKNOWN_ROOM;
+        }
+        String memberEvent = allowed.state().get(StateKey.member(userId));
+        boolean joined = memberEvent != null
+                && "join".equals(graph.event(memberEvent).flatMap(Pdu::membership).orElse(null));
+        return joined ? ConditionCheck.Status.MEMBER : ConditionCheck.Status.NOT_MEMBER;
     }
 
     /** Local users joined to the room who can invite, highest power first. */
-    List<String> inviters(RoomVersion version, RoomState state, Map<StateKey, Pdu> events) {
+    List<String> inviters(RoomVersion version, RoomSnapshot snapshot, Map<StateKey, Pdu> events) {
         PowerLevels levels = PowerLevels.fromState(version, events);
-        List<String> local = new ArrayList<>(memberships.joinedUsersOf(roomIdOf(events, state), keyring.serverName()));
         List<String> able = new ArrayList<>();
-        for (String u : local) {
+        for (String u : snapshot.localJoined()) {
             if (levels.canInvite(u)) {
                 able.add(u);
             }
@@ -89,17 +99,5 @@ public class JoinEligibility {
     private static String roomIdOf(Map<StateKey, Pdu> events, RoomState state) {
         Pdu create = events.get(StateKey.CREATE);
         return create.roomId();
-    }
-
-    /** The rooms among these that we know and have a joined user in. */
-    Set<String> roomsWeAreIn(Collection<String> roomIds) {
-        if (roomIds.isEmpty()) {
-            return Set.of();
-        }
-        String placeholders = String.join(",", java.util.Collections.nCopies(roomIds.size(), "?"));
-        List<Object> args = new ArrayList<>(roomIds);
-        args.add(keyring.serverName());
-        return new HashSet<>(jdbc.queryForList("select distinct room_id from room_memberships where room_id in ("
-                + placeholders + ") and server_name = ? and membership = 'join'", String.class, args.toArray()));
     }
 }

@@ -89,7 +89,7 @@ public class JoinService {
             return roomId;
         }
         RoomSnapshot snapshot = localEvents.snapshot(roomId);
-        JoinDecision decision = eligibility.decide(version, snapshot.state(), userId);
+        JoinDecision decision = eligibility.decide(version, snapshot, userId);
         if (decision instanceof JoinDecision.UnableToGrant) {
             // We are in the room but none of our users may authorise: ask servers whose users can.
             remoteJoins.join(userId, roomId, candidates(roomId, userId, servers,

@@ -96,7 +96,7 @@ public class ResidentJoins {
         requireUserOfOrigin(userId, origin);
         RoomSnapshot snapshot = resident.snapshot();
         refuseBanned(roomId, userId, snapshot);
-        JoinDecision decision = eligibility.decide(version, snapshot.state(), userId);
+        JoinDecision decision = eligibility.decide(version, snapshot, userId);
         count("make_join", decision);
         Map<String, Object> content = new LinkedHashMap<>();
         content.put("membership", "join");
@@ -123,7 +123,7 @@ public class ResidentJoins {
         RoomSnapshot snapshot = resident.snapshot();
         refuseBanned(roomId, event.sender(), snapshot);
         // Membership may have changed since make_join: decide again.
-        JoinDecision decision = eligibility.decide(version, snapshot.state(), event.sender());
+        JoinDecision decision = eligibility.decide(version, snapshot, event.sender());
         count("send_join", decision);
         authoriserOrThrow(decision);
         String named = Json.string(event.content(), "join_authorised_via_users_server").orElse(null);

@@ -367,18 +367,20 @@ public class EventPersister {
             membershipChanges.add(new EventWrites.Membership(member.stateKey(), member.membership().orElse("leave"),
                     member.eventId(), member.sender()));
         }
-        Map<String, Integer> joinedServers = joinedServerCounts(snapshot, changes, membershipChanges);
+        Map<String, Integer> joinedServers = new HashMap<>(snapshot.joinedServerCounts());
+        Set<String> localJoined = new HashSet<>(snapshot.localJoined());
+        countJoined(snapshot, changes, membershipChanges, joinedServers, localJoined);
         room.bumpStateVersion();
         writes.advance(roomId, removed, List.of(event.eventId()), replaceExtremities, changes, membershipChanges,
                 membershipRemovals, room.stateVersion());
         RoomSnapshot next = new RoomSnapshot(room.stateVersion(), newState, List.copyOf(newExtremities), newGroup,
-                joinedServers);
+                Map.copyOf(joinedServers), Set.copyOf(localJoined));
         cache.putAfterCommit(roomId, next);
     }
 
-    /** The joined-members-per-server count after these changes, from the old count and the changed members only. */
-    private Map<String, Integer> joinedServerCounts(RoomSnapshot before, Map<StateKey, String> changes,
-                                                    List<EventWrites.Membership> after) {
+    /** Updates joined-members-per-server counts and our joined users from the changed members only. */
+    private void countJoined(RoomSnapshot before, Map<StateKey, String> changes, List<EventWrites.Membership> after,
+                             Map<String, Integer> counts, Set<String> localJoined) {
         List<String> oldIds = new ArrayList<>();
         changes.keySet().forEach(k -> {
             if ("m.room.member".equals(k.type())) {
@@ -388,19 +390,26 @@ public class EventPersister {
                 }
             }
         });
-        Map<String, Integer> counts = new HashMap<>(before.joinedServerCounts());
+        String ours = cache.ourServer();
         for (Pdu old : graph.events(oldIds).values()) {
             if ("join".equals(old.membership().orElse(null))) {
-                Identifiers.serverOf(old.stateKey()).ifPresent(s -> counts.merge(s, -1, Integer::sum));
+                String server = Identifiers.serverOf(old.stateKey()).orElse("");
+                counts.merge(server, -1, Integer::sum);
+                if (server.equals(ours)) {
+                    localJoined.remove(old.stateKey());
+                }
             }
         }
         for (EventWrites.Membership m : after) {
             if ("join".equals(m.membership())) {
-                Identifiers.serverOf(m.userId()).ifPresent(s -> counts.merge(s, 1, Integer::sum));
+                String server = Identifiers.serverOf(m.userId()).orElse("");
+                counts.merge(server, 1, Integer::sum);
+                if (server.equals(ours)) {
+                    localJoined.add(m.userId());
+                }
             }
         }
         counts.values().removeIf(n -> n <= 0);
-        return Map.copyOf(counts);
     }
 
     private static boolean isCreate(Pdu event) {

@@ -161,6 +161,11 @@ public class LocalEvents {
         return refs;
     }
 
+    /** The current snapshot of a room we know, checked against its state version. */
+    public java.util.Optional<RoomSnapshot> findSnapshot(String roomId) {
+        return java.util.Optional.ofNullable(cache.current(roomId));
+    }
+
     /** The current snapshot of a room, checked against its state version. */
     public RoomSnapshot snapshot(String roomId) {
         RoomSnapshot s = cache.current(roomId);

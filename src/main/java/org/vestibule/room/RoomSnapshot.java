@@ -14,9 +14,10 @@ import java.util.Set;
  * @param extremities        the forward extremities
  * @param stateGroup         the state group holding {@code state}, when one does (null after a merge not yet stored)
  * @param joinedServerCounts joined members per server, servers without any left out
+ * @param localJoined        our own users who are joined
  */
 public record RoomSnapshot(long stateVersion, RoomState state, List<String> extremities, Long stateGroup,
-                           Map<String, Integer> joinedServerCounts) {
+                           Map<String, Integer> joinedServerCounts, Set<String> localJoined) {
 
     /** The servers with at least one joined member. */
     public Set<String> joinedServers() {

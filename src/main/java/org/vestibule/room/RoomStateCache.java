@@ -3,12 +3,14 @@ package org.vestibule.room;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.vestibule.auth.StateKey;
+import org.vestibule.config.VestibuleProperties;
 
 /**
  * Each room's current state and extremities in memory, trusted only while rooms.state_version
@@ -24,8 +26,11 @@ class RoomStateCache {
     private final CurrentStateEntries currentState;
     private final ForwardExtremities extremities;
     private final JdbcTemplate jdbc;
+    private final String ourServer;
 
-    RoomStateCache(CurrentStateEntries currentState, ForwardExtremities extremities, JdbcTemplate jdbc) {
+    RoomStateCache(CurrentStateEntries currentState, ForwardExtremities extremities, JdbcTemplate jdbc,
+                   VestibuleProperties properties) {
+        this.ourServer = properties.serverName();
         this.currentState = currentState;
         this.extremities = extremities;
         this.jdbc = jdbc;
@@ -44,6 +49,10 @@ class RoomStateCache {
         RoomSnapshot loaded = load(roomId, stateVersion);
         snapshots.put(roomId, loaded);
         return loaded;
+    }
+
+    String ourServer() {
+        return ourServer;
     }
 
     /** The current snapshot, checking the version with one cheap query. */
@@ -122,6 +131,8 @@ class RoomStateCache {
                 + "group by server_name", rs -> {
                     servers.put(rs.getString(1), rs.getInt(2));
                 }, roomId);
-        return new RoomSnapshot(stateVersion, RoomState.of(state), extremityIds, group, Map.copyOf(servers));
+        Set<String> local = Set.copyOf(jdbc.queryForList("select user_id from room_memberships where room_id = ? "
+                + "and server_name = ? and membership = 'join'", String.class, roomId, ourServer));
+        return new RoomSnapshot(stateVersion, RoomState.of(state), extremityIds, group, Map.copyOf(servers), local);
     }
 }
