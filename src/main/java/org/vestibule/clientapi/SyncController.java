@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.request.async.DeferredResult;
@@ -12,16 +13,18 @@ import org.vestibule.error.MatrixException;
 import org.vestibule.event.MalformedJsonException;
 import org.vestibule.event.StrictJsonParser;
 
-/** {@code GET /sync} (spec client-server §Syncing). */
+/** {@code GET /sync} and {@code GET /rooms/{roomId}/messages} (spec client-server §Syncing, §Getting events). */
 @RestController
 class SyncController {
 
     private static final StrictJsonParser.Limits FILTER_LIMITS = new StrictJsonParser.Limits(64 * 1024, 32);
 
     private final SyncService sync;
+    private final RoomMessages messages;
 
-    SyncController(SyncService sync) {
+    SyncController(SyncService sync, RoomMessages messages) {
         this.sync = sync;
+        this.messages = messages;
     }
 
     @GetMapping("/_matrix/client/{v:v3|r0}/sync")
@@ -45,6 +48,26 @@ class SyncController {
             }
         });
         return result;
+    }
+
+    @GetMapping("/_matrix/client/{v:v3|r0}/rooms/{roomId}/messages")
+    Map<String, Object> messages(ClientUser user, @PathVariable String roomId,
+                                 @RequestParam(required = false) String from, @RequestParam(required = false) String to,
+                                 @RequestParam(required = false) String dir,
+                                 @RequestParam(required = false) String limit) {
+        // dir defaults to forwards as in Synapse, though the spec calls it required; filter is ignored.
+        if (dir != null && !dir.equals("b") && !dir.equals("f")) {
+            throw MatrixException.invalidParam("'dir' must be 'b' or 'f'");
+        }
+        long n = number("limit", limit, RoomMessages.DEFAULT_LIMIT);
+        if (n < 0) {
+            throw MatrixException.invalidParam("'limit' must not be negative");
+        }
+        RoomMessages.Request request = new RoomMessages.Request(
+                from == null || from.isEmpty() ? null : StreamToken.parse("from", from),
+                to == null || to.isEmpty() ? null : StreamToken.parse("to", to),
+                "b".equals(dir), (int) Math.min(n, RoomMessages.MAX_LIMIT));
+        return messages.messages(user, roomId, request);
     }
 
     private static long number(String name, String value, long defaultValue) {

@@ -30,7 +30,7 @@ import org.vestibule.support.MatrixClient.Response;
 import org.vestibule.support.MatrixClient.User;
 import org.vestibule.support.VestibuleIntegrationTest;
 
-/** /sync on one server: exact shapes, tokens, long polls, and what clients must never see. */
+/** /sync and /messages on one server: exact shapes, tokens, long polls, and what clients must never see. */
 @VestibuleIntegrationTest
 class SyncIntegrationTests {
 
@@ -64,6 +64,11 @@ class SyncIntegrationTests {
 
     private String send(User user, String room, String body) {
         return client.sendMessage(user, room, body).expect(200).string("event_id");
+    }
+
+    private Response messages(User user, String room, String query) {
+        return client.get("/_matrix/client/v3/rooms/" + MatrixClient.encode(room) + "/messages?" + query,
+                user.accessToken());
     }
 
     private static long position(String token) {
@@ -109,6 +114,9 @@ class SyncIntegrationTests {
             assertThat(e).containsEntry("room_id", room).containsEntry("sender", alice.userId());
             assertThat(map(e, "unsigned")).containsOnlyKeys("age");
         }
+        // prev_batch sits just before the create event: nothing is older.
+        Response older = messages(alice, room, "dir=b&from=" + at(r, "timeline", "prev_batch"));
+        assertThat(older.expect(200).body()).isEqualTo(Map.of("chunk", List.of(), "start", at(r, "timeline", "prev_batch")));
     }
 
     @Test
@@ -186,7 +194,7 @@ class SyncIntegrationTests {
     }
 
     @Test
-    void aLongTimelineIsLimitedWithAPrevBatch() {
+    void aLongTimelineIsLimitedAndMessagesPagesBackAndForth() {
         User alice = client.register(unique("alice"));
         String room = client.createRoom(alice, Map.of("preset", "private_chat"));
         String since = (String) sync(client, alice, null).get("next_batch");
@@ -200,8 +208,52 @@ class SyncIntegrationTests {
         assertThat(ids(timeline(body, "join", room))).isEqualTo(sent.subList(5, 15));
         assertThat(at(r, "timeline", "limited")).isEqualTo(true);
         assertThat(at(r, "state", "events")).isEqualTo(List.of()); // no state changed in the gap
-        assertThat(position((String) at(r, "timeline", "prev_batch"))).isGreaterThan(position(since))
-                .isLessThan(position((String) body.get("next_batch")));
+        String prevBatch = (String) at(r, "timeline", "prev_batch");
+
+        // Back from prev_batch: m5, m4, m3; then m2, m1 and nothing before the sync token.
+        Map<String, Object> page = messages(alice, room, "dir=b&limit=3&from=" + prevBatch).expect(200).body();
+        assertThat(page).containsOnlyKeys("chunk", "start", "end").containsEntry("start", prevBatch);
+        assertThat(bodies(list(page, "chunk"))).containsExactly("m5", "m4", "m3");
+        assertThat((list(page, "chunk")).get(0)).containsOnlyKeys(EVENT_KEYS);
+        Map<String, Object> last = messages(alice, room, "dir=b&limit=10&from=" + page.get("end") + "&to=" + since)
+                .expect(200).body();
+        assertThat(bodies(list(last, "chunk"))).containsExactly("m2", "m1");
+        assertThat(last).doesNotContainKey("end");
+        // Without to, paging back reaches the room's creation and stops.
+        Map<String, Object> creation = messages(alice, room, "dir=b&limit=100&from=" + page.get("end")).expect(200).body();
+        assertThat(types(list(creation, "chunk")).subList(2, 8))
+                .isEqualTo(reversed(PRIVATE_CHAT));
+        assertThat(creation).doesNotContainKey("end");
+
+        // Forwards from the sync token: m1..m4, then the rest, then nothing.
+        Map<String, Object> forward = messages(alice, room, "dir=f&limit=4&from=" + since).expect(200).body();
+        assertThat(bodies(list(forward, "chunk"))).containsExactly("m1", "m2", "m3", "m4");
+        Map<String, Object> rest = messages(alice, room, "dir=f&limit=100&from=" + forward.get("end")).expect(200).body();
+        assertThat(ids(list(rest, "chunk"))).isEqualTo(sent.subList(4, 15));
+        assertThat(rest).doesNotContainKey("end");
+        // With no from, backwards starts at the newest event.
+        Map<String, Object> newest = messages(alice, room, "dir=b&limit=2").expect(200).body();
+        assertThat(bodies(list(newest, "chunk"))).containsExactly("m15", "m14");
+        // next_batch works as a from token too.
+        Map<String, Object> fromNext = messages(alice, room, "dir=b&limit=1&from=" + body.get("next_batch")).expect(200).body();
+        assertThat(bodies(list(fromNext, "chunk"))).containsExactly("m15");
+    }
+
+    @Test
+    void messagesRefusesNonMembersAndBadParameters() {
+        User alice = client.register(unique("alice"));
+        User eve = client.register(unique("eve"));
+        String room = client.createRoom(alice, Map.of("preset", "public_chat"));
+
+        assertError(messages(eve, room, "dir=b"), 403, "M_FORBIDDEN");
+        assertError(messages(eve, "!nowhere:test.vestibule.invalid", "dir=b"), 403, "M_FORBIDDEN");
+        assertError(messages(alice, room, "dir=x"), 400, "M_INVALID_PARAM");
+        assertError(messages(alice, room, "dir=b&from=t123"), 400, "M_INVALID_PARAM");
+        assertError(messages(alice, room, "dir=b&to=s12x"), 400, "M_INVALID_PARAM");
+        assertError(messages(alice, room, "dir=b&limit=ten"), 400, "M_INVALID_PARAM");
+        assertError(messages(alice, room, "dir=b&limit=-1"), 400, "M_INVALID_PARAM");
+        assertError(client.get("/_matrix/client/v3/rooms/" + MatrixClient.encode(room) + "/messages?dir=b", null), 401,
+                "M_MISSING_TOKEN");
     }
 
     @Test
@@ -297,6 +349,10 @@ class SyncIntegrationTests {
         Map<String, Object> again = sync(client, bob, (String) body.get("next_batch"));
         assertThat(map(again, "rooms", "leave")).isEmpty();
         assertThat(map(sync(client, bob, null), "rooms", "leave")).isEmpty();
+
+        // History up to the kick stays readable, and nothing after it.
+        Map<String, Object> page = messages(bob, room, "dir=b&limit=2").expect(200).body();
+        assertThat(ids(list(page, "chunk"))).containsExactly((String) events.get(1).get("event_id"), before);
     }
 
     @Test
@@ -403,6 +459,9 @@ class SyncIntegrationTests {
         assertThat(bodies(events.stream().filter(e -> "m.room.message".equals(e.get("type"))).toList()))
                 .containsExactly("visible");
         assertThat(ids(events)).doesNotContain(stranger.eventId(), late.eventId(), outlier.eventId());
+        Map<String, Object> page = messages(alice, room, "dir=b&limit=100").expect(200).body();
+        assertThat(ids(list(page, "chunk"))).contains(visible)
+                .doesNotContain(stranger.eventId(), late.eventId(), outlier.eventId());
 
         // The outlier placed into the graph later enters the stream then, past tokens issued before.
         String next = (String) body.get("next_batch");
@@ -413,6 +472,12 @@ class SyncIntegrationTests {
     private Pdu message(String room, RoomVersion version, String sender, String body) {
         return localEvents.sign(localEvents.template(room, version, localEvents.snapshot(room), sender, "m.room.message",
                 null, Map.of("msgtype", "m.text", "body", body)), version);
+    }
+
+    private static List<String> reversed(List<String> list) {
+        List<String> copy = new ArrayList<>(list);
+        java.util.Collections.reverse(copy);
+        return copy;
     }
 
     private static void assertError(Response r, int status, String errcode) {
