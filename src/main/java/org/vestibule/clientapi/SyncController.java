@@ -1,6 +1,5 @@
 package org.vestibule.clientapi;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -8,23 +7,20 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.request.async.DeferredResult;
-import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
-import org.vestibule.event.MalformedJsonException;
-import org.vestibule.event.StrictJsonParser;
 
 /** {@code GET /sync} and {@code GET /rooms/{roomId}/messages} (spec client-server §Syncing, §Getting events). */
 @RestController
 class SyncController {
 
-    private static final StrictJsonParser.Limits FILTER_LIMITS = new StrictJsonParser.Limits(64 * 1024, 32);
-
     private final SyncService sync;
     private final RoomMessages messages;
+    private final Filters filters;
 
-    SyncController(SyncService sync, RoomMessages messages) {
+    SyncController(SyncService sync, RoomMessages messages, Filters filters) {
         this.sync = sync;
         this.messages = messages;
+        this.filters = filters;
     }
 
     @GetMapping("/_matrix/client/{v:v3|r0}/sync")
@@ -36,7 +32,7 @@ class SyncController {
         SyncService.Request request = new SyncService.Request(
                 since == null || since.isEmpty() ? null : StreamToken.parse("since", since),
                 Math.min(SyncService.MAX_TIMEOUT_MS, Math.max(0, number("timeout", timeout, 0))),
-                bool("full_state", fullState), timelineLimit(filter));
+                bool("full_state", fullState), filters.timelineLimit(user, filter));
         // Past the longest wait with time to answer: the container's own async timeout never fires first.
         DeferredResult<Map<String, Object>> result = new DeferredResult<>(request.timeoutMs() + 60_000);
         sync.sync(user, request).whenComplete((body, error) -> {
@@ -89,30 +85,5 @@ class SyncController {
             return true;
         }
         throw MatrixException.invalidParam("'" + name + "' must be 'true' or 'false', not '" + value + "'");
-    }
-
-    /**
-     * The timeline limit of an inline filter ({@code room.timeline.limit}); the rest of a filter,
-     * and filter IDs, are ignored.
-     */
-    static int timelineLimit(String filter) {
-        if (filter == null || !filter.startsWith("{")) {
-            return SyncService.DEFAULT_TIMELINE_LIMIT;
-        }
-        Map<String, Object> json;
-        try {
-            json = StrictJsonParser.parseObject(filter.getBytes(StandardCharsets.UTF_8), FILTER_LIMITS);
-        } catch (MalformedJsonException e) {
-            throw new MatrixException(400, Errcode.NOT_JSON, "'filter' is not valid JSON: " + e.getMessage());
-        }
-        if (json.get("room") instanceof Map<?, ?> room && room.get("timeline") instanceof Map<?, ?> timeline
-                && timeline.get("limit") instanceof Number limit) {
-            long n = limit.longValue();
-            if (n < 0) {
-                throw MatrixException.invalidParam("The filter's room.timeline.limit must not be negative");
-            }
-            return (int) Math.min(n, SyncService.MAX_TIMELINE_LIMIT);
-        }
-        return SyncService.DEFAULT_TIMELINE_LIMIT;
     }
 }

@@ -411,9 +411,35 @@ class SyncIntegrationTests {
         assertThat(types(timeline(body, "join", room))).isEqualTo(PRIVATE_CHAT.subList(4, 6));
         assertThat(at(body, "rooms", "join", room, "timeline", "limited")).isEqualTo(true);
         assertThat(types(state(body, "join", room))).containsExactlyInAnyOrderElementsOf(PRIVATE_CHAT.subList(0, 4));
-        // A filter ID (no filter API here) is accepted and ignored.
-        assertThat(client.get("/_matrix/client/v3/sync?filter=12", alice.accessToken()).expect(200).body())
-                .containsKey("next_batch");
+    }
+
+    @Test
+    void uploadedFiltersAreKeptAndSyncHonoursTheirTimelineLimit() {
+        User alice = client.register(unique("alice"));
+        User bob = client.register(unique("bob"));
+        String room = client.createRoom(alice, Map.of("preset", "private_chat"));
+        String path = "/_matrix/client/v3/user/" + MatrixClient.encode(alice.userId()) + "/filter";
+        Map<String, Object> filter = Map.of("room", Map.of("timeline", Map.of("limit", 3L), "state",
+                Map.of("lazy_load_members", true)), "presence", Map.of("types", List.of()));
+
+        Response created = client.post(path, alice.accessToken(), filter).expect(200);
+        assertThat(created.body()).containsOnlyKeys("filter_id");
+        String id = created.string("filter_id");
+        assertThat(client.get(path + "/" + id, alice.accessToken()).expect(200).body()).isEqualTo(filter);
+
+        Map<String, Object> body = client.get("/_matrix/client/v3/sync?filter=" + id, alice.accessToken()).expect(200).body();
+        assertThat(types(timeline(body, "join", room))).isEqualTo(PRIVATE_CHAT.subList(3, 6));
+
+        assertError(client.get(path + "/" + id, bob.accessToken()), 403, "M_FORBIDDEN");
+        assertError(client.post(path, bob.accessToken(), filter), 403, "M_FORBIDDEN");
+        assertError(client.get(path + "/999999999", alice.accessToken()), 404, "M_NOT_FOUND");
+        assertError(client.get(path + "/nope", alice.accessToken()), 404, "M_NOT_FOUND");
+        assertError(client.post(path, alice.accessToken(), "[1]".getBytes()), 400, "M_NOT_JSON");
+        // Someone else's filter ID, or an unknown one, is refused as Synapse does.
+        String bobs = client.post("/_matrix/client/v3/user/" + MatrixClient.encode(bob.userId()) + "/filter",
+                bob.accessToken(), Map.of()).expect(200).string("filter_id");
+        assertError(client.get("/_matrix/client/v3/sync?filter=" + bobs, alice.accessToken()), 400, "M_INVALID_PARAM");
+        assertError(client.get("/_matrix/client/v3/sync?filter=999999999", alice.accessToken()), 400, "M_INVALID_PARAM");
     }
 
     @Test
