@@ -71,6 +71,11 @@ class StreamNotifier implements DisposableBean {
         return wake;
     }
 
+    /** Whether the LISTEN connection is up (else waiters poll). */
+    boolean listening() {
+        return listening;
+    }
+
     private void notified(String key) {
         generation.incrementAndGet();
         for (Waiter w : waiters) {

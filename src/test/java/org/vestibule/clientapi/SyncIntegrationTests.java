@@ -50,6 +50,10 @@ class SyncIntegrationTests {
     EventPersister persister;
     @Autowired
     EventGraph graph;
+    @Autowired
+    StreamNotifier notifier;
+    @Autowired
+    javax.sql.DataSource dataSource;
 
     MatrixClient client;
 
@@ -175,6 +179,52 @@ class SyncIntegrationTests {
 
         assertThat(ids(timeline(body, "join", room))).containsExactly(eventId);
         assertThat(tookMs).isBetween(400L, 5_000L);
+    }
+
+    @Test
+    void theDatabaseWakesWaitersOfTheRoomWrittenToAndNoOthers() throws Exception {
+        User alice = client.register(unique("alice"));
+        String room = client.createRoom(alice, Map.of("preset", "private_chat"));
+        notifier.await(List.of(), notifier.generation(), 0); // starts listening
+        org.vestibule.support.Eventually.until("the LISTEN connection", notifier::listening);
+
+        // Notifications of the room's creation may still be arriving: register once they have.
+        long generation;
+        CompletableFuture<Void> elsewhere;
+        do {
+            Thread.sleep(50);
+            generation = notifier.generation();
+            elsewhere = notifier.await(List.of("!elsewhere:test.vestibule.invalid"), generation, 20_000);
+        } while (elsewhere.isDone());
+        CompletableFuture<Void> here = notifier.await(List.of(room), generation, 20_000);
+        send(alice, room, "notify");
+
+        here.get(5, TimeUnit.SECONDS);
+        Thread.sleep(200);
+        assertThat(elsewhere).isNotDone();
+        elsewhere.complete(null);
+    }
+
+    @Test
+    void aSyncWaitsForTransactionsStillWritingEventsBeforeItSaysWhereTheStreamIs() throws Exception {
+        User alice = client.register(unique("alice"));
+        client.createRoom(alice, Map.of("preset", "private_chat"));
+        long started;
+        CompletableFuture<Response> syncing;
+        try (java.sql.Connection writer = dataSource.getConnection()) {
+            writer.setAutoCommit(false);
+            try (java.sql.Statement st = writer.createStatement()) {
+                // What every transaction storing an event holds until it ends.
+                st.execute("lock table events in row exclusive mode");
+            }
+            started = System.nanoTime();
+            syncing = CompletableFuture.supplyAsync(() -> Syncing.raw(client, alice, null, 0));
+            Thread.sleep(500);
+            assertThat(syncing).isNotDone();
+            writer.commit();
+        }
+        assertThat(syncing.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+        assertThat((System.nanoTime() - started) / 1_000_000).isGreaterThanOrEqualTo(500);
     }
 
     @Test
