@@ -1,10 +1,5 @@
 package org.vestibule.event;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetEncoder;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collection;
@@ -33,16 +28,14 @@ public final class CanonicalJson {
 
     /** Encodes a value as canonical JSON bytes. */
     public static byte[] encode(Object value) {
-        StringBuilder out = new StringBuilder(256);
+        Utf8Writer out = new Utf8Writer();
         write(out, value);
-        return utf8(out);
+        return out.toByteArray();
     }
 
     /** Encodes a value as a canonical JSON string. */
     public static String encodeToString(Object value) {
-        StringBuilder out = new StringBuilder(256);
-        write(out, value);
-        return out.toString();
+        return new String(encode(value), StandardCharsets.UTF_8);
     }
 
     static int compareByCodePoint(String a, String b) {
@@ -65,9 +58,9 @@ public final class CanonicalJson {
         return c >= 0xE000 ? c - 0x800 : c + 0x2000;
     }
 
-    private static void write(StringBuilder out, Object value) {
+    private static void write(Utf8Writer out, Object value) {
         if (value == null) {
-            out.append("null");
+            out.appendAscii("null");
         } else if (value instanceof String s) {
             writeString(out, s);
         } else if (value instanceof Map<?, ?> map) {
@@ -84,19 +77,19 @@ public final class CanonicalJson {
             }
             out.append(']');
         } else if (value instanceof Boolean b) {
-            out.append(b ? "true" : "false");
+            out.appendAscii(b ? "true" : "false");
         } else if (value instanceof Long || value instanceof Integer || value instanceof Short
                 || value instanceof Byte) {
             long l = ((Number) value).longValue();
             if (l > MAX_SAFE_INTEGER || l < -MAX_SAFE_INTEGER) {
                 throw new IllegalArgumentException("integer " + l + " is outside canonical JSON's range ±(2^53-1)");
             }
-            out.append(l);
+            out.appendAscii(Long.toString(l));
         } else if (value instanceof java.math.BigInteger bi) {
             if (bi.bitLength() > 53) {
                 throw new IllegalArgumentException("integer " + bi + " is outside canonical JSON's range ±(2^53-1)");
             }
-            out.append(bi.longValueExact());
+            out.appendAscii(Long.toString(bi.longValueExact()));
         } else if (value instanceof Number n) {
             throw new IllegalArgumentException("canonical JSON allows integers only, not " + n);
         } else {
@@ -104,7 +97,7 @@ public final class CanonicalJson {
         }
     }
 
-    private static void writeObject(StringBuilder out, Map<?, ?> map) {
+    private static void writeObject(Utf8Writer out, Map<?, ?> map) {
         String[] keys = new String[map.size()];
         int i = 0;
         for (Object key : map.keySet()) {
@@ -126,24 +119,45 @@ public final class CanonicalJson {
         out.append('}');
     }
 
-    private static void writeString(StringBuilder out, String s) {
+    private static void writeString(Utf8Writer out, String s) {
         out.append('"');
         int len = s.length();
         for (int i = 0; i < len; i++) {
             char c = s.charAt(i);
             switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\b' -> out.append("\\b");
-                case '\t' -> out.append("\\t");
-                case '\n' -> out.append("\\n");
-                case '\f' -> out.append("\\f");
-                case '\r' -> out.append("\\r");
+                case '"' -> out.appendAscii("\\\"");
+                case '\\' -> out.appendAscii("\\\\");
+                case '\b' -> out.appendAscii("\\b");
+                case '\t' -> out.appendAscii("\\t");
+                case '\n' -> out.appendAscii("\\n");
+                case '\f' -> out.appendAscii("\\f");
+                case '\r' -> out.appendAscii("\\r");
                 default -> {
                     if (c < 0x20) {
-                        out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
-                    } else {
+                        out.appendAscii("\\u00");
+                        out.append(HEX[c >> 4]);
+                        out.append(HEX[c & 0xF]);
+                    } else if (c < 0x80) {
                         out.append(c);
+                    } else if (c < 0x800) {
+                        out.appendByte(0xC0 | (c >> 6));
+                        out.appendByte(0x80 | (c & 0x3F));
+                    } else if (Character.isSurrogate(c)) {
+                        // A pair makes one code point of four bytes; a lone surrogate has no UTF-8 form.
+                        if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
+                            int cp = Character.toCodePoint(c, s.charAt(++i));
+                            out.appendByte(0xF0 | (cp >> 18));
+                            out.appendByte(0x80 | ((cp >> 12) & 0x3F));
+                            out.appendByte(0x80 | ((cp >> 6) & 0x3F));
+                            out.appendByte(0x80 | (cp & 0x3F));
+                        } else {
+                            throw new IllegalArgumentException(
+                                    "string contains a lone UTF-16 surrogate, which has no UTF-8 form");
+                        }
+                    } else {
+                        out.appendByte(0xE0 | (c >> 12));
+                        out.appendByte(0x80 | ((c >> 6) & 0x3F));
+                        out.appendByte(0x80 | (c & 0x3F));
                     }
                 }
             }
@@ -151,18 +165,37 @@ public final class CanonicalJson {
         out.append('"');
     }
 
-    private static byte[] utf8(StringBuilder chars) {
-        // A reporting encoder: String.getBytes would silently turn a lone surrogate into '?'.
-        CharsetEncoder encoder = StandardCharsets.UTF_8.newEncoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        try {
-            ByteBuffer buffer = encoder.encode(CharBuffer.wrap(chars));
-            byte[] bytes = new byte[buffer.remaining()];
-            buffer.get(bytes);
-            return bytes;
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("string contains a lone UTF-16 surrogate, which has no UTF-8 form");
+    /** A growable byte buffer written as UTF-8 directly, without an intermediate String. */
+    private static final class Utf8Writer {
+        private byte[] buf = new byte[512];
+        private int len;
+
+        void append(char ascii) {
+            ensure(1);
+            buf[len++] = (byte) ascii;
+        }
+
+        void appendByte(int b) {
+            ensure(1);
+            buf[len++] = (byte) b;
+        }
+
+        void appendAscii(String ascii) {
+            int n = ascii.length();
+            ensure(n);
+            for (int i = 0; i < n; i++) {
+                buf[len++] = (byte) ascii.charAt(i);
+            }
+        }
+
+        private void ensure(int extra) {
+            if (len + extra > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + extra));
+            }
+        }
+
+        byte[] toByteArray() {
+            return java.util.Arrays.copyOf(buf, len);
         }
     }
 }

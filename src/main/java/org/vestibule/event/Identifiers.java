@@ -10,38 +10,64 @@ public final class Identifiers {
     /** Identifiers other than server names are at most 255 bytes. */
     public static final int MAX_ID_BYTES = 255;
 
-    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
-    private static final Pattern IPV6 = Pattern.compile("\\[[0-9A-Fa-f:.]{2,45}]");
-    private static final Pattern DNS_NAME = Pattern.compile("[A-Za-z0-9.-]{1,255}");
-    private static final Pattern PORT = Pattern.compile("\\d{1,5}");
     // Historical user ID localparts: any printable ASCII but ':' (spec §Historical User IDs).
-    private static final Pattern HISTORICAL_LOCALPART = Pattern.compile("[\\x21-\\x39\\x3B-\\x7E]+");
     private static final Pattern LOCALPART = Pattern.compile("[a-z0-9._=\\-/+]+");
-    private static final Pattern HASH_ROOM_ID = Pattern.compile("![A-Za-z0-9_-]{43}");
-    private static final Pattern STANDARD_EVENT_ID = Pattern.compile("\\$[A-Za-z0-9+/]{43}");
-    private static final Pattern URL_SAFE_EVENT_ID = Pattern.compile("\\$[A-Za-z0-9_-]{43}");
 
     private Identifiers() {}
 
-    /** server_name = hostname [":" port], hostname an IPv4, a bracketed IPv6 or a DNS name. */
+    /**
+     * server_name = hostname [":" port], hostname an IPv4, a bracketed IPv6 or a DNS name. Checked
+     * by hand rather than by regex: it runs for every ID of every request.
+     */
     public static boolean isServerName(String name) {
-        if (name == null || name.isEmpty() || name.length() > 255) {
+        int len = name == null ? 0 : name.length();
+        if (len == 0 || len > 255) {
             return false;
         }
-        String host = name;
+        int hostEnd = len;
         int colon = name.lastIndexOf(':');
         int bracket = name.lastIndexOf(']');
         if (colon > bracket) {
-            String port = name.substring(colon + 1);
-            if (!PORT.matcher(port).matches() || Integer.parseInt(port) > 65535) {
+            int digits = len - colon - 1;
+            if (digits < 1 || digits > 5) {
                 return false;
             }
-            host = name.substring(0, colon);
+            int port = 0;
+            for (int i = colon + 1; i < len; i++) {
+                char c = name.charAt(i);
+                if (c < '0' || c > '9') {
+                    return false;
+                }
+                port = port * 10 + (c - '0');
+            }
+            if (port > 65535) {
+                return false;
+            }
+            hostEnd = colon;
         }
-        if (host.startsWith("[")) {
-            return IPV6.matcher(host).matches();
+        if (hostEnd == 0) {
+            return false;
         }
-        return IPV4.matcher(host).matches() || DNS_NAME.matcher(host).matches();
+        if (name.charAt(0) == '[') {
+            if (name.charAt(hostEnd - 1) != ']' || hostEnd - 2 < 2 || hostEnd - 2 > 45) {
+                return false;
+            }
+            for (int i = 1; i < hostEnd - 1; i++) {
+                char c = name.charAt(i);
+                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.')) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        // An IPv4 literal is also made of DNS-name characters, so one check covers both.
+        for (int i = 0; i < hostEnd; i++) {
+            char c = name.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether a user ID is valid, accepting historical localparts as remote servers may have them. */
@@ -65,7 +91,7 @@ public final class Identifiers {
         }
         String localpart = id.substring(1, colon);
         String server = id.substring(colon + 1);
-        if (!HISTORICAL_LOCALPART.matcher(localpart).matches() || !isServerName(server)) {
+        if (!isHistoricalLocalpart(localpart) || !isServerName(server)) {
             return Optional.empty();
         }
         return Optional.of(new UserId(localpart, server));
@@ -77,7 +103,7 @@ public final class Identifiers {
             return false;
         }
         if (version != null && version.roomIdIsCreateEventHash()) {
-            return HASH_ROOM_ID.matcher(id).matches();
+            return isHashId(id, '-', '_');
         }
         return isRoomIdOfAnyVersion(id);
     }
@@ -87,7 +113,7 @@ public final class Identifiers {
         if (id == null || !id.startsWith("!") || byteLength(id) > MAX_ID_BYTES) {
             return false;
         }
-        if (HASH_ROOM_ID.matcher(id).matches()) {
+        if (isHashId(id, '-', '_')) {
             return true;
         }
         int colon = id.indexOf(':');
@@ -104,9 +130,34 @@ public final class Identifiers {
                 int colon = id.indexOf(':');
                 yield colon > 1 && isServerName(id.substring(colon + 1));
             }
-            case V3 -> STANDARD_EVENT_ID.matcher(id).matches();
-            case V4 -> URL_SAFE_EVENT_ID.matcher(id).matches();
+            case V3 -> isHashId(id, '+', '/');
+            case V4 -> isHashId(id, '-', '_');
         };
+    }
+
+    /** Historical user ID localparts: any printable ASCII but ':' (spec §Historical User IDs). */
+    private static boolean isHistoricalLocalpart(String localpart) {
+        for (int i = 0; i < localpart.length(); i++) {
+            char c = localpart.charAt(i);
+            if (c < 0x21 || c > 0x7E || c == ':') {
+                return false;
+            }
+        }
+        return !localpart.isEmpty();
+    }
+
+    /** '$' or '!' and 43 unpadded base64 characters of the given alphabet. */
+    private static boolean isHashId(String id, char c62, char c63) {
+        if (id.length() != 44) {
+            return false;
+        }
+        for (int i = 1; i < 44; i++) {
+            char c = id.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == c62 || c == c63)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether a room alias is valid: #localpart:server. */
