@@ -41,19 +41,46 @@ import org.vestibule.room.StrippedState;
 public class ResidentJoins {
 
     /** What send_join answers (the v1 and v2 endpoints wrap it differently). */
-    public record SendJoinAnswer(List<Map<String, Object>> state, List<Map<String, Object>> authChain,
-                                 Map<String, Object> event, boolean membersOmitted, List<String> serversInRoom) {
+    public record SendJoinAnswer(List<Pdu> state, List<Pdu> authChain, Pdu event, boolean membersOmitted,
+                                 List<String> serversInRoom) {
 
-        public Map<String, Object> toJson() {
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("state", state);
-            out.put("auth_chain", authChain);
-            out.put("event", event);
-            out.put("members_omitted", membersOmitted);
-            if (membersOmitted) {
-                out.put("servers_in_room", serversInRoom);
+        /**
+         * The answer as JSON bytes, each event written from its stored canonical bytes: a big room's
+         * answer is thousands of events, and re-serialising them all would dominate send_join.
+         *
+         * @param v1 the deprecated v1 form, {@code [200, {...}]}, without the partial-state fields
+         */
+        public byte[] toJsonBytes(boolean v1) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(
+                    64 + 1024 * (state.size() + authChain.size()));
+            write(out, v1 ? "[200,{\"auth_chain\":[" : "{\"auth_chain\":[");
+            writeEvents(out, authChain);
+            write(out, "],\"event\":");
+            out.writeBytes(event.canonicalBytes());
+            if (!v1) {
+                write(out, ",\"members_omitted\":" + membersOmitted);
+                if (membersOmitted) {
+                    write(out, ",\"servers_in_room\":");
+                    out.writeBytes(org.vestibule.event.CanonicalJson.encode(serversInRoom));
+                }
             }
-            return out;
+            write(out, ",\"state\":[");
+            writeEvents(out, state);
+            write(out, v1 ? "]}]" : "]}");
+            return out.toByteArray();
+        }
+
+        private static void writeEvents(java.io.ByteArrayOutputStream out, List<Pdu> events) {
+            for (int i = 0; i < events.size(); i++) {
+                if (i > 0) {
+                    out.write(',');
+                }
+                out.writeBytes(events.get(i).canonicalBytes());
+            }
+        }
+
+        private static void write(java.io.ByteArrayOutputStream out, String ascii) {
+            out.writeBytes(ascii.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         }
     }
 
@@ -299,21 +326,21 @@ public class ResidentJoins {
             authChain.removeAll(stateIds);
         }
         Map<String, Pdu> events = graph.events(union(stateIds, authChain));
-        List<Map<String, Object>> state = new ArrayList<>();
+        List<Pdu> state = new ArrayList<>();
         for (String id : stateIds) {
             Pdu p = events.get(id);
             if (p != null) {
-                state.add(p.json());
+                state.add(p);
             }
         }
-        List<Map<String, Object>> chain = new ArrayList<>();
+        List<Pdu> chain = new ArrayList<>();
         for (String id : authChain) {
             Pdu p = events.get(id);
             if (p != null) {
-                chain.add(p.json());
+                chain.add(p);
             }
         }
-        return new SendJoinAnswer(state, chain, join.json(), omitMembers, serversInRoom);
+        return new SendJoinAnswer(state, chain, join, omitMembers, serversInRoom);
     }
 
     /** The room summary's heroes (spec client-server §Room summary): up to 5 other members, by user ID. */

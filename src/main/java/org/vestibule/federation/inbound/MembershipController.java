@@ -2,6 +2,8 @@ package org.vestibule.federation.inbound;
 
 import java.util.List;
 import java.util.Map;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PutMapping;
@@ -32,19 +34,21 @@ class MembershipController {
     }
 
     @PutMapping("/_matrix/federation/v2/send_join/{roomId}/{eventId}")
-    Map<String, Object> sendJoinV2(Origin origin, @PathVariable String roomId, @PathVariable String eventId,
-                                   @RequestParam(name = "omit_members", required = false) String omitMembers,
-                                   @RequestBody(required = false) byte[] body) {
-        return joins.sendJoin(origin.serverName(), roomId, eventId, body(body), flag(omitMembers)).toJson();
+    ResponseEntity<byte[]> sendJoinV2(Origin origin, @PathVariable String roomId, @PathVariable String eventId,
+                                      @RequestParam(name = "omit_members", required = false) String omitMembers,
+                                      @RequestBody(required = false) byte[] body) {
+        return json(joins.sendJoin(origin.serverName(), roomId, eventId, body(body), flag(omitMembers)).toJsonBytes(false));
     }
 
     /** The deprecated v1 form answers {@code [200, {...}]} and has no partial state. */
     @PutMapping("/_matrix/federation/v1/send_join/{roomId}/{eventId}")
-    List<Object> sendJoinV1(Origin origin, @PathVariable String roomId, @PathVariable String eventId,
-                            @RequestBody(required = false) byte[] body) {
-        Map<String, Object> answer = joins.sendJoin(origin.serverName(), roomId, eventId, body(body), false).toJson();
-        answer.remove("members_omitted");
-        return List.of(200, answer);
+    ResponseEntity<byte[]> sendJoinV1(Origin origin, @PathVariable String roomId, @PathVariable String eventId,
+                                      @RequestBody(required = false) byte[] body) {
+        return json(joins.sendJoin(origin.serverName(), roomId, eventId, body(body), false).toJsonBytes(true));
+    }
+
+    private static ResponseEntity<byte[]> json(byte[] body) {
+        return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(body);
     }
 
     @GetMapping("/_matrix/federation/v1/make_leave/{roomId}/{userId}")
