@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -31,12 +30,9 @@ public class EventGraph {
     private final ForwardExtremities extremities;
     private final Map<String, RoomVersion> roomVersions = new ConcurrentHashMap<>();
     private final Map<String, Boolean> rejection = new ConcurrentHashMap<>();
-    private final Map<String, Pdu> pduCache = new LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Pdu> eldest) {
-            return size() > CACHED_EVENTS;
-        }
-    };
+    // Events never change, so any copy is right; the cache is simply emptied when it grows too big,
+    // which keeps reads lock-free (an LRU would put every thread on one lock).
+    private final Map<String, Pdu> pduCache = new ConcurrentHashMap<>(4096);
 
     EventGraph(Events events, Rooms rooms, StateGroups stateGroups, ForwardExtremities extremities) {
         this.extremities = extremities;
@@ -62,10 +58,7 @@ public class EventGraph {
 
     /** A stored event. */
     public Optional<Pdu> event(String eventId) {
-        Pdu cached;
-        synchronized (pduCache) {
-            cached = pduCache.get(eventId);
-        }
+        Pdu cached = pduCache.get(eventId);
         if (cached != null) {
             return Optional.of(cached);
         }
@@ -76,14 +69,12 @@ public class EventGraph {
     public Map<String, Pdu> events(Collection<String> eventIds) {
         Map<String, Pdu> found = new HashMap<>();
         List<String> missing = new ArrayList<>();
-        synchronized (pduCache) {
-            for (String id : eventIds) {
-                Pdu p = pduCache.get(id);
-                if (p != null) {
-                    found.put(id, p);
-                } else {
-                    missing.add(id);
-                }
+        for (String id : eventIds) {
+            Pdu p = pduCache.get(id);
+            if (p != null) {
+                found.put(id, p);
+            } else {
+                missing.add(id);
             }
         }
         if (!missing.isEmpty()) {
@@ -107,9 +98,10 @@ public class EventGraph {
     }
 
     void cache(Pdu pdu) {
-        synchronized (pduCache) {
-            pduCache.put(pdu.eventId(), pdu);
+        if (pduCache.size() >= CACHED_EVENTS) {
+            pduCache.clear();
         }
+        pduCache.put(pdu.eventId(), pdu);
     }
 
     /** The state before an event in the graph (not an outlier), or empty. */

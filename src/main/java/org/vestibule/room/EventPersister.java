@@ -267,13 +267,23 @@ public class EventPersister {
             stateBeforeGroup = prevRecords.get(0).stateAfter();
             stateBefore = stateGroups.load(stateBeforeGroup);
         } else {
-            List<Map<StateKey, String>> sets = new ArrayList<>();
-            for (EventRecord r : prevRecords) {
-                sets.add(stateGroups.load(r.stateAfter()).toMap());
-            }
-            stateBefore = RoomState.of(StateResolver.resolve(version, sets, graph.lookup()));
             Long base = prevRecords.get(0).stateAfter();
-            stateBeforeGroup = stateGroups.store(roomId, stateBefore, base, stateGroups.load(base));
+            RoomState baseState = stateGroups.load(base);
+            RoomSnapshot current = cache.get(roomId, room.stateVersion());
+            if (new HashSet<>(event.prevEvents()).equals(new HashSet<>(current.extremities()))) {
+                // Our own events point at all extremities: their resolution is the current state already.
+                stateBefore = current.state();
+            } else {
+                List<Map<StateKey, String>> sets = new ArrayList<>();
+                for (EventRecord r : prevRecords) {
+                    sets.add(stateGroups.load(r.stateAfter()).toMap());
+                }
+                Map<StateKey, String> resolved = StateResolver.resolve(version, sets, graph.lookup());
+                // Kept as changes on the first prev event's state, so later diffs stay small.
+                stateBefore = baseState.withAll(RoomState.of(resolved).diffFrom(baseState));
+            }
+            stateBeforeGroup = current.stateGroup() != null && stateBefore == current.state() ? current.stateGroup()
+                    : stateGroups.store(roomId, stateBefore, base, baseState);
         }
         if (authResult.allowed()) {
             authResult = checkAgainstState(event, stateBefore);
@@ -340,7 +350,9 @@ public class EventPersister {
                 EventRecord r = records.get(e);
                 sets.add(e.equals(event.eventId()) || r == null ? stateAfter.toMap() : stateGroups.load(r.stateAfter()).toMap());
             }
-            newState = RoomState.of(StateResolver.resolve(event.roomVersion(), sets, graph.lookup()));
+            Map<StateKey, String> resolved = StateResolver.resolve(event.roomVersion(), sets, graph.lookup());
+            // Kept as changes on the event's own state, so later diffs stay small.
+            newState = stateAfter.withAll(RoomState.of(resolved).diffFrom(stateAfter));
             newGroup = null;
         }
 

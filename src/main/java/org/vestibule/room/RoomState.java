@@ -156,6 +156,9 @@ public final class RoomState {
 
     @Override
     public boolean equals(Object o) {
+        if (o == this) {
+            return true;
+        }
         return o instanceof RoomState other && size == other.size && diffFrom(other).isEmpty();
     }
 
