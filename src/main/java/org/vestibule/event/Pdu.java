@@ -82,6 +82,16 @@ public final class Pdu {
         return pdu;
     }
 
+    /**
+     * An unsigned template as a PDU, only to run the auth rules on it (make_join's check): format
+     * checked, but no event ID is computed and the size is not measured.
+     */
+    public static Pdu templateForAuthCheck(Map<String, ?> template, RoomVersion version) {
+        Map<String, Object> json = Json.frozenCopy(template);
+        checkFormat(json, version);
+        return new Pdu(version, json, version.hasExplicitEventIds() ? (String) json.get("event_id") : "$template");
+    }
+
     /** Rebuilds a PDU read back from our own storage, whose ID and format were checked on the way in. */
     public static Pdu fromStorage(byte[] canonicalJson, RoomVersion version, String eventId) {
         Map<String, Object> json = StrictJsonParser.parseObject(canonicalJson,

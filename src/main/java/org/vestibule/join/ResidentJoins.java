@@ -407,7 +407,7 @@ public class ResidentJoins {
             sigs.put(Identifiers.serverOf(authoriser).orElseThrow(), Map.of("ed25519:probe", "AAAA"));
         }
         probe.put("signatures", sigs);
-        Pdu pdu = Pdu.fromJson(probe, version);
+        Pdu pdu = Pdu.templateForAuthCheck(probe, version);
         return persister.checkAgainstState(pdu, state);
     }
 
