@@ -125,20 +125,7 @@ public class ResidentJoins {
         refuseBanned(roomId, userId, snapshot);
         JoinDecision decision = eligibility.decide(version, snapshot, userId);
         count("make_join", decision);
-        Map<String, Object> content = new LinkedHashMap<>();
-        content.put("membership", "join");
-        String authoriser = authoriserOrThrow(decision);
-        if (authoriser != null) {
-            content.put("join_authorised_via_users_server", authoriser);
-        }
-        Map<String, Object> template = localEvents.template(roomId, version, snapshot, userId, "m.room.member", userId, content);
-        template.put("origin", keyring.serverName());
-        AuthResult auth = checkTemplate(template, version, snapshot.state(), userId, authoriser);
-        if (auth instanceof AuthResult.Rejected r) {
-            throw MatrixException.forbidden("The room does not let " + userId + " join: " + r.reason()
-                    + " (auth rule " + r.rule() + ")");
-        }
-        return Map.of("room_version", version.id(), "event", template);
+        return membershipTemplate(resident, userId, "join", authoriserOrThrow(decision));
     }
 
     /** {@code PUT /send_join} (v1 and v2). */
@@ -176,17 +163,7 @@ public class ResidentJoins {
         Resident resident = residentRoom(roomId);
         RoomVersion version = resident.version();
         requireUserOfOrigin(userId, origin);
-        RoomSnapshot snapshot = resident.snapshot();
-        Map<String, Object> content = new LinkedHashMap<>();
-        content.put("membership", "leave");
-        Map<String, Object> template = localEvents.template(roomId, version, snapshot, userId, "m.room.member", userId, content);
-        template.put("origin", keyring.serverName());
-        AuthResult auth = checkTemplate(template, version, snapshot.state(), userId, null);
-        if (auth instanceof AuthResult.Rejected r) {
-            throw MatrixException.forbidden(userId + " cannot leave " + roomId + ": " + r.reason()
-                    + " (auth rule " + r.rule() + ")");
-        }
-        return Map.of("room_version", version.id(), "event", template);
+        return membershipTemplate(resident, userId, "leave", null);
     }
 
     /** {@code PUT /send_leave} (v1 and v2). */
@@ -213,16 +190,7 @@ public class ResidentJoins {
         requireUserOfOrigin(userId, origin);
         RoomSnapshot snapshot = resident.snapshot();
         refuseKnock(version, roomId, userId, snapshot.state());
-        Map<String, Object> content = new LinkedHashMap<>();
-        content.put("membership", "knock");
-        Map<String, Object> template = localEvents.template(roomId, version, snapshot, userId, "m.room.member", userId, content);
-        template.put("origin", keyring.serverName());
-        AuthResult auth = checkTemplate(template, version, snapshot.state(), userId, null);
-        if (auth instanceof AuthResult.Rejected r) {
-            throw MatrixException.forbidden("The room does not let " + userId + " knock: " + r.reason()
-                    + " (auth rule " + r.rule() + ")");
-        }
-        return Map.of("room_version", version.id(), "event", template);
+        return membershipTemplate(resident, userId, "knock", null);
     }
 
     /**
@@ -355,7 +323,7 @@ public class ResidentJoins {
     }
 
     /** The room's version, if we are in it; otherwise 404 (we cannot help with a room we are not in). */
-    private record Resident(RoomVersion version, RoomSnapshot snapshot) {}
+    private record Resident(String roomId, RoomVersion version, RoomSnapshot snapshot) {}
 
     private Resident residentRoom(String roomId) {
         RoomVersion version = graph.roomVersion(roomId).orElse(null);
@@ -366,7 +334,7 @@ public class ResidentJoins {
         if (!snapshot.isJoined(keyring.serverName())) {
             throw MatrixException.notFound("This server is no longer in room " + roomId);
         }
-        return new Resident(version, snapshot);
+        return new Resident(roomId, version, snapshot);
     }
 
     private static void requireUserOfOrigin(String userId, String origin) {
@@ -394,6 +362,31 @@ public class ResidentJoins {
             throw refusal;
         }
         return ((JoinDecision.Allowed) decision).authoriser();
+    }
+
+    /**
+     * The make_join/make_leave/make_knock answer: a member event template on the room's current
+     * state and extremities, refused with 403 and the rule when the auth rules would not allow it.
+     */
+    private Map<String, Object> membershipTemplate(Resident resident, String userId, String membership,
+                                                   String authoriser) {
+        RoomVersion version = resident.version();
+        RoomSnapshot snapshot = resident.snapshot();
+        String roomId = resident.roomId();
+        Map<String, Object> content = new LinkedHashMap<>();
+        content.put("membership", membership);
+        if (authoriser != null) {
+            content.put("join_authorised_via_users_server", authoriser);
+        }
+        Map<String, Object> template = localEvents.template(roomId, version, snapshot, userId, "m.room.member", userId,
+                content);
+        template.put("origin", keyring.serverName());
+        AuthResult auth = checkTemplate(template, version, snapshot.state(), userId, authoriser);
+        if (auth instanceof AuthResult.Rejected r) {
+            throw MatrixException.forbidden("The room's rules do not let " + userId + " " + membership + " " + roomId
+                    + ": " + r.reason() + " (auth rule " + r.rule() + ")");
+        }
+        return Map.of("room_version", version.id(), "event", template);
     }
 
     /** Runs the auth rules on an unsigned template, as if its sender's and authoriser's servers had signed it. */
