@@ -58,6 +58,27 @@ class RoomsIntegrationTests {
     }
 
     @Test
+    void malformedJoinRulesAreAcceptedAsStateAndAllowNoRestrictedJoin() {
+        User alice = client.register(unique("alice"));
+        User bob = client.register(unique("bob"));
+        String space = client.createRoom(alice, Map.of("preset", "public_chat"));
+        String room = client.createRoom(alice, Map.of("preset", "public_chat", "room_version", "10",
+                "initial_state", List.of(Map.of("type", "m.room.join_rules", "state_key", "",
+                        "content", MatrixClient.restrictedJoinRules(space)))));
+        client.join(bob, space).expect(200);
+        // Complement: allow ["invalid"] and allow "invalid" are stored like any state (200) ...
+        for (Object allow : List.of(List.of("invalid"), "invalid")) {
+            client.sendState(alice, room, "m.room.join_rules", "", Map.of("join_rule", "restricted", "allow", allow))
+                    .expect(200);
+            // ... and then no condition is valid, so even a member of the space is refused.
+            MatrixClient.Response r = client.join(bob, room);
+            assertThat(r.status()).as("allow %s", allow).isEqualTo(403);
+            assertThat(r.errcode()).isEqualTo("M_FORBIDDEN");
+            assertThat(r.error()).contains("no valid allowed room");
+        }
+    }
+
+    @Test
     void createRoomAppliesThePresetAndOverrides() {
         User alice = client.register(unique("alice"));
         String room = client.createRoom(alice, Map.of("preset", "public_chat", "name", "Lobby", "topic", "Hello",
