@@ -18,6 +18,14 @@ class FederationListenerConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(FederationListenerConfiguration.class);
 
+    static {
+        // Tomcat fills its OpenSSL cipher table lazily and not thread-safely; several servers
+        // starting at once in one JVM (tests, embedding) could fail with UnsupportedOperationException.
+        synchronized (SSLHostConfig.class) {
+            org.apache.tomcat.util.net.openssl.ciphers.OpenSSLCipherConfigurationParser.parse("HIGH");
+        }
+    }
+
     @Bean
     FederationListener federationListener(VestibuleProperties vestibule, TlsProperties tls) {
         TlsCertificates.Identity identity;

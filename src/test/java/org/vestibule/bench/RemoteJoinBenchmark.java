@@ -31,27 +31,36 @@ public final class RemoteJoinBenchmark {
             String server1 = hs1.bean(ServerKeyring.class).serverName();
             System.out.println("members   populate s   hs2 join (full state) ms   state events   "
                     + "send_join full ms / KiB   send_join omit_members ms / KiB");
-            for (int size : sizes) {
-                String creator = "@creator" + size + ":" + server1;
+            // Warm up: keys fetched, JIT compiled, on a small room that is not reported.
+            int[] all = new int[sizes.length + 1];
+            all[0] = 200;
+            System.arraycopy(sizes, 0, all, 1, sizes.length);
+            boolean warm = true;
+            for (int size : all) {
+                String creator = "@creator" + size + (warm ? "w" : "") + ":" + server1;
                 String room = hs1.bean(RoomCreator.class).create(new NewRoom(creator, RoomVersions.V10, "public_chat",
                         Map.of(), List.of(), Map.of(), null, null, null, List.of(), false));
                 LocalEvents events = hs1.bean(LocalEvents.class);
                 long t0 = System.nanoTime();
                 for (int i = 1; i < size; i++) {
-                    String user = "@m" + size + "_" + i + ":" + server1;
+                    String user = "@m" + size + (warm ? "w" : "") + "_" + i + ":" + server1;
                     events.send(room, user, "m.room.member", user, Map.of("membership", "join", "displayname", "M " + i));
                 }
                 double populate = (System.nanoTime() - t0) / 1e9;
 
-                MatrixClient.User bob = client2.register("bob" + size);
+                MatrixClient.User bob = client2.register("bob" + size + (warm ? "w" : ""));
                 long j0 = System.nanoTime();
                 client2.join(bob, room, server1).expect(200);
                 double joinMs = (System.nanoTime() - j0) / 1e6;
                 long stateEvents = hs2.bean(org.springframework.jdbc.core.JdbcTemplate.class).queryForObject(
                         "select count(*) from current_state where room_id = ?", Long.class, room);
 
-                double[] full = sendJoin(driver, server1, room, "full" + size, null);
-                double[] partial = sendJoin(driver, server1, room, "partial" + size, "?omit_members=true");
+                double[] full = sendJoin(driver, server1, room, "full" + size + warm, null);
+                double[] partial = sendJoin(driver, server1, room, "partial" + size + warm, "?omit_members=true");
+                if (warm) {
+                    warm = false;
+                    continue;
+                }
                 System.out.printf("%7d   %10.1f   %24.0f   %12d   %10.0f / %6.0f   %14.0f / %6.0f%n", size, populate, joinMs,
                         stateEvents, full[0], full[1], partial[0], partial[1]);
             }
