@@ -70,17 +70,31 @@ public class JoinEligibility {
         return joined ? ConditionCheck.Status.MEMBER : ConditionCheck.Status.NOT_MEMBER;
     }
 
-    /** Local users joined to the room who can invite, highest power first. */
+    /**
+     * Local users joined to the room who can invite, highest power first. Those with power are
+     * listed in the power levels (or are v12 creators), so we look at them rather than at every
+     * member; only when the default level itself may invite do we ask the database for any member.
+     */
     List<String> inviters(RoomVersion version, RoomSnapshot snapshot, Map<StateKey, Pdu> events) {
         PowerLevels levels = PowerLevels.fromState(version, events);
+        java.util.Set<String> candidates = new java.util.LinkedHashSet<>(levels.users().keySet());
+        candidates.addAll(levels.creators());
         List<String> able = new ArrayList<>();
-        for (String u : snapshot.localJoined()) {
-            if (levels.canInvite(u)) {
+        for (String u : candidates) {
+            if (keyring.isOurs(Identifiers.serverOf(u).orElse("")) && levels.canInvite(u) && isJoined(snapshot, u)) {
                 able.add(u);
             }
         }
         able.sort(Comparator.comparingLong(levels::userLevel).reversed().thenComparing(Comparator.naturalOrder()));
+        if (able.isEmpty() && levels.usersDefault() >= levels.invite()) {
+            memberships.anyJoinedUserOf(snapshot.roomId(), keyring.serverName()).ifPresent(able::add);
+        }
         return able;
+    }
+
+    private boolean isJoined(RoomSnapshot snapshot, String userId) {
+        String id = snapshot.state().get(StateKey.member(userId));
+        return id != null && "join".equals(graph.event(id).flatMap(Pdu::membership).orElse(null));
     }
 
     /** Servers with a joined user able to invite, other than ours, in no particular order of preference. */

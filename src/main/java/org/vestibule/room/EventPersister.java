@@ -380,19 +380,18 @@ public class EventPersister {
                     member.eventId(), member.sender()));
         }
         Map<String, Integer> joinedServers = new HashMap<>(snapshot.joinedServerCounts());
-        Set<String> localJoined = new HashSet<>(snapshot.localJoined());
-        countJoined(snapshot, changes, membershipChanges, joinedServers, localJoined);
+        countJoined(snapshot, changes, membershipChanges, joinedServers);
         room.bumpStateVersion();
         writes.advance(roomId, removed, List.of(event.eventId()), replaceExtremities, changes, membershipChanges,
                 membershipRemovals, room.stateVersion());
-        RoomSnapshot next = new RoomSnapshot(room.stateVersion(), newState, List.copyOf(newExtremities), newGroup,
-                Map.copyOf(joinedServers), Set.copyOf(localJoined));
+        RoomSnapshot next = new RoomSnapshot(roomId, room.stateVersion(), newState, List.copyOf(newExtremities), newGroup,
+                Map.copyOf(joinedServers));
         cache.putAfterCommit(roomId, next);
     }
 
-    /** Updates joined-members-per-server counts and our joined users from the changed members only. */
+    /** Updates joined-members-per-server counts from the changed members only. */
     private void countJoined(RoomSnapshot before, Map<StateKey, String> changes, List<EventWrites.Membership> after,
-                             Map<String, Integer> counts, Set<String> localJoined) {
+                             Map<String, Integer> counts) {
         List<String> oldIds = new ArrayList<>();
         changes.keySet().forEach(k -> {
             if ("m.room.member".equals(k.type())) {
@@ -402,23 +401,14 @@ public class EventPersister {
                 }
             }
         });
-        String ours = cache.ourServer();
         for (Pdu old : graph.events(oldIds).values()) {
             if ("join".equals(old.membership().orElse(null))) {
-                String server = Identifiers.serverOf(old.stateKey()).orElse("");
-                counts.merge(server, -1, Integer::sum);
-                if (server.equals(ours)) {
-                    localJoined.remove(old.stateKey());
-                }
+                counts.merge(Identifiers.serverOf(old.stateKey()).orElse(""), -1, Integer::sum);
             }
         }
         for (EventWrites.Membership m : after) {
             if ("join".equals(m.membership())) {
-                String server = Identifiers.serverOf(m.userId()).orElse("");
-                counts.merge(server, 1, Integer::sum);
-                if (server.equals(ours)) {
-                    localJoined.add(m.userId());
-                }
+                counts.merge(Identifiers.serverOf(m.userId()).orElse(""), 1, Integer::sum);
             }
         }
         counts.values().removeIf(n -> n <= 0);

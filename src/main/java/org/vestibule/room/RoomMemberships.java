@@ -40,8 +40,16 @@ public interface RoomMemberships extends JpaRepository<RoomMembership, RoomMembe
     @Query("select m.userId from RoomMembership m where m.roomId = ?1 and m.serverName = ?2 and m.membership = 'join'")
     List<String> joinedUsersOf(String roomId, String serverName);
 
-    /** The room summary's heroes: up to 5 joined or invited members other than {@code except}, by user ID. */
+    /**
+     * The room summary's heroes: up to 5 joined or invited members other than {@code except}, by
+     * user ID (ordered as the primary key, so the planner walks it instead of sorting the room).
+     */
     @Query(value = "select user_id from room_memberships where room_id = ?1 and membership in ('join', 'invite') "
-            + "and user_id <> ?2 order by user_id limit 5", nativeQuery = true)
+            + "and user_id <> ?2 order by room_id, user_id limit 5", nativeQuery = true)
     List<String> heroes(String roomId, String except);
+
+    /** Some user of the server joined to the room, if any. */
+    @Query(value = "select user_id from room_memberships where room_id = ?1 and server_name = ?2 "
+            + "and membership = 'join' limit 1", nativeQuery = true)
+    Optional<String> anyJoinedUserOf(String roomId, String serverName);
 }

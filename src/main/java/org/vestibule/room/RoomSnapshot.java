@@ -9,15 +9,15 @@ import java.util.Set;
  * that have joined members (kept up to date incrementally, so asking costs nothing however big the
  * room is).
  *
+ * @param roomId             the room
  * @param stateVersion       the rooms.state_version this snapshot matches
  * @param state              the resolved current state
  * @param extremities        the forward extremities
  * @param stateGroup         the state group holding {@code state}, when one does (null after a merge not yet stored)
  * @param joinedServerCounts joined members per server, servers without any left out
- * @param localJoined        our own users who are joined
  */
-public record RoomSnapshot(long stateVersion, RoomState state, List<String> extremities, Long stateGroup,
-                           Map<String, Integer> joinedServerCounts, Set<String> localJoined) {
+public record RoomSnapshot(String roomId, long stateVersion, RoomState state, List<String> extremities, Long stateGroup,
+                           Map<String, Integer> joinedServerCounts) {
 
     /** The servers with at least one joined member. */
     public Set<String> joinedServers() {

@@ -10,7 +10,6 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.vestibule.auth.StateKey;
-import org.vestibule.config.VestibuleProperties;
 
 /**
  * Each room's current state and extremities in memory, trusted only while rooms.state_version
@@ -26,11 +25,8 @@ class RoomStateCache {
     private final CurrentStateEntries currentState;
     private final ForwardExtremities extremities;
     private final JdbcTemplate jdbc;
-    private final String ourServer;
 
-    RoomStateCache(CurrentStateEntries currentState, ForwardExtremities extremities, JdbcTemplate jdbc,
-                   VestibuleProperties properties) {
-        this.ourServer = properties.serverName();
+    RoomStateCache(CurrentStateEntries currentState, ForwardExtremities extremities, JdbcTemplate jdbc) {
         this.currentState = currentState;
         this.extremities = extremities;
         this.jdbc = jdbc;
@@ -49,10 +45,6 @@ class RoomStateCache {
         RoomSnapshot loaded = load(roomId, stateVersion);
         snapshots.put(roomId, loaded);
         return loaded;
-    }
-
-    String ourServer() {
-        return ourServer;
     }
 
     /** The current snapshot, checking the version with one cheap query. */
@@ -131,8 +123,6 @@ class RoomStateCache {
                 + "group by server_name", rs -> {
                     servers.put(rs.getString(1), rs.getInt(2));
                 }, roomId);
-        Set<String> local = Set.copyOf(jdbc.queryForList("select user_id from room_memberships where room_id = ? "
-                + "and server_name = ? and membership = 'join'", String.class, roomId, ourServer));
-        return new RoomSnapshot(stateVersion, RoomState.of(state), extremityIds, group, Map.copyOf(servers), local);
+        return new RoomSnapshot(roomId, stateVersion, RoomState.of(state), extremityIds, group, Map.copyOf(servers));
     }
 }
