@@ -58,6 +58,23 @@ public final class StateResolver {
             return new HashMap<>(stateSets.get(0));
         }
         CachedLookup lookup = CachedLookup.of(events);
+        if (version.stateResolution() == RoomVersion.StateResolution.V2) {
+            Map<StateKey, String> additive = AdditiveForks.resolve(stateSets, lookup);
+            if (additive != null) {
+                return additive;
+            }
+        }
+        return switch (version.stateResolution()) {
+            case V1 -> new V1(lookup).resolve(stateSets);
+            case V2 -> new V2(version, lookup, false).resolve(stateSets);
+            case V2_1 -> new V2(version, lookup, true).resolve(stateSets);
+        };
+    }
+
+    /** The full algorithm, without the additive-forks shortcut (for tests that compare the two). */
+    static Map<StateKey, String> resolveFully(RoomVersion version, List<Map<StateKey, String>> stateSets,
+                                              EventLookup events) {
+        CachedLookup lookup = CachedLookup.of(events);
         return switch (version.stateResolution()) {
             case V1 -> new V1(lookup).resolve(stateSets);
             case V2 -> new V2(version, lookup, false).resolve(stateSets);
