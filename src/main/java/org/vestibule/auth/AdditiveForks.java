@@ -11,9 +11,10 @@ import org.vestibule.event.Pdu;
  * State resolution v2's common case without walking the room's auth history: forks that only
  * add state the others lack, such as concurrent joins of different users.
  *
- * <p>When every conflicted slot is filled in exactly one fork, every conflicted event is a
- * non-power event, each names as auth events only events that are the unconflicted state's own
- * entries, and the slots its auth rules read are unconflicted (or its own), then the auth
+ * <p>When every conflicted slot is one that some forks fill with the same event and the others
+ * lack, every conflicted event is a non-power event, each names as auth events only events that
+ * are the unconflicted state's own entries, and the slots its auth rules read are unconflicted
+ * (or its own), then the auth
  * difference is exactly the conflicted events, there are no power events to order, and each
  * event's iterative auth check reads the unconflicted state alone. The v2 result is then the
  * unconflicted state plus the conflicted events that pass their auth check against it, which is
@@ -46,12 +47,13 @@ final class AdditiveForks {
                 common = id;
                 holders++;
             }
-            if (holders == sets.size() && same) {
+            if (!same) {
+                return null; // forks disagree on a slot: not additive
+            }
+            if (holders == sets.size()) {
                 unconflicted.put(key, common);
-            } else if (holders == 1) {
-                additions.put(key, common);
             } else {
-                return null; // forks disagree on a slot, or several hold it: not additive
+                additions.put(key, common); // some forks added it, the others lack the slot
             }
         }
         if (additions.isEmpty()) {
