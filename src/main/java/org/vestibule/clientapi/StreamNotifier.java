@@ -1,8 +1,5 @@
 package org.vestibule.clientapi;
 
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -10,12 +7,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
+import org.vestibule.config.PgListener;
 
 /**
  * Wakes long-polling syncs when something they may show is committed. The database says so: the
@@ -28,21 +22,19 @@ import org.springframework.stereotype.Component;
 class StreamNotifier implements DisposableBean {
 
     static final String CHANNEL = "vestibule_stream";
-    private static final Logger log = LoggerFactory.getLogger(StreamNotifier.class);
     private static final long POLL_WITHOUT_LISTENER_MS = 250;
 
     /** One sync waiting for any of its keys (room IDs, its user ID). */
     private record Waiter(Set<String> keys, CompletableFuture<Void> wake) {}
 
-    private final DataSource dataSource;
     private final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
     private final AtomicLong generation = new AtomicLong();
-    private volatile boolean listening;
-    private volatile boolean stopped;
-    private Thread listener;
+    private final PgListener listener;
 
     StreamNotifier(DataSource dataSource) {
-        this.dataSource = dataSource;
+        // Whatever was committed while we were not listening: let everyone look again.
+        this.listener = new PgListener(dataSource, CHANNEL, "sync-notifier", this::notified, this::wakeEveryone,
+                this::wakeEveryone);
     }
 
     /**
@@ -63,9 +55,9 @@ class StreamNotifier implements DisposableBean {
         Waiter waiter = new Waiter(Set.copyOf(keys), wake);
         waiters.add(waiter);
         wake.whenComplete((v, e) -> waiters.remove(waiter));
-        long wait = listening ? timeoutMs : Math.min(timeoutMs, POLL_WITHOUT_LISTENER_MS);
+        long wait = listener.listening() ? timeoutMs : Math.min(timeoutMs, POLL_WITHOUT_LISTENER_MS);
         wake.completeOnTimeout(null, Math.max(0, wait), TimeUnit.MILLISECONDS);
-        if (generation.get() != seenGeneration || stopped) {
+        if (generation.get() != seenGeneration || listener.stopped()) {
             wake.complete(null);
         }
         return wake;
@@ -73,7 +65,7 @@ class StreamNotifier implements DisposableBean {
 
     /** Whether the LISTEN connection is up (else waiters poll). */
     boolean listening() {
-        return listening;
+        return listener.listening();
     }
 
     private void notified(String key) {
@@ -90,70 +82,12 @@ class StreamNotifier implements DisposableBean {
         waiters.forEach(w -> w.wake().complete(null));
     }
 
-    private synchronized void startListening() {
-        if (listener != null || stopped) {
-            return;
-        }
-        listener = new Thread(this::listen, "sync-notifier");
-        listener.setDaemon(true);
+    private void startListening() {
         listener.start();
-    }
-
-    private void listen() {
-        long backoff = 100;
-        while (!stopped) {
-            try (Connection c = dataSource.getConnection()) {
-                c.setAutoCommit(true);
-                try (Statement s = c.createStatement()) {
-                    s.execute("LISTEN " + CHANNEL);
-                }
-                PGConnection pg = c.unwrap(PGConnection.class);
-                listening = true;
-                backoff = 100;
-                // Whatever was committed while we were not listening: let everyone look again.
-                wakeEveryone();
-                while (!stopped) {
-                    PGNotification[] notes = pg.getNotifications(1000);
-                    if (notes != null) {
-                        for (PGNotification n : notes) {
-                            notified(n.getParameter());
-                        }
-                    }
-                }
-            } catch (SQLException | RuntimeException e) {
-                listening = false;
-                if (stopped) {
-                    return;
-                }
-                log.warn("Listening for {} failed, syncs poll until it is back: {}", CHANNEL, e.toString());
-                wakeEveryone();
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-                backoff = Math.min(backoff * 2, 10_000);
-            } finally {
-                listening = false;
-            }
-        }
     }
 
     @Override
     public void destroy() {
-        stopped = true;
-        Thread t;
-        synchronized (this) {
-            t = listener;
-        }
-        wakeEveryone();
-        if (t != null) {
-            t.interrupt();
-            try {
-                t.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        listener.stop();
     }
 }

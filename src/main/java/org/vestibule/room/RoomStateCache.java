@@ -5,18 +5,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.vestibule.auth.StateKey;
+import org.vestibule.config.PgListener;
 
 /**
  * Each room's current state and extremities in memory, trusted only while rooms.state_version
- * still matches, so several app instances on one database stay correct.
+ * still matches, so several app instances on one database stay correct. Which version is current
+ * comes without a query while this instance LISTENs to the announcements of migration V10; a room
+ * first looked at, or any room after the connection was lost, costs one query.
  */
 @Component
-class RoomStateCache {
+class RoomStateCache implements DisposableBean {
 
     // Transaction-bound map of snapshots written but not yet committed.
     private static final Object PENDING = new Object();
@@ -25,11 +31,19 @@ class RoomStateCache {
     private final CurrentStateEntries currentState;
     private final ForwardExtremities extremities;
     private final JdbcTemplate jdbc;
+    // The newest committed state_version of each room, while the listener is up; cleared when it
+    // (re)connects, since announcements may have been missed. Versions only grow: merge by max.
+    private final Map<String, Long> committedVersions = new ConcurrentHashMap<>();
+    private final AtomicLong listenEpoch = new AtomicLong();
+    private final PgListener listener;
 
-    RoomStateCache(CurrentStateEntries currentState, ForwardExtremities extremities, JdbcTemplate jdbc) {
+    RoomStateCache(CurrentStateEntries currentState, ForwardExtremities extremities, JdbcTemplate jdbc,
+                   DataSource dataSource) {
         this.currentState = currentState;
         this.extremities = extremities;
         this.jdbc = jdbc;
+        this.listener = new PgListener(dataSource, "vestibule_state", "state-version-listener", this::announced,
+                this::forgetVersions, this::forgetVersions);
     }
 
     /** The snapshot for the given state version, from memory or the database. */
@@ -47,13 +61,60 @@ class RoomStateCache {
         return loaded;
     }
 
-    /** The current snapshot, checking the version with one cheap query. */
+    /**
+     * The current snapshot, as of the newest committed version this instance heard of, else
+     * checking the version with one cheap query; null for a room not in the database.
+     */
     RoomSnapshot current(String roomId) {
+        RoomSnapshot pending = pending().get(roomId);
+        if (pending != null) {
+            return pending; // this transaction's own write, newer than anything committed
+        }
+        listener.start();
+        long epoch = listenEpoch.get();
+        boolean trusted = listener.listening();
+        Long known = trusted ? committedVersions.get(roomId) : null;
+        if (known != null) {
+            return get(roomId, known);
+        }
         List<Long> version = jdbc.queryForList("select state_version from rooms where room_id = ?", Long.class, roomId);
         if (version.isEmpty()) {
             return null;
         }
+        // Only if no reconnect happened meanwhile: an announcement it missed could be newer.
+        if (trusted && listenEpoch.get() == epoch && listener.listening()) {
+            committedVersions.merge(roomId, version.get(0), Math::max);
+        }
         return get(roomId, version.get(0));
+    }
+
+    /** An announcement 'version room_id' from the database: a commit moved the room on. */
+    private void announced(String payload) {
+        int space = payload.indexOf(' ');
+        if (space <= 0) {
+            return;
+        }
+        try {
+            committedVersions.merge(payload.substring(space + 1), Long.parseLong(payload.substring(0, space)),
+                    Math::max);
+        } catch (NumberFormatException e) {
+            // not ours; ignore
+        }
+    }
+
+    private void forgetVersions() {
+        listenEpoch.incrementAndGet();
+        committedVersions.clear();
+    }
+
+    /** Whether versions come from announcements now (else from a query each time). */
+    boolean listening() {
+        return listener.listening();
+    }
+
+    @Override
+    public void destroy() {
+        listener.stop();
     }
 
     /**
@@ -100,10 +161,15 @@ class RoomStateCache {
     /** Records a snapshot written by a committed transaction. */
     void put(String roomId, RoomSnapshot snapshot) {
         snapshots.merge(roomId, snapshot, (old, neu) -> neu.stateVersion() >= old.stateVersion() ? neu : old);
+        if (listener.listening()) {
+            // Committed by us, so current at least until an announcement says otherwise.
+            committedVersions.merge(roomId, snapshot.stateVersion(), Math::max);
+        }
     }
 
     void evict(String roomId) {
         snapshots.remove(roomId);
+        committedVersions.remove(roomId);
     }
 
     private RoomSnapshot load(String roomId, long stateVersion) {
