@@ -44,6 +44,7 @@ class FederationListenerConfiguration {
         connector.setSecure(true);
         connector.setProperty("SSLEnabled", "true");
         WebServerConfiguration.tuneForFederation(connector);
+        connector.setProperty("maxThreads", Integer.toString(tls.workerThreads()));
         SSLHostConfig ssl = new SSLHostConfig();
         ssl.setHostName("_default_");
         ssl.setProtocols("TLSv1.2+TLSv1.3");

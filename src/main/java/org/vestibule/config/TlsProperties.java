@@ -12,11 +12,27 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param certificate PEM certificate chain; when unset, a self-signed certificate for the server
  *                    name is generated once and kept under the data folder
  * @param privateKey  PEM private key (PKCS#8 or traditional) matching the certificate
+ * @param maxThreads  request threads of the listener; unset: 4 per core, at least 8. Federation
+ *                    requests are short and CPU-bound, and a few threads per core serve them
+ *                    faster than Tomcat's 200 fighting for the cores; raise it when peers' slow
+ *                    answers (key fetches, missing events) keep threads waiting
  */
 @ConfigurationProperties("vestibule.tls")
 public record TlsProperties(
         @DefaultValue("true") boolean enabled,
         @DefaultValue("8448") int port,
         Path certificate,
-        Path privateKey) {
+        Path privateKey,
+        Integer maxThreads) {
+
+    public TlsProperties {
+        if (maxThreads != null && maxThreads < 1) {
+            throw new IllegalArgumentException("vestibule.tls.max-threads must be at least 1, not " + maxThreads);
+        }
+    }
+
+    /** The configured thread count, else 4 per core and at least 8. */
+    public int workerThreads() {
+        return maxThreads != null ? maxThreads : Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+    }
 }
