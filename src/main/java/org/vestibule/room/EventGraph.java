@@ -25,6 +25,7 @@ public class EventGraph {
     private static final int CACHED_EVENTS = 50_000;
 
     private final Events events;
+    private final EventRows rows;
     private final Rooms rooms;
     private final StateGroups stateGroups;
     private final ForwardExtremities extremities;
@@ -34,7 +35,8 @@ public class EventGraph {
     // which keeps reads lock-free (an LRU would put every thread on one lock).
     private final Map<String, Pdu> pduCache = new ConcurrentHashMap<>(4096);
 
-    EventGraph(Events events, Rooms rooms, StateGroups stateGroups, ForwardExtremities extremities) {
+    EventGraph(Events events, EventRows rows, Rooms rooms, StateGroups stateGroups, ForwardExtremities extremities) {
+        this.rows = rows;
         this.extremities = extremities;
         this.events = events;
         this.rooms = rooms;
@@ -78,8 +80,8 @@ public class EventGraph {
             }
         }
         if (!missing.isEmpty()) {
-            for (EventRecord r : events.findByEventIdIn(missing)) {
-                found.put(r.eventId(), toPdu(r));
+            for (EventRows.StoredJson r : rows.json(missing)) {
+                found.put(r.eventId(), toPdu(r.eventId(), r.roomId(), r.json()));
             }
         }
         return found;
@@ -90,9 +92,13 @@ public class EventGraph {
     }
 
     Pdu toPdu(EventRecord record) {
-        RoomVersion version = roomVersion(record.roomId()).orElseThrow(() ->
-                new IllegalStateException("event " + record.eventId() + " of unknown room " + record.roomId()));
-        Pdu pdu = record.toPdu(version);
+        return toPdu(record.eventId(), record.roomId(), record.json());
+    }
+
+    private Pdu toPdu(String eventId, String roomId, byte[] json) {
+        RoomVersion version = roomVersion(roomId).orElseThrow(() ->
+                new IllegalStateException("event " + eventId + " of unknown room " + roomId));
+        Pdu pdu = Pdu.fromStorage(json, version, eventId);
         cache(pdu);
         return pdu;
     }

@@ -38,17 +38,17 @@ public class EventPersister {
     private static final Logger log = LoggerFactory.getLogger(EventPersister.class);
 
     private final Rooms rooms;
-    private final Events events;
+    private final EventRows rows;
     private final EventGraph graph;
     private final StateGroups stateGroups;
     private final RoomStateCache cache;
     private final EventWrites writes;
     private final Clock clock;
 
-    EventPersister(Rooms rooms, Events events, EventGraph graph, StateGroups stateGroups, RoomStateCache cache,
+    EventPersister(Rooms rooms, EventRows rows, EventGraph graph, StateGroups stateGroups, RoomStateCache cache,
                    EventWrites writes, Clock clock) {
         this.rooms = rooms;
-        this.events = events;
+        this.rows = rows;
         this.graph = graph;
         this.stateGroups = stateGroups;
         this.cache = cache;
@@ -154,7 +154,7 @@ public class EventPersister {
         for (Pdu p : outliers) {
             pending.put(p.eventId(), p);
         }
-        Set<String> known = new HashSet<>(events.findKnownIds(pending.keySet()));
+        Set<String> known = new HashSet<>(rows.knownIds(pending.keySet()));
         known.forEach(pending::remove);
         // Kahn's algorithm: an event is ready once every auth event it names is stored.
         Map<String, List<Pdu>> waiting = new HashMap<>();
@@ -225,11 +225,11 @@ public class EventPersister {
         // One query for the event itself (already stored?) and its prev events.
         List<String> lookup = new ArrayList<>(event.prevEvents());
         lookup.add(event.eventId());
-        Map<String, EventRecord> found = new HashMap<>();
-        events.findByEventIdIn(lookup).forEach(r -> found.put(r.eventId(), r));
-        EventRecord existing = found.get(event.eventId());
+        Map<String, EventPlacement> found = new HashMap<>();
+        rows.placements(lookup).forEach(r -> found.put(r.eventId(), r));
+        EventPlacement existing = found.get(event.eventId());
         if (existing != null && !existing.outlier()) {
-            return new PersistOutcome.Duplicate(graph.toPdu(existing));
+            return new PersistOutcome.Duplicate(graph.event(event.eventId()).orElseThrow());
         }
 
         // Step 4: the auth rules on the event's own auth events.
@@ -237,10 +237,10 @@ public class EventPersister {
         Set<String> missingAuth = new LinkedHashSet<>(event.authEvents());
         missingAuth.removeAll(authEvents.keySet());
         Set<String> missingPrev = new LinkedHashSet<>();
-        List<EventRecord> prevRecords = new ArrayList<>();
+        List<EventPlacement> prevRecords = new ArrayList<>();
         if (stateOverride == null) {
             for (String prev : event.prevEvents()) {
-                EventRecord r = found.get(prev);
+                EventPlacement r = found.get(prev);
                 if (r == null || r.stateAfter() == null) {
                     missingPrev.add(prev);
                 } else {
@@ -275,7 +275,7 @@ public class EventPersister {
                 stateBefore = current.state();
             } else {
                 List<Map<StateKey, String>> sets = new ArrayList<>();
-                for (EventRecord r : prevRecords) {
+                for (EventPlacement r : prevRecords) {
                     sets.add(stateGroups.load(r.stateAfter()).toMap());
                 }
                 Map<StateKey, String> resolved = StateResolver.resolve(version, sets, graph.lookup());
@@ -344,10 +344,10 @@ public class EventPersister {
             newGroup = stateAfterGroup;
         } else {
             List<Map<StateKey, String>> sets = new ArrayList<>();
-            Map<String, EventRecord> records = new HashMap<>();
-            events.findByEventIdIn(newExtremities).forEach(r -> records.put(r.eventId(), r));
+            Map<String, EventPlacement> records = new HashMap<>();
+            rows.placements(newExtremities).forEach(r -> records.put(r.eventId(), r));
             for (String e : newExtremities) {
-                EventRecord r = records.get(e);
+                EventPlacement r = records.get(e);
                 sets.add(e.equals(event.eventId()) || r == null ? stateAfter.toMap() : stateGroups.load(r.stateAfter()).toMap());
             }
             Map<StateKey, String> resolved = StateResolver.resolve(event.roomVersion(), sets, graph.lookup());

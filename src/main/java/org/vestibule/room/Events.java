@@ -1,6 +1,5 @@
 package org.vestibule.room;
 
-import java.util.Collection;
 import java.util.List;
 import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.Query;
@@ -8,13 +7,7 @@ import org.springframework.data.jpa.repository.Query;
 /** Stored events. */
 public interface Events extends JpaRepository<EventRecord, String> {
 
-    List<EventRecord> findByEventIdIn(Collection<String> eventIds);
-
-    @Query("select e.eventId from EventRecord e where e.eventId in ?1")
-    List<String> findKnownIds(Collection<String> eventIds);
-
-    @Query("select e.eventId from EventRecord e where e.eventId in ?1 and e.rejectionReason is not null")
-    List<String> rejectedAmong(Collection<String> eventIds);
+    // Lookups by a set of IDs are in EventRows (one SQL statement bound to an array).
 
     @Query(value = "select auth_event_id from event_auth_edges where event_id = ?1", nativeQuery = true)
     List<String> authEventIds(String eventId);

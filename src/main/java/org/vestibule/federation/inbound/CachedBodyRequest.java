@@ -42,9 +42,13 @@ final class CachedBodyRequest extends HttpServletRequestWrapper {
         if (declared > maxBytes) {
             throw tooLarge();
         }
+        if (declared == 0) {
+            return new byte[0];
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 256);
         try (InputStream in = getRequest().getInputStream()) {
-            byte[] buffer = new byte[8192];
+            // Most federation requests are GETs without a body: no 8 KiB buffer for those.
+            byte[] buffer = new byte[declared > 0 ? (int) Math.min(declared, 8192) : 1024];
             int n;
             while ((n = in.read(buffer)) >= 0) {
                 if (out.size() + n > maxBytes) {
