@@ -27,7 +27,7 @@ public final class PgListener {
     private final Runnable onLost;
     private volatile boolean listening;
     private volatile boolean stopped;
-    private Thread thread;
+    private volatile Thread thread;
 
     /**
      * @param channel        a plain SQL identifier (it is not quoted)
@@ -47,14 +47,20 @@ public final class PgListener {
         this.onLost = onLost;
     }
 
-    /** Starts the thread once; later calls do nothing. */
-    public synchronized void start() {
-        if (thread != null || stopped) {
+    /** Starts the thread once; later calls do nothing (and take no lock: callers are hot paths). */
+    public void start() {
+        if (thread != null) {
             return;
         }
-        thread = new Thread(this::listen, threadName);
-        thread.setDaemon(true);
-        thread.start();
+        synchronized (this) {
+            if (thread != null || stopped) {
+                return;
+            }
+            Thread t = new Thread(this::listen, threadName);
+            t.setDaemon(true);
+            thread = t;
+            t.start();
+        }
     }
 
     /** Whether the LISTEN connection is up now. */
@@ -68,10 +74,7 @@ public final class PgListener {
 
     public void stop() {
         stopped = true;
-        Thread t;
-        synchronized (this) {
-            t = thread;
-        }
+        Thread t = thread;
         if (t != null) {
             t.interrupt();
             try {
