@@ -97,11 +97,20 @@ public final class TestHomeservers implements AutoCloseable {
      * @param extraArgs more {@code --key=value} settings, given to every server
      */
     public static TestHomeservers start(int count, String... extraArgs) {
+        return start(count, index -> extraArgs);
+    }
+
+    /**
+     * Starts {@code count} servers side by side, each with its own extra settings.
+     *
+     * @param extraArgs more {@code --key=value} settings for the server with the given index
+     */
+    public static TestHomeservers start(int count, java.util.function.IntFunction<String[]> extraArgs) {
         ExecutorService starter = Executors.newFixedThreadPool(count);
         List<Future<Homeserver>> starting = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             int index = i;
-            starting.add(starter.submit(() -> startOne(index, extraArgs)));
+            starting.add(starter.submit(() -> startOne(index, extraArgs.apply(index))));
         }
         starter.shutdown();
         List<Homeserver> started = new ArrayList<>();
