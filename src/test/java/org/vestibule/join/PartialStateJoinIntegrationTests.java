@@ -1,6 +1,7 @@
 package org.vestibule.join;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -13,6 +14,8 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.vestibule.federation.outbound.FederationClient;
+import org.vestibule.federation.outbound.FederationErrorResponseException;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.EventRecord;
 import org.vestibule.room.PartialStateRooms;
@@ -183,6 +186,17 @@ class PartialStateJoinIntegrationTests {
             // hs2's own events reach hs1, named in servers_in_room, though hs2 sees no hs1 member yet.
             String fromBob = hs2.sendMessage(bob, room, "hello while partial").expect(200).string("event_id");
             eventually("bob's message accepted on hs1", () -> acceptedOnHs1(fromBob) ? true : null);
+
+            // hs2 hands out no state while its own is partial, and is no resident to join through.
+            assertThatThrownBy(() -> servers.get(0).bean(FederationClient.class).get(servers.get(1).serverName(),
+                    "/_matrix/federation/v1/state_ids/" + FederationClient.pathSegment(room) + "?event_id="
+                            + FederationClient.pathSegment(fromBob)))
+                    .isInstanceOfSatisfying(FederationErrorResponseException.class, e -> assertThat(e.status()).isEqualTo(404));
+            User dave = hs1.register(unique("dave"));
+            assertThatThrownBy(() -> servers.get(0).bean(FederationClient.class).get(servers.get(1).serverName(),
+                    "/_matrix/federation/v1/make_join/" + FederationClient.pathSegment(room) + "/"
+                            + FederationClient.pathSegment(dave.userId()) + "?ver=10"))
+                    .isInstanceOfSatisfying(FederationErrorResponseException.class, e -> assertThat(e.status()).isEqualTo(404));
         } finally {
             resync.holdUntil(null);
             held.countDown();
