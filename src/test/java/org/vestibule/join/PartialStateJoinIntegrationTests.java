@@ -187,6 +187,17 @@ class PartialStateJoinIntegrationTests {
             String fromBob = hs2.sendMessage(bob, room, "hello while partial").expect(200).string("event_id");
             eventually("bob's message accepted on hs1", () -> acceptedOnHs1(fromBob) ? true : null);
 
+            // State changes while partial, by members hs2 has not seen: the resync must keep them on top of the full state.
+            User erin = members.get(2);
+            hs1.leave(erin, room).expect(200);
+            User frank = hs1.register(unique("frank"));
+            hs1.join(frank, room).expect(200);
+            String topic = hs1.sendState(alice, room, "m.room.topic", "", Map.of("topic", "while partial"))
+                    .expect(200).string("event_id");
+            eventually("the changes while partial accepted on hs2", () -> acceptedOnHs2(topic)
+                    && hs2.joinedMembers(bob, room).containsKey(frank.userId()) ? true : null);
+            assertThat(partial(room)).isTrue();
+
             // hs2 hands out no state while its own is partial, and is no resident to join through.
             assertThatThrownBy(() -> servers.get(0).bean(FederationClient.class).get(servers.get(1).serverName(),
                     "/_matrix/federation/v1/state_ids/" + FederationClient.pathSegment(room) + "?event_id="
@@ -202,7 +213,9 @@ class PartialStateJoinIntegrationTests {
             held.countDown();
         }
         awaitFullState(alice, bob, room);
-        assertThat(hs2.joinedMembers(bob, room)).containsKey(carol.userId());
+        assertThat(hs2.joinedMembers(bob, room)).containsKeys(carol.userId(), members.get(0).userId())
+                .doesNotContainKey(members.get(2).userId());
+        assertThat(hs2.getState(bob, room, "m.room.topic", "").body()).containsEntry("topic", "while partial");
         messagesFlowBothWays(alice, bob, room);
         // Events from hs1 members that build on what arrived while partial are accepted against the full state.
         String later = hs1.sendMessage(carol, room, "after the resync").expect(200).string("event_id");
