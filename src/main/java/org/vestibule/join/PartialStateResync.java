@@ -7,13 +7,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +23,7 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.vestibule.auth.AuthResult;
 import org.vestibule.auth.StateKey;
 import org.vestibule.event.Json;
 import org.vestibule.event.Pdu;
@@ -34,6 +35,7 @@ import org.vestibule.keys.ServerKeyring;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.EventPersister;
 import org.vestibule.room.PartialStateRooms;
+import org.vestibule.room.RoomState;
 
 /**
  * Completes partial-state joins in the background (MSC3706): the state before our join from
@@ -226,6 +228,11 @@ class PartialStateResync implements DisposableBean {
         String ourCreate = graph.stateBefore(joinEventId).map(s -> s.get(StateKey.CREATE)).orElse(null);
         if (create == null || !create.equals(ourCreate)) {
             throw new IllegalArgumentException("the state has no create event, or another one than the room's");
+        }
+        // The partial state allowed our join; a full state that does not is not one to trust.
+        Pdu join = graph.event(joinEventId).orElseThrow();
+        if (persister.checkAgainstState(join, RoomState.of(state)) instanceof AuthResult.Rejected r) {
+            throw new IllegalArgumentException("the state does not allow our join: " + r.reason());
         }
         return state;
     }

@@ -14,11 +14,16 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.vestibule.event.Json;
+import org.vestibule.event.StrictJsonParser;
 import org.vestibule.federation.outbound.FederationClient;
 import org.vestibule.federation.outbound.FederationErrorResponseException;
+import org.vestibule.federation.outbound.FederationResponse;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.EventRecord;
 import org.vestibule.room.PartialStateRooms;
+import org.vestibule.support.FakeFederationServer;
+import org.vestibule.support.FakeFederationServer.Reply;
 import org.vestibule.support.MatrixClient;
 import org.vestibule.support.MatrixClient.User;
 import org.vestibule.support.TestHomeservers;
@@ -46,6 +51,49 @@ class PartialStateJoinIntegrationTests {
     @AfterAll
     static void stop() {
         servers.close();
+    }
+
+    @Test
+    void asksForOmittedMembersAndFailsOverFromAnAnswerWithoutServersInRoom() {
+        User alice = hs1.register(unique("alice"));
+        String room = roomWithMembers(alice, hs1Members(2), "Fake resident");
+        FederationClient asHs2 = servers.get(1).bean(FederationClient.class);
+        String real = servers.get(0).serverName();
+        try (FakeFederationServer fake = FakeFederationServer.start()) {
+            // The fake relays to the real resident, then drops servers_in_room from the partial answer.
+            fake.onPrefix("/_matrix/federation/v1/make_join/", r -> relay(() -> asHs2.get(real, r.uri())));
+            fake.onPrefix("/_matrix/federation/v2/send_join/", r -> {
+                Map<String, Object> event = StrictJsonParser.parseObject(r.body(), StrictJsonParser.Limits.REQUEST);
+                Reply reply = relay(() -> asHs2.put(real, r.uri(), event));
+                Map<String, Object> answer = Json.mutableCopy(StrictJsonParser.parseObject(reply.body(),
+                        StrictJsonParser.Limits.RESPONSE));
+                assertThat(answer).containsEntry("members_omitted", true);
+                answer.remove("servers_in_room");
+                return Reply.json(200, answer);
+            });
+            User bob = hs2.register(unique("bob"));
+            hs2.join(bob, room, fake.serverName(), real).expect(200);
+
+            List<String> sendJoins = fake.requests().stream().map(FakeFederationServer.Recorded::uri)
+                    .filter(u -> u.startsWith("/_matrix/federation/v2/send_join/")).toList();
+            assertThat(sendJoins).hasSize(1);
+            assertThat(sendJoins.get(0)).endsWith("?omit_members=true");
+            awaitFullState(alice, bob, room);
+            messagesFlowBothWays(alice, bob, room);
+        }
+    }
+
+    @FunctionalInterface
+    interface Call {
+        FederationResponse run();
+    }
+
+    static Reply relay(Call call) {
+        try {
+            return new Reply(200, Map.of("Content-Type", "application/json"), call.run().body());
+        } catch (FederationErrorResponseException e) {
+            return new Reply(e.status(), Map.of("Content-Type", "application/json"), e.body());
+        }
     }
 
     static String unique(String n) {
