@@ -51,7 +51,10 @@ class PartialStateResync implements DisposableBean {
 
     /** The most state (or auth chain) event IDs we accept from one server. */
     static final int MAX_STATE_IDS = 100_000;
-    /** Concurrent /event requests; past {@link #BULK_FETCH} missing events one /state request is cheaper. */
+    /**
+     * Concurrent /event requests (and threads checking signatures); past {@link #BULK_FETCH}
+     * missing events one /state request is cheaper.
+     */
     static final int FETCH_CONCURRENCY = 4;
     static final int BULK_FETCH = 50;
     private static final long MIN_BACKOFF_MS = 1_000;
@@ -195,12 +198,10 @@ class PartialStateResync implements DisposableBean {
         }
         List<Pdu> checked = new ArrayList<>();
         int dropped = 0;
-        for (Object o : fetched) {
-            if (!(o instanceof Map<?, ?> m)) {
+        for (PduChecks.Result r : checkAll(fetched, version)) {
+            if (r == null) {
                 continue;
             }
-            @SuppressWarnings("unchecked")
-            PduChecks.Result r = checks.check((Map<String, Object>) m, version);
             if (r instanceof PduChecks.Result.Accepted a && roomId.equals(a.pdu().roomId())) {
                 if (missing.remove(a.pdu().eventId())) {
                     checked.add(a.pdu());
@@ -237,7 +238,33 @@ class PartialStateResync implements DisposableBean {
         return state;
     }
 
-    private static List<Object> await(Future<List<Object>> call) {
+    /**
+     * Format, hash and signature checks of every fetched event, on the fetch threads: for a big
+     * room they are most of the resync's time. Null for what is not a JSON object.
+     */
+    private List<PduChecks.Result> checkAll(List<Object> fetched, RoomVersion version) {
+        int chunk = Math.max(1, (fetched.size() + FETCH_CONCURRENCY - 1) / FETCH_CONCURRENCY);
+        List<Future<List<PduChecks.Result>>> parts = new ArrayList<>();
+        for (int from = 0; from < fetched.size(); from += chunk) {
+            List<Object> part = fetched.subList(from, Math.min(fetched.size(), from + chunk));
+            parts.add(fetchers.submit(() -> {
+                List<PduChecks.Result> out = new ArrayList<>(part.size());
+                for (Object o : part) {
+                    @SuppressWarnings("unchecked")
+                    PduChecks.Result r = o instanceof Map<?, ?> m ? checks.check((Map<String, Object>) m, version) : null;
+                    out.add(r);
+                }
+                return out;
+            }));
+        }
+        List<PduChecks.Result> all = new ArrayList<>(fetched.size());
+        for (Future<List<PduChecks.Result>> part : parts) {
+            all.addAll(await(part));
+        }
+        return all;
+    }
+
+    private static <T> T await(Future<T> call) {
         try {
             return call.get();
         } catch (InterruptedException e) {
