@@ -1,5 +1,6 @@
 package org.vestibule.join;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,6 +18,7 @@ import org.vestibule.event.RoomVersion;
 import org.vestibule.federation.PduChecks;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.EventPersister;
+import org.vestibule.room.PartialStateRooms;
 import org.vestibule.room.PersistOutcome;
 
 /**
@@ -35,11 +37,18 @@ class JoinedRoomWriter {
     private final PduChecks checks;
     private final EventPersister persister;
     private final EventGraph graph;
+    private final PartialStateRooms partialRooms;
+    private final PartialStateResync resync;
+    private final Clock clock;
 
-    JoinedRoomWriter(PduChecks checks, EventPersister persister, EventGraph graph) {
+    JoinedRoomWriter(PduChecks checks, EventPersister persister, EventGraph graph, PartialStateRooms partialRooms,
+                     PartialStateResync resync, Clock clock) {
         this.checks = checks;
         this.persister = persister;
         this.graph = graph;
+        this.partialRooms = partialRooms;
+        this.resync = resync;
+        this.clock = clock;
     }
 
     /** Checks every event of the answer; the signatures may need keys fetched, so no transaction yet. */
@@ -84,9 +93,15 @@ class JoinedRoomWriter {
         return new CheckedAnswer(state, authChain, dropped);
     }
 
-    /** Stores the room, the checked events as outliers, and our join on top of the state. */
+    /**
+     * Stores the room, the checked events as outliers, and our join on top of the state.
+     *
+     * @param partialStateServers for an answer with members omitted, the servers to fetch the full
+     *                            state from: the room is flagged and its resync starts once this
+     *                            commits; null for a full answer
+     */
     @Transactional
-    Pdu persist(String roomId, RoomVersion version, Pdu join, CheckedAnswer answer) {
+    Pdu persist(String roomId, RoomVersion version, Pdu join, CheckedAnswer answer, List<String> partialStateServers) {
         Pdu create = answer.state().stream().filter(p -> p.isStateOf("m.room.create", "")).findFirst().orElseThrow();
         persister.ensureRoom(roomId, version, create.sender());
         List<Pdu> all = new ArrayList<>(answer.authChain());
@@ -104,6 +119,10 @@ class JoinedRoomWriter {
         PersistOutcome outcome = persister.persistWithState(join, state);
         if (outcome instanceof PersistOutcome.Stored stored && !stored.softFailed()
                 || outcome instanceof PersistOutcome.Duplicate) {
+            if (partialStateServers != null && outcome instanceof PersistOutcome.Stored) {
+                partialRooms.flag(roomId, join.eventId(), partialStateServers, clock.millis());
+                resync.startAfterCommit(roomId);
+            }
             return join;
         }
         // Throwing rolls back everything stored above.

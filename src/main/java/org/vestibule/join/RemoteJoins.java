@@ -37,10 +37,12 @@ public class RemoteJoins {
     private final JoinedRoomWriter writer;
     private final LocalEvents localEvents;
     private final ServerKeyring keyring;
+    private final JoinProperties properties;
     private final Clock clock;
 
     RemoteJoins(FederationClient client, PduChecks checks, JoinedRoomWriter writer, LocalEvents localEvents,
-                ServerKeyring keyring, Clock clock) {
+                ServerKeyring keyring, JoinProperties properties, Clock clock) {
+        this.properties = properties;
         this.client = client;
         this.checks = checks;
         this.writer = writer;
@@ -105,10 +107,12 @@ public class RemoteJoins {
         Pdu join = localEvents.sign(event, version);
         String authoriser = Json.string(join.content(), "join_authorised_via_users_server").orElse(null);
 
+        boolean omitMembers = properties.partialState();
         String sendPath = "/_matrix/federation/v2/send_join/" + FederationClient.pathSegment(roomId) + "/"
-                + FederationClient.pathSegment(join.eventId());
+                + FederationClient.pathSegment(join.eventId()) + (omitMembers ? "?omit_members=true" : "");
         Map<String, Object> response = Failover.object(server, "send_join", "join", () -> client.put(server, sendPath, join.json()));
         Pdu accepted = checkReturnedEvent(server, join, response, authoriser, version);
+        List<String> partialStateServers = partialStateServers(server, response, omitMembers);
         JoinedRoomWriter.CheckedAnswer checked;
         try {
             checked = writer.check(server, roomId, version, response);
@@ -116,7 +120,7 @@ public class RemoteJoins {
             throw new Failover.TryNext(new JoinAttempt(server, "send_join", 200, null, "unusable answer: " + e.getMessage()));
         }
         try {
-            return writer.persist(roomId, version, accepted, checked);
+            return writer.persist(roomId, version, accepted, checked, partialStateServers);
         } catch (MatrixException e) {
             throw new Failover.TryNext(new JoinAttempt(server, "send_join", 200, null, e.getMessage()));
         }
@@ -140,6 +144,34 @@ public class RemoteJoins {
                     + "or is not validly signed" + (result instanceof PduChecks.Result.Dropped d ? ": " + d.reason() : "")));
         }
         return accepted.pdu();
+    }
+
+    /**
+     * For an answer with members_omitted, where to fetch the full state later: the resident that
+     * answered, then its servers_in_room; null for a full answer.
+     */
+    private List<String> partialStateServers(String server, Map<String, Object> response, boolean requested)
+            throws Failover.TryNext {
+        if (!Boolean.TRUE.equals(response.get("members_omitted"))) {
+            return null;
+        }
+        // Synapse's checks on the joining side: only when asked for, and naming where to resync from.
+        if (!requested) {
+            throw new Failover.TryNext(new JoinAttempt(server, "send_join", 200, null,
+                    "members were omitted though we did not ask for that"));
+        }
+        List<String> servers = new ArrayList<>();
+        servers.add(server);
+        for (Object o : Json.list(response, "servers_in_room")) {
+            if (o instanceof String s && !servers.contains(s) && !keyring.isOurs(s)) {
+                servers.add(s);
+            }
+        }
+        if (Json.list(response, "servers_in_room").isEmpty()) {
+            throw new Failover.TryNext(new JoinAttempt(server, "send_join", 200, null,
+                    "members_omitted is true but servers_in_room is missing or empty"));
+        }
+        return servers;
     }
 
     private static String templateProblem(Map<String, Object> template, String roomId, String userId) {

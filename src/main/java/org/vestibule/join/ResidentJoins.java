@@ -27,6 +27,7 @@ import org.vestibule.room.EventGraph;
 import org.vestibule.room.EventRelay;
 import org.vestibule.room.EventPersister;
 import org.vestibule.room.LocalEvents;
+import org.vestibule.room.PartialStateRooms;
 import org.vestibule.room.RoomMemberships;
 import org.vestibule.room.RoomSnapshot;
 import org.vestibule.room.RoomState;
@@ -95,10 +96,13 @@ public class ResidentJoins {
     private final MeterRegistry meters;
     private final EventRelay relay;
     private final StrippedState strippedState;
+    private final PartialStateRooms partialRooms;
 
     ResidentJoins(EventGraph graph, LocalEvents localEvents, EventPersister persister, RoomMemberships memberships,
                   JoinEligibility eligibility, EventSignatureVerifier signatures, ServerKeyring keyring,
-                  JoinProperties properties, MeterRegistry meters, EventRelay relay, StrippedState strippedState) {
+                  JoinProperties properties, MeterRegistry meters, EventRelay relay, StrippedState strippedState,
+                  PartialStateRooms partialRooms) {
+        this.partialRooms = partialRooms;
         this.graph = graph;
         this.localEvents = localEvents;
         this.persister = persister;
@@ -333,6 +337,11 @@ public class ResidentJoins {
         RoomSnapshot snapshot = localEvents.snapshot(roomId);
         if (!snapshot.isJoined(keyring.serverName())) {
             throw MatrixException.notFound("This server is no longer in room " + roomId);
+        }
+        if (partialRooms.isPartial(roomId, snapshot.stateVersion())) {
+            // Our state lacks most members until the resync completes; 404 sends the joiner elsewhere (as Synapse).
+            throw MatrixException.notFound("This server is still fetching the full state of room " + roomId
+                    + "; join through another server");
         }
         return new Resident(roomId, version, snapshot);
     }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.vestibule.auth.AuthEventSelection;
@@ -43,10 +44,14 @@ public class EventPersister {
     private final StateGroups stateGroups;
     private final RoomStateCache cache;
     private final EventWrites writes;
+    private final PartialStateRooms partialRooms;
+    private final JdbcTemplate jdbc;
     private final Clock clock;
 
     EventPersister(Rooms rooms, EventRows rows, EventGraph graph, StateGroups stateGroups, RoomStateCache cache,
-                   EventWrites writes, Clock clock) {
+                   EventWrites writes, PartialStateRooms partialRooms, JdbcTemplate jdbc, Clock clock) {
+        this.partialRooms = partialRooms;
+        this.jdbc = jdbc;
         this.rooms = rooms;
         this.rows = rows;
         this.graph = graph;
@@ -67,13 +72,19 @@ public class EventPersister {
         }
         rooms.saveAndFlush(new Room(create.roomId(), create.roomVersion().id(), create.sender(), clock.millis()));
         graph.rememberRoomVersion(create.roomId(), create.roomVersion());
-        return persistLocked(null, create, null, false);
+        return persistLocked(null, create, null, false, false);
     }
 
-    /** Persists an event into the graph of a room we know; rejected events are stored as rejected. */
+    /**
+     * Persists an event from another server into the graph of a room we know; rejected events
+     * are stored as rejected. In a room we hold with partial state the event is checked against
+     * its own auth events only: the state before it lacks the members the resident left out, so
+     * its sender may well be missing from it.
+     */
     @Transactional
     public PersistOutcome persist(Pdu event) {
-        return persistLocked(null, event, null, false);
+        Room room = lock(event.roomId());
+        return persistLocked(room, event, null, false, partialRooms.isPartial(event.roomId(), room.stateVersion()));
     }
 
     /**
@@ -91,7 +102,7 @@ public class EventPersister {
     /** {@link #persistOrRefuse(Pdu)} for a caller that already holds the room's lock. */
     @Transactional
     PersistOutcome.Stored persistOrRefuse(Room locked, Pdu event) {
-        PersistOutcome outcome = persistLocked(locked, event, null, false);
+        PersistOutcome outcome = persistLocked(locked, event, null, false, false);
         if (outcome instanceof PersistOutcome.Stored stored && !stored.softFailed()) {
             return stored;
         }
@@ -118,7 +129,7 @@ public class EventPersister {
      */
     @Transactional
     public PersistOutcome persistWithState(Pdu event, Map<StateKey, String> stateBefore) {
-        return persistLocked(null, event, stateBefore, true);
+        return persistLocked(null, event, stateBefore, true, false);
     }
 
     /**
@@ -128,7 +139,72 @@ public class EventPersister {
      */
     @Transactional
     public PersistOutcome persistAfterGap(Pdu event, Map<StateKey, String> stateBefore) {
-        return persistLocked(null, event, stateBefore, false);
+        Room room = lock(event.roomId());
+        return persistLocked(room, event, stateBefore, false, partialRooms.isPartial(event.roomId(), room.stateVersion()));
+    }
+
+    /**
+     * Ends a partial-state join: the full state before our join, fetched from a resident, becomes
+     * the join's state-before, and every event placed since (and the current state) is rebased:
+     * the full state after the join plus whatever changed on top of the partial state after it.
+     * Returns false, changing nothing, when the room is no longer flagged for this join.
+     */
+    @Transactional
+    public boolean installFullState(String roomId, String joinEventId, Map<StateKey, String> fullStateBefore) {
+        Room room = lock(roomId);
+        PartialStateRooms.Entry entry = partialRooms.find(roomId).orElse(null);
+        if (entry == null || !entry.joinEventId().equals(joinEventId)) {
+            return false;
+        }
+        Pdu join = graph.event(joinEventId).orElseThrow();
+        EventRecord joinRecord = graph.record(joinEventId).orElseThrow();
+        RoomState partialAfter = stateGroups.load(joinRecord.stateAfter());
+        RoomState fullBefore = RoomState.of(fullStateBefore);
+        RoomState fullAfter = fullBefore.with(StateKey.of(join), join.eventId());
+        long beforeGroup = stateGroups.store(roomId, fullBefore, null, null);
+        long afterGroup = stateGroups.store(roomId, fullAfter, beforeGroup, fullBefore);
+
+        // Every state group of an event placed after our join grew from the partial state after it.
+        Map<Long, Long> rebasedGroups = new HashMap<>();
+        rebasedGroups.put(joinRecord.stateAfter(), afterGroup);
+        List<Object[]> updates = new ArrayList<>();
+        updates.add(new Object[] {beforeGroup, afterGroup, joinEventId});
+        List<Object[]> later = jdbc.query("""
+                select event_id, state_before, state_after from events
+                where room_id = ? and not outlier and state_before is not null
+                  and stream_ordering > (select stream_ordering from events where event_id = ?)""",
+                (rs, n) -> new Object[] {rs.getString(1), rs.getLong(2), rs.getLong(3)}, roomId, joinEventId);
+        for (Object[] row : later) {
+            long before = rebase(roomId, (Long) row[1], partialAfter, fullAfter, afterGroup, rebasedGroups);
+            long after = rebase(roomId, (Long) row[2], partialAfter, fullAfter, afterGroup, rebasedGroups);
+            updates.add(new Object[] {before, after, row[0]});
+        }
+        jdbc.batchUpdate("update events set state_before = ?, state_after = ? where event_id = ?", updates);
+
+        RoomSnapshot snapshot = cache.get(roomId, room.stateVersion());
+        RoomState current = fullAfter.withAll(snapshot.state().diffFrom(partialAfter));
+        Long currentGroup = snapshot.stateGroup() == null ? null : rebasedGroups.get(snapshot.stateGroup());
+        moveCurrentState(room, snapshot, current, currentGroup, snapshot.extremities(), List.of(), List.of(), false);
+        partialRooms.clear(roomId);
+        log.info("Installed the full state of {} ({} entries, {} events rebased)", roomId, current.size(), later.size());
+        return true;
+    }
+
+    /** The group standing for a partial-state group rebased onto the full state after our join. */
+    private long rebase(String roomId, long group, RoomState partialAfter, RoomState fullAfter, long fullAfterGroup,
+                        Map<Long, Long> rebasedGroups) {
+        Long done = rebasedGroups.get(group);
+        if (done != null) {
+            return done;
+        }
+        RoomState rebased = fullAfter.withAll(stateGroups.load(group).diffFrom(partialAfter));
+        long id = stateGroups.store(roomId, rebased, fullAfterGroup, fullAfter);
+        rebasedGroups.put(group, id);
+        return id;
+    }
+
+    private Room lock(String roomId) {
+        return rooms.lockById(roomId).orElseThrow(() -> MatrixException.notFound("Unknown room " + roomId));
     }
 
     /**
@@ -216,11 +292,14 @@ public class EventPersister {
         return Set.copyOf(pending.keySet());
     }
 
+    /**
+     * @param authEventsOnly skip the checks against the state before the event and the current
+     *                       state (spec steps 5 and 6): for rooms we hold with partial state
+     */
     private PersistOutcome persistLocked(Room locked, Pdu event, Map<StateKey, String> stateOverride,
-                                         boolean replaceExtremities) {
+                                         boolean replaceExtremities, boolean authEventsOnly) {
         String roomId = event.roomId();
-        Room room = locked != null ? locked
-                : rooms.lockById(roomId).orElseThrow(() -> MatrixException.notFound("Unknown room " + roomId));
+        Room room = locked != null ? locked : lock(roomId);
         RoomVersion version = event.roomVersion();
         // One query for the event itself (already stored?) and its prev events.
         List<String> lookup = new ArrayList<>(event.prevEvents());
@@ -285,14 +364,15 @@ public class EventPersister {
             stateBeforeGroup = current.stateGroup() != null && stateBefore == current.state() ? current.stateGroup()
                     : stateGroups.store(roomId, stateBefore, base, baseState);
         }
-        if (authResult.allowed()) {
+        if (authResult.allowed() && !authEventsOnly) {
             authResult = checkAgainstState(event, stateBefore);
         }
 
         RoomSnapshot snapshot = cache.get(roomId, room.stateVersion());
         boolean softFailed = false;
         // A join on another server's state (replaceExtremities) becomes our current state; nothing to soft-fail against.
-        if (authResult.allowed() && !replaceExtremities && !snapshot.state().equals(stateBefore) && !isCreate(event)) {
+        if (authResult.allowed() && !replaceExtremities && !authEventsOnly && !snapshot.state().equals(stateBefore)
+                && !isCreate(event)) {
             // Step 6: soft-fail events the current state would not allow.
             AuthResult current = checkAgainstState(event, snapshot.state());
             if (current instanceof AuthResult.Rejected r) {
@@ -326,7 +406,6 @@ public class EventPersister {
     /** Moves the room's extremities and current state forward to include the event. */
     private void advanceRoom(Room room, RoomSnapshot snapshot, Pdu event, RoomState stateAfter, Long stateAfterGroup,
                              boolean replaceExtremities) {
-        String roomId = room.roomId();
         List<String> newExtremities = new ArrayList<>();
         if (!replaceExtremities) {
             for (String e : snapshot.extremities()) {
@@ -362,6 +441,18 @@ public class EventPersister {
                 removed.add(e);
             }
         }
+        moveCurrentState(room, snapshot, newState, newGroup, List.copyOf(newExtremities), removed,
+                List.of(event.eventId()), replaceExtremities);
+    }
+
+    /**
+     * Writes a new current state (only the slots that changed), memberships, extremities and
+     * state version in one statement, and hands the cache the new snapshot for after commit.
+     */
+    private void moveCurrentState(Room room, RoomSnapshot snapshot, RoomState newState, Long newGroup,
+                                  List<String> newExtremities, List<String> removed, List<String> added,
+                                  boolean replaceExtremities) {
+        String roomId = room.roomId();
         Map<StateKey, String> changes = newState.diffFrom(snapshot.state());
         List<EventWrites.Membership> membershipChanges = new ArrayList<>();
         List<String> membershipRemovals = new ArrayList<>();
@@ -382,9 +473,9 @@ public class EventPersister {
         Map<String, Integer> joinedServers = new HashMap<>(snapshot.joinedServerCounts());
         countJoined(snapshot, changes, membershipChanges, joinedServers);
         room.bumpStateVersion();
-        writes.advance(roomId, removed, List.of(event.eventId()), replaceExtremities, changes, membershipChanges,
+        writes.advance(roomId, removed, added, replaceExtremities, changes, membershipChanges,
                 membershipRemovals, room.stateVersion());
-        RoomSnapshot next = new RoomSnapshot(roomId, room.stateVersion(), newState, List.copyOf(newExtremities), newGroup,
+        RoomSnapshot next = new RoomSnapshot(roomId, room.stateVersion(), newState, newExtremities, newGroup,
                 Map.copyOf(joinedServers));
         cache.putAfterCommit(roomId, next);
     }

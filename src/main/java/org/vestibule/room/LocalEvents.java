@@ -37,11 +37,13 @@ public class LocalEvents {
     private final EventPersister persister;
     private final ServerKeyring keyring;
     private final EventRelay relay;
+    private final PartialStateRooms partialRooms;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
     LocalEvents(Rooms rooms, RoomStateCache cache, EventGraph graph, EventPersister persister, ServerKeyring keyring,
-                EventRelay relay, Clock clock) {
+                EventRelay relay, PartialStateRooms partialRooms, Clock clock) {
+        this.partialRooms = partialRooms;
         this.rooms = rooms;
         this.cache = cache;
         this.graph = graph;
@@ -67,8 +69,10 @@ public class LocalEvents {
             throw MatrixException.forbidden("The room's rules do not allow this event: " + r.reason()
                     + " (auth rule " + r.rule() + ")");
         }
+        // Our event does not change whether the room is partial: ask at the committed version.
+        boolean partial = partialRooms.isPartial(roomId, room.stateVersion());
         persister.persistOrRefuse(room, event);
-        relay.relay(event, cache.get(roomId, room.stateVersion()).joinedServers(), java.util.Set.of());
+        relay.relay(event, destinations(roomId, cache.get(roomId, room.stateVersion()), partial), java.util.Set.of());
         return event;
     }
 
@@ -96,8 +100,23 @@ public class LocalEvents {
     @Transactional
     public Pdu commit(Pdu event, java.util.Set<String> except) {
         persister.persistOrRefuse(event);
-        relay.relay(event, snapshot(event.roomId()).joinedServers(), except);
+        relay.relay(event, destinations(event.roomId(), snapshot(event.roomId()), partialRooms.isPartial(event.roomId())),
+                except);
         return event;
+    }
+
+    /**
+     * The servers to send our event to: those with joined members, and in a room we hold with
+     * partial state also those the resident named, whose members' events we do not have yet.
+     */
+    private java.util.Collection<String> destinations(String roomId, RoomSnapshot snapshot, boolean partial) {
+        List<String> extra = partial ? partialRooms.extraServers(roomId) : List.of();
+        if (extra.isEmpty()) {
+            return snapshot.joinedServers();
+        }
+        java.util.Set<String> all = new java.util.LinkedHashSet<>(snapshot.joinedServers());
+        all.addAll(extra);
+        return all;
     }
 
     /**

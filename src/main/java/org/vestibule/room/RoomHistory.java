@@ -31,10 +31,12 @@ public class RoomHistory {
 
     private final EventGraph graph;
     private final RoomMemberships memberships;
+    private final PartialStateRooms partialRooms;
 
-    RoomHistory(EventGraph graph, RoomMemberships memberships) {
+    RoomHistory(EventGraph graph, RoomMemberships memberships, PartialStateRooms partialRooms) {
         this.graph = graph;
         this.memberships = memberships;
+        this.partialRooms = partialRooms;
     }
 
     /**
@@ -46,6 +48,10 @@ public class RoomHistory {
             throw MatrixException.notFound("Room " + roomId + " is unknown to this server");
         }
         if (memberships.isServerJoined(roomId, server)) {
+            return;
+        }
+        // In a room we hold with partial state, the resident's servers_in_room stand in for the members we lack.
+        if (partialRooms.extraServers(roomId).contains(server)) {
             return;
         }
         if (atEventId != null) {
@@ -76,6 +82,10 @@ public class RoomHistory {
     /** The state before an event (spec: /state and /state_ids answer the state *before* it). */
     public StateAtEvent stateBefore(String roomId, String eventId) {
         event(roomId, eventId);
+        if (partialRooms.isPartial(roomId)) {
+            // Every state we hold in the room lacks the members the resident left out: 404 sends the asker elsewhere.
+            throw MatrixException.notFound("This server is still fetching the full state of " + roomId);
+        }
         RoomState state = graph.stateBefore(eventId).orElseThrow(() ->
                 MatrixException.notFound("This server does not have the state at " + eventId));
         List<String> ids = new ArrayList<>();

@@ -7,6 +7,7 @@ import org.vestibule.event.RoomVersions;
 import org.vestibule.keys.ServerKeyring;
 import org.vestibule.room.LocalEvents;
 import org.vestibule.room.NewRoom;
+import org.vestibule.room.PartialStateRooms;
 import org.vestibule.room.RoomCreator;
 import org.vestibule.support.FederationDriver;
 import org.vestibule.support.MatrixClient;
@@ -15,21 +16,29 @@ import org.vestibule.support.TestHomeservers;
 /**
  * Issue 5's benchmark: how long hs2 takes to join an hs1 room of N members (default 1,000 and
  * 10,000) over HTTPS on loopback, end to end through the client API (make_join, send_join with
- * full state, checking every returned event's signatures and hashes, storing the room); and, for
- * comparison, what send_join costs the resident with and without omit_members.
+ * full state, checking every returned event's signatures and hashes, storing the room); how long
+ * hs3, with {@code vestibule.join.partial-state=true}, takes to answer its client and then to
+ * finish the background resync; and, for comparison, what send_join costs the resident with and
+ * without omit_members.
  * Run with {@code bench/remote-join.sh [members...]}.
  */
 public final class RemoteJoinBenchmark {
 
     public static void main(String[] args) throws Exception {
         int[] sizes = args.length == 0 ? new int[] {1_000, 10_000} : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
-        try (TestHomeservers servers = TestHomeservers.start(2, "--logging.level.root=WARN")) {
+        try (TestHomeservers servers = TestHomeservers.start(3, i -> i == 2
+                ? new String[] {"--logging.level.root=WARN", "--vestibule.join.partial-state=true"}
+                : new String[] {"--logging.level.root=WARN"})) {
             TestHomeservers.Homeserver hs1 = servers.get(0);
             TestHomeservers.Homeserver hs2 = servers.get(1);
+            TestHomeservers.Homeserver hs3 = servers.get(2);
             MatrixClient client2 = new MatrixClient(hs2.clientBaseUrl());
+            MatrixClient client3 = new MatrixClient(hs3.clientBaseUrl());
+            PartialStateRooms partialRooms = hs3.bean(PartialStateRooms.class);
             FederationDriver driver = new FederationDriver(hs2);
             String server1 = hs1.bean(ServerKeyring.class).serverName();
             System.out.println("members   populate s   hs2 join (full state) ms   state events   "
+                    + "hs3 partial join: 200 ms / resync done ms   "
                     + "send_join full ms / KiB   send_join omit_members ms / KiB");
             // Warm up: keys fetched, JIT compiled, on a small room that is not reported.
             int[] all = new int[sizes.length + 1];
@@ -55,14 +64,35 @@ public final class RemoteJoinBenchmark {
                 long stateEvents = hs2.bean(org.springframework.jdbc.core.JdbcTemplate.class).queryForObject(
                         "select count(*) from current_state where room_id = ?", Long.class, room);
 
+                // Partial state: the client's 200, then (polling the flag) the resync's end, both from the join request.
+                MatrixClient.User carol = client3.register("carol" + size + (warm ? "w" : ""));
+                long p0 = System.nanoTime();
+                client3.join(carol, room, server1).expect(200);
+                double partialJoinMs = (System.nanoTime() - p0) / 1e6;
+                long deadline = System.nanoTime() + 600_000_000_000L;
+                while (partialRooms.isPartial(room)) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("hs3's resync of " + room + " did not finish in 10 minutes");
+                    }
+                    Thread.sleep(5);
+                }
+                double resyncMs = (System.nanoTime() - p0) / 1e6;
+                long fullStateEvents = hs3.bean(org.springframework.jdbc.core.JdbcTemplate.class).queryForObject(
+                        "select count(*) from current_state where room_id = ?", Long.class, room);
+                if (fullStateEvents < stateEvents) {
+                    throw new IllegalStateException("hs3 has " + fullStateEvents + " state events after its resync, hs2 "
+                            + stateEvents);
+                }
+
                 double[] full = sendJoin(driver, server1, room, "full" + size + warm, null);
                 double[] partial = sendJoin(driver, server1, room, "partial" + size + warm, "?omit_members=true");
                 if (warm) {
                     warm = false;
                     continue;
                 }
-                System.out.printf("%7d   %10.1f   %24.0f   %12d   %10.0f / %6.0f   %14.0f / %6.0f%n", size, populate, joinMs,
-                        stateEvents, full[0], full[1], partial[0], partial[1]);
+                System.out.printf("%7d   %10.1f   %24.0f   %12d   %19.0f / %16.0f   %10.0f / %6.0f   %14.0f / %6.0f%n",
+                        size, populate, joinMs, stateEvents, partialJoinMs, resyncMs, full[0], full[1], partial[0],
+                        partial[1]);
             }
         }
         System.exit(0);

@@ -36,11 +36,23 @@ public final class TestHomeservers implements AutoCloseable {
         private final ConfigurableApplicationContext context;
         private final String serverName;
         private final int tlsPort;
+        private final String[] args;
 
-        private Homeserver(ConfigurableApplicationContext context, String serverName, int tlsPort) {
+        private Homeserver(ConfigurableApplicationContext context, String serverName, int tlsPort, String[] args) {
             this.context = context;
             this.serverName = serverName;
             this.tlsPort = tlsPort;
+            this.args = args;
+        }
+
+        /**
+         * Stops this server and starts it again on the same database, data folder and HTTPS port,
+         * as after a restart. The returned server is the caller's to close; this one stays closed.
+         */
+        public Homeserver restart() {
+            context.close();
+            ConfigurableApplicationContext again = new SpringApplicationBuilder(VestibuleApplication.class).run(args);
+            return new Homeserver(again, serverName, tlsPort, args);
         }
 
         public ConfigurableApplicationContext context() {
@@ -97,11 +109,20 @@ public final class TestHomeservers implements AutoCloseable {
      * @param extraArgs more {@code --key=value} settings, given to every server
      */
     public static TestHomeservers start(int count, String... extraArgs) {
+        return start(count, index -> extraArgs);
+    }
+
+    /**
+     * Starts {@code count} servers side by side, each with its own extra settings.
+     *
+     * @param extraArgs more {@code --key=value} settings for the server with the given index
+     */
+    public static TestHomeservers start(int count, java.util.function.IntFunction<String[]> extraArgs) {
         ExecutorService starter = Executors.newFixedThreadPool(count);
         List<Future<Homeserver>> starting = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             int index = i;
-            starting.add(starter.submit(() -> startOne(index, extraArgs)));
+            starting.add(starter.submit(() -> startOne(index, extraArgs.apply(index))));
         }
         starter.shutdown();
         List<Homeserver> started = new ArrayList<>();
@@ -147,14 +168,14 @@ public final class TestHomeservers implements AutoCloseable {
                     "--vestibule.federation.tls.trusted-ca=" + TestCertificates.caPem()));
             args.addAll(List.of(extraArgs));
             try {
-                ConfigurableApplicationContext context = new SpringApplicationBuilder(VestibuleApplication.class)
-                        .run(args.toArray(new String[0]));
+                String[] all = args.toArray(new String[0]);
+                ConfigurableApplicationContext context = new SpringApplicationBuilder(VestibuleApplication.class).run(all);
                 int bound = context.getBean(FederationListener.class).port();
                 if (bound != tlsPort) {
                     context.close();
                     throw new IllegalStateException("the HTTPS listener bound " + bound + ", not " + tlsPort);
                 }
-                return new Homeserver(context, serverName, tlsPort);
+                return new Homeserver(context, serverName, tlsPort, all);
             } catch (RuntimeException e) {
                 // Most likely someone took the port between our check and Tomcat's bind: try another.
                 last = new IllegalStateException("test homeserver " + index + " failed to start on " + serverName, e);
