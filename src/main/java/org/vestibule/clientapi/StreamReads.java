@@ -47,7 +47,7 @@ class StreamReads {
      * A stream position below which nothing more will appear. Stream orderings are handed out
      * when a row is written but become visible when its transaction commits, and transactions on
      * different rooms commit in any order; so after reading the sequence, this waits for the
-     * transactions then writing events or out-of-band memberships (they hold every position
+     * transactions then writing events, out-of-band memberships or state resets (they hold every position
      * handed out and not yet visible) to end.
      */
     long safePosition() {
@@ -58,7 +58,8 @@ class StreamReads {
                 select distinct virtualtransaction from pg_locks
                 where locktype = 'relation' and mode = 'RowExclusiveLock' and granted and pid <> pg_backend_pid()
                   and database = (select oid from pg_database where datname = current_database())
-                  and relation in ('events'::regclass, 'out_of_band_stream'::regclass)""", String.class);
+                  and relation in ('events'::regclass, 'out_of_band_stream'::regclass,
+                                   'room_state_resets'::regclass)""", String.class);
         long deadline = System.currentTimeMillis() + MAX_WRITER_WAIT_MS;
         long pause = 1;
         while (!writers.isEmpty()) {
@@ -130,6 +131,18 @@ class StreamReads {
         args.addAll(roomIds);
         return new HashSet<>(jdbc.queryForList("select distinct room_id from events where stream_ordering > ? "
                 + "and stream_ordering <= ? and " + VISIBLE + " and room_id in (" + placeholders(roomIds.size()) + ")",
+                String.class, args.toArray()));
+    }
+
+    /** Of these rooms, those whose whole state was replaced in (after, upTo] (a resync's end). */
+    Set<String> roomsReset(Collection<String> roomIds, long after, long upTo) {
+        if (roomIds.isEmpty() || upTo <= after) {
+            return Set.of();
+        }
+        List<Object> args = new ArrayList<>(List.of(after, upTo));
+        args.addAll(roomIds);
+        return new HashSet<>(jdbc.queryForList("select room_id from room_state_resets where stream_ordering > ? "
+                + "and stream_ordering <= ? and room_id in (" + placeholders(roomIds.size()) + ")",
                 String.class, args.toArray()));
     }
 

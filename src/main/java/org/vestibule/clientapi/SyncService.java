@@ -207,8 +207,15 @@ public class SyncService implements DisposableBean {
             join.put(roomId, joinedRoom(user, roomId, since == null ? 0 : since, upTo, request.timelineLimit(), null));
         }
         if (since != null) {
+            // Rooms whose state was replaced wholesale (a partial-state join caught up): all of it again.
+            Set<String> reset = reads.roomsReset(joinedBefore, since, upTo);
+            for (String roomId : reset) {
+                join.put(roomId, joinedRoom(user, roomId, since, upTo, request.timelineLimit(), null));
+            }
             for (String roomId : reads.roomsWithEvents(joinedBefore, since, upTo)) {
-                join.put(roomId, joinedRoom(user, roomId, since, upTo, request.timelineLimit(), since));
+                if (!reset.contains(roomId)) {
+                    join.put(roomId, joinedRoom(user, roomId, since, upTo, request.timelineLimit(), since));
+                }
             }
         }
 

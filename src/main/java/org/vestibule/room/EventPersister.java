@@ -186,6 +186,11 @@ public class EventPersister {
         Long currentGroup = snapshot.stateGroup() == null ? null : rebasedGroups.get(snapshot.stateGroup());
         moveCurrentState(room, snapshot, current, currentGroup, snapshot.extremities(), List.of(), List.of(), false);
         partialRooms.clear(roomId);
+        // No timeline event says the state changed: a stream position for syncs to send it whole.
+        jdbc.update("""
+                insert into room_state_resets (room_id, stream_ordering)
+                values (?, nextval(pg_get_serial_sequence('events', 'stream_ordering')))
+                on conflict (room_id) do update set stream_ordering = excluded.stream_ordering""", roomId);
         log.info("Installed the full state of {} ({} entries, {} events rebased)", roomId, current.size(), later.size());
         return true;
     }

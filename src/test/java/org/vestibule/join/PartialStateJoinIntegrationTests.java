@@ -269,4 +269,55 @@ class PartialStateJoinIntegrationTests {
         String later = hs1.sendMessage(carol, room, "after the resync").expect(200).string("event_id");
         eventually("carol's later message accepted on hs2", () -> acceptedOnHs2(later) ? true : null);
     }
+
+    @Test
+    void aClientThatSyncedWhilePartialIsSentTheWholeStateOnceItIsIn() {
+        User alice = hs1.register(unique("alice"));
+        List<User> members = hs1Members(2);
+        String room = roomWithMembers(alice, members, "Synced while partial");
+        User bob = hs2.register(unique("bob"));
+        PartialStateResync resync = servers.get(1).bean(PartialStateResync.class);
+        CountDownLatch held = new CountDownLatch(1);
+        resync.holdUntil(held);
+        String since;
+        try {
+            hs2.join(bob, room, servers.get(0).serverName()).expect(200);
+            Map<String, Object> first = hs2.get("/_matrix/client/v3/sync", bob.accessToken()).expect(200).body();
+            assertThat(membersSynced(first, room)).contains(bob.userId()).doesNotContain(members.get(0).userId());
+            since = (String) first.get("next_batch");
+        } finally {
+            resync.holdUntil(null);
+            held.countDown();
+        }
+        awaitFullState(alice, bob, room);
+        // No timeline event marks the resync; the next incremental sync carries the room's whole state.
+        Map<String, Object> next = hs2.get("/_matrix/client/v3/sync?timeout=0&since=" + since, bob.accessToken())
+                .expect(200).body();
+        assertThat(membersSynced(next, room)).contains(alice.userId(), members.get(0).userId(),
+                members.get(1).userId(), bob.userId());
+        // And only once: a sync after that has nothing new for the room.
+        Map<String, Object> after = hs2.get("/_matrix/client/v3/sync?timeout=0&since=" + next.get("next_batch"),
+                bob.accessToken()).expect(200).body();
+        assertThat(membersSynced(after, room)).isEmpty();
+    }
+
+    /** The member state keys of a room's state and timeline in a sync answer. */
+    @SuppressWarnings("unchecked")
+    private static java.util.Set<String> membersSynced(Map<String, Object> sync, String room) {
+        Map<String, Object> joined = (Map<String, Object>) ((Map<String, Object>) sync.get("rooms")).get("join");
+        Map<String, Object> section = (Map<String, Object>) joined.get(room);
+        java.util.Set<String> members = new java.util.HashSet<>();
+        if (section == null) {
+            return members;
+        }
+        for (String part : List.of("state", "timeline")) {
+            for (Object e : (List<Object>) ((Map<String, Object>) section.get(part)).get("events")) {
+                Map<String, Object> event = (Map<String, Object>) e;
+                if ("m.room.member".equals(event.get("type"))) {
+                    members.add((String) event.get("state_key"));
+                }
+            }
+        }
+        return members;
+    }
 }
