@@ -9,16 +9,23 @@ import org.vestibule.event.MalformedJsonException;
 import org.vestibule.event.StrictJsonParser;
 
 /** A client request body read with the strict parser, so event content is canonical-JSON safe. */
-record JsonBody(Map<String, Object> map) {
+public record JsonBody(Map<String, Object> map) {
 
     private static final StrictJsonParser.Limits LIMITS = new StrictJsonParser.Limits(1024 * 1024, 64);
+    /** For bodies of a few fields (a reason, a displayname, a room ID), not event content. */
+    public static final StrictJsonParser.Limits SMALL = new StrictJsonParser.Limits(64 * 1024, 32);
 
     static JsonBody parse(byte[] body) {
+        return parse(body, LIMITS);
+    }
+
+    /** The body as a JSON object (empty when there is none); 400 M_NOT_JSON when it is not JSON. */
+    public static JsonBody parse(byte[] body, StrictJsonParser.Limits limits) {
         if (body == null || body.length == 0) {
             return new JsonBody(Map.of());
         }
         try {
-            return new JsonBody(StrictJsonParser.parseObject(body, LIMITS));
+            return new JsonBody(StrictJsonParser.parseObject(body, limits));
         } catch (MalformedJsonException e) {
             throw new MatrixException(400, Errcode.NOT_JSON, "The body is not valid JSON: " + e.getMessage());
         }

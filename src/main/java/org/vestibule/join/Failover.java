@@ -1,9 +1,14 @@
 package org.vestibule.join;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
 import org.vestibule.federation.outbound.FederationErrorResponseException;
@@ -17,6 +22,7 @@ import org.vestibule.federation.outbound.FederationResponse;
  */
 final class Failover {
 
+    private static final Logger log = LoggerFactory.getLogger(Failover.class);
     private static final Set<String> FAILOVER_ERRCODES = Set.of(Errcode.NOT_FOUND, Errcode.UNABLE_TO_AUTHORISE_JOIN,
             Errcode.UNABLE_TO_GRANT_JOIN, Errcode.CANNOT_ALLOW);
 
@@ -35,6 +41,38 @@ final class Failover {
     @FunctionalInterface
     interface Call {
         FederationResponse run();
+    }
+
+    /** The whole exchange through one server: its result, or {@link TryNext} to move on. */
+    @FunctionalInterface
+    interface Via<T> {
+        T attempt(String server) throws TryNext;
+    }
+
+    /**
+     * Runs the exchange through each candidate but ourselves, in order and once each, until one
+     * takes it: 404 when no other server was given, the combined refusal when every one failed.
+     *
+     * @param action what we are doing, for messages: "join", "knock on", "leave"
+     */
+    static <T> T throughFirst(String action, String roomId, Collection<String> candidates, String ourServer,
+                              Via<T> via) {
+        List<String> servers = new ArrayList<>(new LinkedHashSet<>(candidates));
+        servers.remove(ourServer);
+        if (servers.isEmpty()) {
+            throw new MatrixException(404, Errcode.NOT_FOUND, "Cannot " + action + " " + roomId
+                    + ": this server is not in it and no other server that is in it was given (add ?via=server)");
+        }
+        List<JoinAttempt> attempts = new ArrayList<>();
+        for (String server : servers) {
+            try {
+                return via.attempt(server);
+            } catch (TryNext next) {
+                log.info("Could not {} {} via {}, trying the next server: {}", action, roomId, server, next.attempt);
+                attempts.add(next.attempt);
+            }
+        }
+        throw allFailed(action, roomId, attempts);
     }
 
     /**

@@ -9,11 +9,8 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.vestibule.clientapi.ClientUser;
-import org.vestibule.error.Errcode;
-import org.vestibule.error.MatrixException;
+import org.vestibule.clientapi.JsonBody;
 import org.vestibule.event.Json;
-import org.vestibule.event.MalformedJsonException;
-import org.vestibule.event.StrictJsonParser;
 
 /** Client-server join, knock and leave (spec client-server §Joining rooms, §Knocking on rooms, §Leaving rooms). */
 @RestController
@@ -62,14 +59,7 @@ class JoinController {
         return Map.of();
     }
 
-    static Map<String, Object> parse(byte[] body) {
-        if (body == null || body.length == 0) {
-            return Map.of();
-        }
-        try {
-            return StrictJsonParser.parseObject(body, new StrictJsonParser.Limits(64 * 1024, 32));
-        } catch (MalformedJsonException e) {
-            throw new MatrixException(400, Errcode.NOT_JSON, "The body is not valid JSON: " + e.getMessage());
-        }
+    private static Map<String, Object> parse(byte[] body) {
+        return JsonBody.parse(body, JsonBody.SMALL).map();
     }
 }

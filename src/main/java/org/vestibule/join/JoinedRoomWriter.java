@@ -1,6 +1,5 @@
 package org.vestibule.join;
 
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,7 +17,6 @@ import org.vestibule.event.RoomVersion;
 import org.vestibule.federation.PduChecks;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.EventPersister;
-import org.vestibule.room.PartialStateRooms;
 import org.vestibule.room.PersistOutcome;
 
 /**
@@ -37,18 +35,13 @@ class JoinedRoomWriter {
     private final PduChecks checks;
     private final EventPersister persister;
     private final EventGraph graph;
-    private final PartialStateRooms partialRooms;
     private final PartialStateResync resync;
-    private final Clock clock;
 
-    JoinedRoomWriter(PduChecks checks, EventPersister persister, EventGraph graph, PartialStateRooms partialRooms,
-                     PartialStateResync resync, Clock clock) {
+    JoinedRoomWriter(PduChecks checks, EventPersister persister, EventGraph graph, PartialStateResync resync) {
         this.checks = checks;
         this.persister = persister;
         this.graph = graph;
-        this.partialRooms = partialRooms;
         this.resync = resync;
-        this.clock = clock;
     }
 
     /** Checks every event of the answer; the signatures may need keys fetched, so no transaction yet. */
@@ -116,11 +109,11 @@ class JoinedRoomWriter {
                 state.put(StateKey.of(p), p.eventId());
             }
         }
-        PersistOutcome outcome = persister.persistWithState(join, state);
+        PersistOutcome outcome = partialStateServers == null ? persister.persistWithState(join, state)
+                : persister.persistWithPartialState(join, state, partialStateServers);
         if (outcome instanceof PersistOutcome.Stored stored && !stored.softFailed()
                 || outcome instanceof PersistOutcome.Duplicate) {
             if (partialStateServers != null && outcome instanceof PersistOutcome.Stored) {
-                partialRooms.flag(roomId, join.eventId(), partialStateServers, clock.millis());
                 resync.startAfterCommit(roomId);
             }
             return join;

@@ -1,25 +1,19 @@
 package org.vestibule.join;
 
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
-import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Json;
 import org.vestibule.event.Pdu;
 import org.vestibule.event.RoomVersion;
-import org.vestibule.event.RoomVersions;
 import org.vestibule.federation.PduChecks;
 import org.vestibule.federation.outbound.FederationClient;
 import org.vestibule.keys.ServerKeyring;
-import org.vestibule.room.LocalEvents;
 
 /**
  * Joining a room hosted elsewhere (spec server-server §Joining Rooms, MSC3083): make_join on each
@@ -35,76 +29,30 @@ public class RemoteJoins {
     private final FederationClient client;
     private final PduChecks checks;
     private final JoinedRoomWriter writer;
-    private final LocalEvents localEvents;
+    private final MembershipTemplates templates;
     private final ServerKeyring keyring;
     private final JoinProperties properties;
-    private final Clock clock;
 
-    RemoteJoins(FederationClient client, PduChecks checks, JoinedRoomWriter writer, LocalEvents localEvents,
-                ServerKeyring keyring, JoinProperties properties, Clock clock) {
+    RemoteJoins(FederationClient client, PduChecks checks, JoinedRoomWriter writer, MembershipTemplates templates,
+                ServerKeyring keyring, JoinProperties properties) {
         this.properties = properties;
         this.client = client;
         this.checks = checks;
         this.writer = writer;
-        this.localEvents = localEvents;
+        this.templates = templates;
         this.keyring = keyring;
-        this.clock = clock;
     }
 
     /** Joins a local user through the first candidate that can let them in, and returns the join event. */
     public Pdu join(String userId, String roomId, Collection<String> candidates, Map<String, Object> content) {
-        List<String> servers = new ArrayList<>(new LinkedHashSet<>(candidates));
-        servers.remove(keyring.serverName());
-        if (servers.isEmpty()) {
-            throw new MatrixException(404, Errcode.NOT_FOUND, "Cannot join " + roomId
-                    + ": this server is not in it and no other server that is in it was given (add ?via=server)");
-        }
-        List<JoinAttempt> attempts = new ArrayList<>();
-        for (String server : servers) {
-            try {
-                return joinVia(server, userId, roomId, content);
-            } catch (Failover.TryNext next) {
-                log.info("Joining {} as {} via {} failed, trying the next server: {}", roomId, userId, server, next.attempt);
-                attempts.add(next.attempt);
-            }
-        }
-        throw Failover.allFailed("join", roomId, attempts);
+        return Failover.throughFirst("join", roomId, candidates, keyring.serverName(),
+                server -> joinVia(server, userId, roomId, content));
     }
 
     private Pdu joinVia(String server, String userId, String roomId, Map<String, Object> content) throws Failover.TryNext {
-        StringBuilder path = new StringBuilder("/_matrix/federation/v1/make_join/")
-                .append(FederationClient.pathSegment(roomId)).append('/').append(FederationClient.pathSegment(userId));
-        char sep = '?';
-        for (String v : RoomVersions.ids()) {
-            path.append(sep).append("ver=").append(v);
-            sep = '&';
-        }
-        Map<String, Object> answer = Failover.object(server, "make_join", "join", () -> client.get(server, path.toString()));
-        RoomVersion version = RoomVersions.byId(Json.string(answer, "room_version").orElse("1"))
-                .orElseThrow(() -> new MatrixException(400, Errcode.INCOMPATIBLE_ROOM_VERSION, server
-                        + " offered room version " + answer.get("room_version") + ", which this server does not support"));
-        Map<String, Object> template = Json.object(answer, "event");
-        String problem = templateProblem(template, roomId, userId);
-        if (problem != null) {
-            throw new Failover.TryNext(new JoinAttempt(server, "make_join", 200, null, "unusable template: " + problem));
-        }
-
-        Map<String, Object> event = Json.mutableCopy(template);
-        Map<String, Object> merged = new LinkedHashMap<>(content);
-        merged.putAll(Json.object(template, "content"));
-        merged.put("membership", "join");
-        event.put("content", merged);
-        event.remove("origin");
-        event.remove("hashes");
-        event.remove("signatures");
-        event.remove("unsigned");
-        event.put("origin_server_ts", clock.millis());
-        if (version.hasExplicitEventIds()) {
-            event.put("event_id", localEvents.newEventId());
-        } else {
-            event.remove("event_id");
-        }
-        Pdu join = localEvents.sign(event, version);
+        MembershipTemplates.Signed made = templates.make(server, "join", roomId, userId, content);
+        RoomVersion version = made.version();
+        Pdu join = made.event();
         String authoriser = Json.string(join.content(), "join_authorised_via_users_server").orElse(null);
 
         boolean omitMembers = properties.partialState();
@@ -173,24 +121,4 @@ public class RemoteJoins {
         }
         return servers;
     }
-
-    private static String templateProblem(Map<String, Object> template, String roomId, String userId) {
-        if (template.isEmpty()) {
-            return "no event";
-        }
-        if (!roomId.equals(template.get("room_id"))) {
-            return "room_id is " + template.get("room_id");
-        }
-        if (!"m.room.member".equals(template.get("type"))) {
-            return "type is " + template.get("type");
-        }
-        if (!userId.equals(template.get("sender")) || !userId.equals(template.get("state_key"))) {
-            return "sender and state_key must both be " + userId;
-        }
-        if (!"join".equals(Json.object(template, "content").get("membership"))) {
-            return "membership is not join";
-        }
-        return null;
-    }
-
 }

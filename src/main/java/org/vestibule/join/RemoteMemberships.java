@@ -1,25 +1,19 @@
 package org.vestibule.join;
 
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 import org.vestibule.error.Errcode;
-import org.vestibule.error.MatrixException;
 import org.vestibule.event.Json;
 import org.vestibule.event.Pdu;
 import org.vestibule.event.RoomVersion;
-import org.vestibule.event.RoomVersions;
 import org.vestibule.federation.outbound.FederationClient;
 import org.vestibule.federation.outbound.FederationErrorResponseException;
 import org.vestibule.keys.ServerKeyring;
-import org.vestibule.room.LocalEvents;
 import org.vestibule.room.StrippedState;
 
 /**
@@ -37,73 +31,35 @@ public class RemoteMemberships {
     public record Knocked(String server, Pdu event, List<Map<String, Object>> strippedState) {}
 
     private final FederationClient client;
-    private final LocalEvents localEvents;
+    private final MembershipTemplates templates;
     private final StrippedState strippedState;
     private final ServerKeyring keyring;
-    private final Clock clock;
 
-    RemoteMemberships(FederationClient client, LocalEvents localEvents, StrippedState strippedState,
-                      ServerKeyring keyring, Clock clock) {
+    RemoteMemberships(FederationClient client, MembershipTemplates templates, StrippedState strippedState,
+                      ServerKeyring keyring) {
         this.client = client;
-        this.localEvents = localEvents;
+        this.templates = templates;
         this.strippedState = strippedState;
         this.keyring = keyring;
-        this.clock = clock;
     }
 
     /** Knocks through the first candidate that takes the knock. */
     public Knocked knock(String userId, String roomId, Collection<String> candidates, Map<String, Object> content) {
-        List<JoinAttempt> attempts = new ArrayList<>();
-        for (String server : others(roomId, candidates, "knock on")) {
-            try {
-                return knockVia(server, userId, roomId, content);
-            } catch (Failover.TryNext next) {
-                log.info("Knocking on {} as {} via {} failed, trying the next server: {}", roomId, userId, server,
-                        next.attempt);
-                attempts.add(next.attempt);
-            }
-        }
-        throw Failover.allFailed("knock on", roomId, attempts);
+        return Failover.throughFirst("knock on", roomId, candidates, keyring.serverName(),
+                server -> knockVia(server, userId, roomId, content));
     }
 
     /** Leaves (rejects an invite, rescinds a knock) through the first candidate that takes the leave. */
     public Pdu leave(String userId, String roomId, Collection<String> candidates, Map<String, Object> content) {
-        List<JoinAttempt> attempts = new ArrayList<>();
-        for (String server : others(roomId, candidates, "leave")) {
-            try {
-                return leaveVia(server, userId, roomId, content);
-            } catch (Failover.TryNext next) {
-                log.info("Leaving {} as {} via {} failed, trying the next server: {}", roomId, userId, server,
-                        next.attempt);
-                attempts.add(next.attempt);
-            }
-        }
-        throw Failover.allFailed("leave", roomId, attempts);
-    }
-
-    private List<String> others(String roomId, Collection<String> candidates, String action) {
-        List<String> servers = new ArrayList<>(new LinkedHashSet<>(candidates));
-        servers.remove(keyring.serverName());
-        if (servers.isEmpty()) {
-            throw new MatrixException(404, Errcode.NOT_FOUND, "Cannot " + action + " " + roomId
-                    + ": this server is not in it and no other server that is in it was given (add ?via=server)");
-        }
-        return servers;
+        return Failover.throughFirst("leave", roomId, candidates, keyring.serverName(),
+                server -> leaveVia(server, userId, roomId, content));
     }
 
     private Knocked knockVia(String server, String userId, String roomId, Map<String, Object> content)
             throws Failover.TryNext {
-        StringBuilder path = new StringBuilder("/_matrix/federation/v1/make_knock/")
-                .append(FederationClient.pathSegment(roomId)).append('/').append(FederationClient.pathSegment(userId));
-        char sep = '?';
-        for (String v : RoomVersions.ids()) {
-            path.append(sep).append("ver=").append(v);
-            sep = '&';
-        }
-        Map<String, Object> answer = Failover.object(server, "make_knock", "knock",
-                () -> client.get(server, path.toString()));
-        RoomVersion version = version(server, answer);
-        Pdu knock = signTemplate(server, "make_knock", answer, roomId, userId, "knock", content, version);
+        MembershipTemplates.Signed made = templates.make(server, "knock", roomId, userId, content);
+        RoomVersion version = made.version();
+        Pdu knock = made.event();
         String sendPath = "/_matrix/federation/v1/send_knock/" + FederationClient.pathSegment(roomId) + "/"
                 + FederationClient.pathSegment(knock.eventId());
         Map<String, Object> response = Failover.object(server, "send_knock", "knock",
@@ -126,11 +82,7 @@ public class RemoteMemberships {
 
     private Pdu leaveVia(String server, String userId, String roomId, Map<String, Object> content)
             throws Failover.TryNext {
-        String path = "/_matrix/federation/v1/make_leave/" + FederationClient.pathSegment(roomId) + "/"
-                + FederationClient.pathSegment(userId);
-        Map<String, Object> answer = Failover.object(server, "make_leave", "leave", () -> client.get(server, path));
-        RoomVersion version = version(server, answer);
-        Pdu leave = signTemplate(server, "make_leave", answer, roomId, userId, "leave", content, version);
+        Pdu leave = templates.make(server, "leave", roomId, userId, content).event();
         String target = FederationClient.pathSegment(roomId) + "/" + FederationClient.pathSegment(leave.eventId());
         Failover.call(server, "send_leave", "leave", () -> {
             try {
@@ -145,56 +97,5 @@ public class RemoteMemberships {
             }
         });
         return leave;
-    }
-
-    private static RoomVersion version(String server, Map<String, Object> answer) {
-        return RoomVersions.byId(Json.string(answer, "room_version").orElse("1"))
-                .orElseThrow(() -> new MatrixException(400, Errcode.INCOMPATIBLE_ROOM_VERSION, server
-                        + " offered room version " + answer.get("room_version") + ", which this server does not support"));
-    }
-
-    /**
-     * Checks a make_ template (spec knocks.yaml: room, sender, state_key, type and membership
-     * must be what we asked for, else the answer is discarded) and signs our event from it.
-     */
-    private Pdu signTemplate(String server, String step, Map<String, Object> answer, String roomId, String userId,
-                             String membership, Map<String, Object> content, RoomVersion version)
-            throws Failover.TryNext {
-        Map<String, Object> template = Json.object(answer, "event");
-        String problem = null;
-        if (template.isEmpty()) {
-            problem = "no event";
-        } else if (!roomId.equals(template.get("room_id"))) {
-            problem = "room_id is " + template.get("room_id");
-        } else if (!"m.room.member".equals(template.get("type"))) {
-            problem = "type is " + template.get("type");
-        } else if (!userId.equals(template.get("sender")) || !userId.equals(template.get("state_key"))) {
-            problem = "sender and state_key must both be " + userId;
-        } else if (!membership.equals(Json.object(template, "content").get("membership"))) {
-            problem = "membership is not " + membership;
-        }
-        if (problem != null) {
-            throw new Failover.TryNext(new JoinAttempt(server, step, 200, null, "unusable template: " + problem));
-        }
-        Map<String, Object> event = Json.mutableCopy(template);
-        Map<String, Object> merged = new LinkedHashMap<>(content);
-        merged.putAll(Json.object(template, "content"));
-        merged.put("membership", membership);
-        event.put("content", merged);
-        event.remove("origin");
-        event.remove("hashes");
-        event.remove("signatures");
-        event.remove("unsigned");
-        event.put("origin_server_ts", clock.millis());
-        if (version.hasExplicitEventIds()) {
-            event.put("event_id", localEvents.newEventId());
-        } else {
-            event.remove("event_id");
-        }
-        try {
-            return localEvents.sign(event, version);
-        } catch (RuntimeException e) {
-            throw new Failover.TryNext(new JoinAttempt(server, step, 200, null, "unusable template: " + e.getMessage()));
-        }
     }
 }

@@ -27,7 +27,6 @@ import org.vestibule.room.EventGraph;
 import org.vestibule.room.EventRelay;
 import org.vestibule.room.EventPersister;
 import org.vestibule.room.LocalEvents;
-import org.vestibule.room.PartialStateRooms;
 import org.vestibule.room.RoomMemberships;
 import org.vestibule.room.RoomSnapshot;
 import org.vestibule.room.RoomState;
@@ -96,13 +95,10 @@ public class ResidentJoins {
     private final MeterRegistry meters;
     private final EventRelay relay;
     private final StrippedState strippedState;
-    private final PartialStateRooms partialRooms;
 
     ResidentJoins(EventGraph graph, LocalEvents localEvents, EventPersister persister, RoomMemberships memberships,
                   JoinEligibility eligibility, EventSignatureVerifier signatures, ServerKeyring keyring,
-                  JoinProperties properties, MeterRegistry meters, EventRelay relay, StrippedState strippedState,
-                  PartialStateRooms partialRooms) {
-        this.partialRooms = partialRooms;
+                  JoinProperties properties, MeterRegistry meters, EventRelay relay, StrippedState strippedState) {
         this.graph = graph;
         this.localEvents = localEvents;
         this.persister = persister;
@@ -119,17 +115,23 @@ public class ResidentJoins {
     /** {@code GET /make_join}: the join template, or the errcode table's refusal. */
     public Map<String, Object> makeJoin(String origin, String roomId, String userId, Collection<String> supportedVersions) {
         Resident resident = residentRoom(roomId);
-        RoomVersion version = resident.version();
-        if (!supportedVersions.contains(version.id())) {
-            throw new MatrixException(400, Errcode.INCOMPATIBLE_ROOM_VERSION, "Room " + roomId + " is version "
-                    + version.id() + ", which your server did not list as supported", Map.of("room_version", version.id()));
-        }
+        RoomVersion version = requireOffered(resident, supportedVersions);
         requireUserOfOrigin(userId, origin);
         RoomSnapshot snapshot = resident.snapshot();
         refuseBanned(roomId, userId, snapshot);
         JoinDecision decision = eligibility.decide(version, snapshot, userId);
         count("make_join", decision);
         return membershipTemplate(resident, userId, "join", authoriserOrThrow(decision));
+    }
+
+    /** The room's version, if the asking server listed it (make_join, make_knock). */
+    private static RoomVersion requireOffered(Resident resident, Collection<String> supportedVersions) {
+        RoomVersion version = resident.version();
+        if (!supportedVersions.contains(version.id())) {
+            throw new MatrixException(400, Errcode.INCOMPATIBLE_ROOM_VERSION, "Room " + resident.roomId() + " is version "
+                    + version.id() + ", which your server did not list as supported", Map.of("room_version", version.id()));
+        }
+        return version;
     }
 
     /** {@code PUT /send_join} (v1 and v2). */
@@ -186,11 +188,7 @@ public class ResidentJoins {
      */
     public Map<String, Object> makeKnock(String origin, String roomId, String userId, Collection<String> supportedVersions) {
         Resident resident = residentRoom(roomId);
-        RoomVersion version = resident.version();
-        if (!supportedVersions.contains(version.id())) {
-            throw new MatrixException(400, Errcode.INCOMPATIBLE_ROOM_VERSION, "Room " + roomId + " is version "
-                    + version.id() + ", which your server did not list as supported", Map.of("room_version", version.id()));
-        }
+        RoomVersion version = requireOffered(resident, supportedVersions);
         requireUserOfOrigin(userId, origin);
         RoomSnapshot snapshot = resident.snapshot();
         refuseKnock(version, roomId, userId, snapshot.state());
@@ -338,7 +336,7 @@ public class ResidentJoins {
         if (!snapshot.isJoined(keyring.serverName())) {
             throw MatrixException.notFound("This server is no longer in room " + roomId);
         }
-        if (partialRooms.isPartial(roomId, snapshot.stateVersion())) {
+        if (snapshot.partialState()) {
             // Our state lacks most members until the resync completes; 404 sends the joiner elsewhere (as Synapse).
             throw MatrixException.notFound("This server is still fetching the full state of room " + roomId
                     + "; join through another server");

@@ -8,10 +8,9 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import org.vestibule.clientapi.ClientUser;
+import org.vestibule.clientapi.JsonBody;
 import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
-import org.vestibule.event.MalformedJsonException;
-import org.vestibule.event.StrictJsonParser;
 
 /** Client-server profiles (spec client-server §Profiles, profile.yaml). Reading needs no access token. */
 @RestController
@@ -55,13 +54,6 @@ class ProfileController {
     }
 
     private static Map<String, Object> parse(byte[] body) {
-        if (body == null || body.length == 0) {
-            return Map.of();
-        }
-        try {
-            return StrictJsonParser.parseObject(body, new StrictJsonParser.Limits(64 * 1024, 32));
-        } catch (MalformedJsonException e) {
-            throw new MatrixException(400, Errcode.NOT_JSON, "The body is not valid JSON: " + e.getMessage());
-        }
+        return JsonBody.parse(body, JsonBody.SMALL).map();
     }
 }

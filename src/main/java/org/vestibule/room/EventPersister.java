@@ -84,7 +84,7 @@ public class EventPersister {
     @Transactional
     public PersistOutcome persist(Pdu event) {
         Room room = lock(event.roomId());
-        return persistLocked(room, event, null, false, partialRooms.isPartial(event.roomId(), room.stateVersion()));
+        return persistLocked(room, event, null, false, cache.get(event.roomId(), room.stateVersion()).partialState());
     }
 
     /**
@@ -133,6 +133,22 @@ public class EventPersister {
     }
 
     /**
+     * {@link #persistWithState} for a join whose state the resident sent with members omitted:
+     * the room becomes partial-state with this event (flagged, and its resync servers kept).
+     */
+    @Transactional
+    public PersistOutcome persistWithPartialState(Pdu event, Map<StateKey, String> stateBefore,
+                                                  Collection<String> resyncServers) {
+        // Flagged first: the snapshot this join makes current reads the flag (advanceRoom).
+        partialRooms.flag(event.roomId(), event.eventId(), resyncServers, clock.millis());
+        PersistOutcome outcome = persistLocked(null, event, stateBefore, true, false);
+        if (!(outcome instanceof PersistOutcome.Stored stored) || stored.softFailed()) {
+            partialRooms.clear(event.roomId());
+        }
+        return outcome;
+    }
+
+    /**
      * Persists an event after a gap in the graph: its prev_events are unknown, so the state
      * before it is as another server told us (/state_ids); unlike a join, the room's other
      * extremities stay.
@@ -140,7 +156,8 @@ public class EventPersister {
     @Transactional
     public PersistOutcome persistAfterGap(Pdu event, Map<StateKey, String> stateBefore) {
         Room room = lock(event.roomId());
-        return persistLocked(room, event, stateBefore, false, partialRooms.isPartial(event.roomId(), room.stateVersion()));
+        return persistLocked(room, event, stateBefore, false,
+                cache.get(event.roomId(), room.stateVersion()).partialState());
     }
 
     /**
@@ -184,7 +201,8 @@ public class EventPersister {
         RoomSnapshot snapshot = cache.get(roomId, room.stateVersion());
         RoomState current = fullAfter.withAll(snapshot.state().diffFrom(partialAfter));
         Long currentGroup = snapshot.stateGroup() == null ? null : rebasedGroups.get(snapshot.stateGroup());
-        moveCurrentState(room, snapshot, current, currentGroup, snapshot.extremities(), List.of(), List.of(), false);
+        moveCurrentState(room, snapshot, current, currentGroup, snapshot.extremities(), List.of(), List.of(), false,
+                false);
         partialRooms.clear(roomId);
         // No timeline event says the state changed: a stream position for syncs to send it whole.
         jdbc.update("""
@@ -447,7 +465,9 @@ public class EventPersister {
             }
         }
         moveCurrentState(room, snapshot, newState, newGroup, List.copyOf(newExtremities), removed,
-                List.of(event.eventId()), replaceExtremities);
+                List.of(event.eventId()), replaceExtremities,
+                // A join onto a resident's state starts (or not) a partial-state room; anything else keeps the flag.
+                replaceExtremities ? partialRooms.isPartial(room.roomId()) : snapshot.partialState());
     }
 
     /**
@@ -456,7 +476,7 @@ public class EventPersister {
      */
     private void moveCurrentState(Room room, RoomSnapshot snapshot, RoomState newState, Long newGroup,
                                   List<String> newExtremities, List<String> removed, List<String> added,
-                                  boolean replaceExtremities) {
+                                  boolean replaceExtremities, boolean partialState) {
         String roomId = room.roomId();
         Map<StateKey, String> changes = newState.diffFrom(snapshot.state());
         List<EventWrites.Membership> membershipChanges = new ArrayList<>();
@@ -481,7 +501,7 @@ public class EventPersister {
         writes.advance(roomId, removed, added, replaceExtremities, changes, membershipChanges,
                 membershipRemovals, room.stateVersion());
         RoomSnapshot next = new RoomSnapshot(roomId, room.stateVersion(), newState, newExtremities, newGroup,
-                Map.copyOf(joinedServers));
+                Map.copyOf(joinedServers), partialState);
         cache.putAfterCommit(roomId, next);
     }
 

@@ -69,10 +69,8 @@ public class LocalEvents {
             throw MatrixException.forbidden("The room's rules do not allow this event: " + r.reason()
                     + " (auth rule " + r.rule() + ")");
         }
-        // Our event does not change whether the room is partial: ask at the committed version.
-        boolean partial = partialRooms.isPartial(roomId, room.stateVersion());
         persister.persistOrRefuse(room, event);
-        relay.relay(event, destinations(roomId, cache.get(roomId, room.stateVersion()), partial), java.util.Set.of());
+        relay.relay(event, destinations(roomId, cache.get(roomId, room.stateVersion())), java.util.Set.of());
         return event;
     }
 
@@ -100,8 +98,7 @@ public class LocalEvents {
     @Transactional
     public Pdu commit(Pdu event, java.util.Set<String> except) {
         persister.persistOrRefuse(event);
-        relay.relay(event, destinations(event.roomId(), snapshot(event.roomId()), partialRooms.isPartial(event.roomId())),
-                except);
+        relay.relay(event, destinations(event.roomId(), snapshot(event.roomId())), except);
         return event;
     }
 
@@ -109,8 +106,8 @@ public class LocalEvents {
      * The servers to send our event to: those with joined members, and in a room we hold with
      * partial state also those the resident named, whose members' events we do not have yet.
      */
-    private java.util.Collection<String> destinations(String roomId, RoomSnapshot snapshot, boolean partial) {
-        List<String> extra = partial ? partialRooms.extraServers(roomId) : List.of();
+    private java.util.Collection<String> destinations(String roomId, RoomSnapshot snapshot) {
+        List<String> extra = snapshot.partialState() ? partialRooms.extraServers(roomId) : List.of();
         if (extra.isEmpty()) {
             return snapshot.joinedServers();
         }

@@ -5,17 +5,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 
 /**
  * Rooms we joined with partial state (migration V11): flagged in the join's transaction, cleared
  * in the transaction that installs the full state. Both transactions also move the room's
- * state_version, so the flag is a function of the version and can be cached by it, which keeps
- * make_join and sending free of a query.
+ * state_version, so the flag is carried by the room's snapshot ({@link RoomSnapshot#partialState}),
+ * which keeps make_join and sending free of a query; this table is where it is kept.
  */
 @Repository
 public class PartialStateRooms {
@@ -23,19 +21,14 @@ public class PartialStateRooms {
     /** A flagged room: our join, and the servers to fetch the full state from, the resident first. */
     public record Entry(String roomId, String joinEventId, List<String> servers, long createdTs) {}
 
-    private record Known(long stateVersion, boolean partial) {}
-
-    private static final int CACHED_ROOMS = 100_000;
-
     private final JdbcTemplate jdbc;
-    private final Map<String, Known> byVersion = new ConcurrentHashMap<>();
 
     PartialStateRooms(JdbcTemplate jdbc) {
         this.jdbc = jdbc;
     }
 
-    /** Flags a room; call in the transaction that stores the join. */
-    public void flag(String roomId, String joinEventId, Collection<String> servers, long now) {
+    /** Flags a room; {@link EventPersister#persistWithPartialState} does, with the join. */
+    void flag(String roomId, String joinEventId, Collection<String> servers, long now) {
         jdbc.update(c -> {
             var ps = c.prepareStatement("insert into partial_state_rooms (room_id, join_event_id, servers, created_ts) "
                     + "values (?, ?, ?, ?) on conflict (room_id) do update set join_event_id = excluded.join_event_id, "
@@ -51,23 +44,6 @@ public class PartialStateRooms {
     public boolean isPartial(String roomId) {
         return Boolean.TRUE.equals(jdbc.queryForObject(
                 "select exists (select 1 from partial_state_rooms where room_id = ?)", Boolean.class, roomId));
-    }
-
-    /**
-     * Whether the room is partial at a committed state version (one read from the room's row or
-     * a snapshot, not one this transaction wrote).
-     */
-    public boolean isPartial(String roomId, long stateVersion) {
-        Known known = byVersion.get(roomId);
-        if (known != null && known.stateVersion() == stateVersion) {
-            return known.partial();
-        }
-        boolean partial = isPartial(roomId);
-        if (byVersion.size() > CACHED_ROOMS) {
-            byVersion.clear();
-        }
-        byVersion.put(roomId, new Known(stateVersion, partial));
-        return partial;
     }
 
     public Optional<Entry> find(String roomId) {

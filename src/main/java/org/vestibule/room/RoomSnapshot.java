@@ -15,9 +15,12 @@ import java.util.Set;
  * @param extremities        the forward extremities
  * @param stateGroup         the state group holding {@code state}, when one does (null after a merge not yet stored)
  * @param joinedServerCounts joined members per server, servers without any left out
+ * @param partialState       whether we hold the room with partial state (joined with members
+ *                           omitted, the full state not fetched yet): flagging and clearing each
+ *                           move the state version, so the flag belongs to the snapshot
  */
 public record RoomSnapshot(String roomId, long stateVersion, RoomState state, List<String> extremities, Long stateGroup,
-                           Map<String, Integer> joinedServerCounts) {
+                           Map<String, Integer> joinedServerCounts, boolean partialState) {
 
     /** The servers with at least one joined member. */
     public Set<String> joinedServers() {

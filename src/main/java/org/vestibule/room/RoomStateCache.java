@@ -189,6 +189,9 @@ class RoomStateCache implements DisposableBean {
                 + "group by server_name", rs -> {
                     servers.put(rs.getString(1), rs.getInt(2));
                 }, roomId);
-        return new RoomSnapshot(roomId, stateVersion, RoomState.of(state), extremityIds, group, Map.copyOf(servers));
+        boolean partial = Boolean.TRUE.equals(jdbc.queryForObject(
+                "select exists (select 1 from partial_state_rooms where room_id = ?)", Boolean.class, roomId));
+        return new RoomSnapshot(roomId, stateVersion, RoomState.of(state), extremityIds, group, Map.copyOf(servers),
+                partial);
     }
 }
