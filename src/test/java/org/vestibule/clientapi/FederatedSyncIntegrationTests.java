@@ -1,5 +1,6 @@
 package org.vestibule.clientapi;
 
+import static org.vestibule.support.TestNames.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.vestibule.clientapi.Syncing.at;
 import static org.vestibule.clientapi.Syncing.hasMember;
@@ -47,10 +48,6 @@ class FederatedSyncIntegrationTests {
     @AfterAll
     static void stop() {
         servers.close();
-    }
-
-    static String unique(String n) {
-        return n + (System.nanoTime() % 1_000_000_000L);
     }
 
     static Response act(User actor, String room, String action, String target) {

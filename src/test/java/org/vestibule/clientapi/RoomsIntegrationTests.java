@@ -1,5 +1,6 @@
 package org.vestibule.clientapi;
 
+import static org.vestibule.support.TestNames.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -23,10 +24,6 @@ class RoomsIntegrationTests {
     @BeforeEach
     void client() {
         client = new MatrixClient("http://127.0.0.1:" + port);
-    }
-
-    private static String unique(String name) {
-        return name + System.nanoTime() % 1_000_000_000L;
     }
 
     @Test

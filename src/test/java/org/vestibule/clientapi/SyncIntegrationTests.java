@@ -1,5 +1,6 @@
 package org.vestibule.clientapi;
 
+import static org.vestibule.support.TestNames.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.vestibule.clientapi.Syncing.at;
 import static org.vestibule.clientapi.Syncing.ids;
@@ -60,10 +61,6 @@ class SyncIntegrationTests {
     @BeforeEach
     void client() {
         client = new MatrixClient("http://127.0.0.1:" + port);
-    }
-
-    private static String unique(String name) {
-        return name + System.nanoTime() % 1_000_000_000L;
     }
 
     private String send(User user, String room, String body) {

@@ -1,5 +1,6 @@
 package org.vestibule.directory;
 
+import static org.vestibule.support.TestNames.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.vestibule.support.Eventually.until;
 
@@ -37,10 +38,6 @@ class RoomAliasesIntegrationTests {
     @AfterAll
     static void stop() {
         servers.close();
-    }
-
-    static String unique(String n) {
-        return n + (System.nanoTime() % 1_000_000_000L);
     }
 
     static String path(String alias) {

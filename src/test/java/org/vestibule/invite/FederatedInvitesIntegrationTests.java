@@ -1,5 +1,6 @@
 package org.vestibule.invite;
 
+import static org.vestibule.support.TestNames.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.vestibule.support.Eventually.eventually;
 import static org.vestibule.support.Eventually.until;
@@ -56,10 +57,6 @@ class FederatedInvitesIntegrationTests {
     static void stop() {
         servers.close();
         oldPeer.close();
-    }
-
-    static String unique(String n) {
-        return n + (System.nanoTime() % 1_000_000_000L);
     }
 
     static Response invite(MatrixClient client, User inviter, String room, String userId) {

@@ -1,12 +1,11 @@
 package org.vestibule.join;
 
+import static org.vestibule.support.TestNames.unique;
+import static org.vestibule.support.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,29 +42,6 @@ class FederatedRestrictedJoinIntegrationTests {
         return servers.get(i).serverName();
     }
 
-    static String unique(String n) {
-        return n + (System.nanoTime() % 1_000_000_000L);
-    }
-
-    /** Waits (up to 30 s, checking often) for something that arrives over federation. */
-    static <T> T eventually(String what, Supplier<T> probe) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-        while (true) {
-            T value = probe.get();
-            if (value != null) {
-                return value;
-            }
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
 
     static String restrictedRoom(MatrixClient client, User creator, String version, String joinRule, String allowed) {
         return client.createRoom(creator, Map.of("preset", "public_chat", "room_version", version,

@@ -1,5 +1,6 @@
 package org.vestibule.join;
 
+import static org.vestibule.support.TestNames.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.vestibule.support.Eventually.until;
 
@@ -48,10 +49,6 @@ class KnockingIntegrationTests {
 
     static String name(int i) {
         return servers.get(i).serverName();
-    }
-
-    static String unique(String n) {
-        return n + (System.nanoTime() % 1_000_000_000L);
     }
 
     static void assertError(Response r, int status, String errcode) {

@@ -1,5 +1,6 @@
 package org.vestibule.join;
 
+import static org.vestibule.support.TestNames.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -52,10 +53,6 @@ class MisbehavingResidentIntegrationTests {
     @BeforeEach
     void reset() {
         fake.clearRequests();
-    }
-
-    static String unique(String n) {
-        return n + (System.nanoTime() % 1_000_000_000L);
     }
 
     private String room() {

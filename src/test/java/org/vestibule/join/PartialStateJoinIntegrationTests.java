@@ -1,16 +1,15 @@
 package org.vestibule.join;
 
+import static org.vestibule.support.TestNames.unique;
+import static org.vestibule.support.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -96,29 +95,6 @@ class PartialStateJoinIntegrationTests {
         }
     }
 
-    static String unique(String n) {
-        return n + (System.nanoTime() % 1_000_000_000L);
-    }
-
-    /** Waits (up to 60 s, checking often) for something that happens in the background. */
-    static <T> T eventually(String what, Supplier<T> probe) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (true) {
-            T value = probe.get();
-            if (value != null) {
-                return value;
-            }
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
 
     static boolean partial(String room) {
         return servers.get(1).bean(PartialStateRooms.class).isPartial(room);

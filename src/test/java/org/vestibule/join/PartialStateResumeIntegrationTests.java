@@ -1,5 +1,6 @@
 package org.vestibule.join;
 
+import org.vestibule.support.Eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
@@ -49,7 +50,7 @@ class PartialStateResumeIntegrationTests {
         assertThat(servers.get(1).bean(PartialStateRooms.class).isPartial(room)).isTrue();
 
         restarted = servers.get(1).restart();
-        PartialStateJoinIntegrationTests.eventually("the resync after the restart", () ->
+        Eventually.eventually("the resync after the restart", () ->
                 restarted.bean(PartialStateRooms.class).isPartial(room) ? null : true);
         MatrixClient hs2Again = new MatrixClient(restarted.clientBaseUrl());
         assertThat(hs2Again.joinedMembers(bob, room).keySet()).isEqualTo(hs1.joinedMembers(alice, room).keySet())

@@ -1,5 +1,6 @@
 package org.vestibule.join;
 
+import org.vestibule.support.Eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
@@ -57,14 +58,14 @@ class PartialStateResyncFailoverIntegrationTests {
             hs2.join(bob, room, servers.get(0).serverName()).expect(200);
             assertThat(servers.get(1).bean(PartialStateRooms.class).find(room).orElseThrow().servers())
                     .containsExactly(servers.get(0).serverName(), servers.get(2).serverName());
-            PartialStateJoinIntegrationTests.eventually("bob's join on hs3", () ->
+            Eventually.eventually("bob's join on hs3", () ->
                     hs3.joinedMembers(carol, room).containsKey(bob.userId()) ? true : null);
             servers.get(0).close();
         } finally {
             resync.holdUntil(null);
             held.countDown();
         }
-        PartialStateJoinIntegrationTests.eventually("the partial-state flag cleared on hs2", () ->
+        Eventually.eventually("the partial-state flag cleared on hs2", () ->
                 servers.get(1).bean(PartialStateRooms.class).isPartial(room) ? null : true);
         Map<String, Object> expected = hs3.joinedMembers(carol, room);
         assertThat(expected).hasSize(6);
@@ -73,7 +74,7 @@ class PartialStateResyncFailoverIntegrationTests {
                 .isEqualTo(PartialStateJoinIntegrationTests.state(hs3, carol, room));
 
         String fromHs3 = hs3.sendMessage(carol, room, "hello from hs3").expect(200).string("event_id");
-        PartialStateJoinIntegrationTests.eventually("hs3's message on hs2", () ->
+        Eventually.eventually("hs3's message on hs2", () ->
                 servers.get(1).bean(EventGraph.class).record(fromHs3).filter(r -> !r.outlier() && !r.rejected())
                         .isPresent() ? true : null);
     }

@@ -1,5 +1,6 @@
 package org.vestibule.profile;
 
+import static org.vestibule.support.TestNames.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.vestibule.support.Eventually.until;
 
@@ -33,10 +34,6 @@ class ProfilesIntegrationTests {
     @AfterAll
     static void stop() {
         servers.close();
-    }
-
-    static String unique(String n) {
-        return n + (System.nanoTime() % 1_000_000_000L);
     }
 
     static String path(String userId, String key) {

@@ -4,14 +4,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Supplier;
 
-/** Waiting for what arrives over federation (queued PDUs, transactions). */
+/** Waiting for what arrives over federation or happens in the background (queued PDUs, transactions, resyncs). */
 public final class Eventually {
 
     private Eventually() {}
 
-    /** Polls (every 50 ms, up to 30 s) until the probe returns non-null, and returns that. */
+    /** Polls (every 50 ms, giving up after 60 s) until the probe returns non-null, and returns that. */
     public static <T> T eventually(String what, Supplier<T> probe) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         while (true) {
             T value = probe.get();
             if (value != null) {

@@ -1,5 +1,7 @@
 package org.vestibule.federation.inbound;
 
+import org.vestibule.support.Eventually;
+import static org.vestibule.support.TestNames.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -46,10 +48,6 @@ class ResidentJoinIntegrationTests {
     @AfterAll
     static void stop() {
         servers.close();
-    }
-
-    static String unique(String n) {
-        return n + (System.nanoTime() % 1_000_000_000L);
     }
 
     static String restricted(User creator, String version, String... allowed) {
@@ -206,7 +204,7 @@ class ResidentJoinIntegrationTests {
         Answer made = remote.makeJoin(resident, room, bob.userId());
         assertThat(made.status()).isEqualTo(200);
         hs2.leave(bob, space).expect(200);
-        FederatedWait.until("bob's leave on hs1", () -> "leave".equals(hs1.getState(alice, space, "m.room.member",
+        Eventually.until("bob's leave on hs1", () -> "leave".equals(hs1.getState(alice, space, "m.room.member",
                 bob.userId()).body().get("membership")));
         Answer sent = remote.sendJoin(resident, remote.sign(made.event(), "10", null));
         assertThat(sent.status()).isEqualTo(403);

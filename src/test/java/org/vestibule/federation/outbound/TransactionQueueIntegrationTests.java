@@ -1,14 +1,12 @@
 package org.vestibule.federation.outbound;
 
+import static org.vestibule.support.Eventually.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -82,7 +80,7 @@ class TransactionQueueIntegrationTests {
         jdbc.update("insert into federation_destinations (destination) values (?) on conflict do nothing", destination);
         queue.resume();
 
-        waitFor("the queue to drain", () -> pendingFor(destination) == 0);
+        until("the queue to drain", () -> pendingFor(destination) == 0);
         assertThat(calls.get()).isEqualTo(4); // one failure, then 50 + 50 + 20
         assertThat(received).extracting(List::size).containsExactly(50, 50, 20);
         List<String> inOrder = received.stream().flatMap(List::stream).toList();
@@ -98,18 +96,4 @@ class TransactionQueueIntegrationTests {
                 destination);
     }
 
-    private static void waitFor(String what, BooleanSupplier condition) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
 }
