@@ -226,12 +226,18 @@ class PartialStateJoinIntegrationTests {
             assertThatThrownBy(() -> servers.get(0).bean(FederationClient.class).get(servers.get(1).serverName(),
                     "/_matrix/federation/v1/state_ids/" + FederationClient.pathSegment(room) + "?event_id="
                             + FederationClient.pathSegment(fromBob)))
-                    .isInstanceOfSatisfying(FederationErrorResponseException.class, e -> assertThat(e.status()).isEqualTo(404));
+                    .isInstanceOfSatisfying(FederationErrorResponseException.class, e -> {
+                        assertThat(e.status()).isEqualTo(404);
+                        assertThat(e.errcode()).isEqualTo("M_NOT_FOUND");
+                    });
             User dave = hs1.register(unique("dave"));
             assertThatThrownBy(() -> servers.get(0).bean(FederationClient.class).get(servers.get(1).serverName(),
                     "/_matrix/federation/v1/make_join/" + FederationClient.pathSegment(room) + "/"
                             + FederationClient.pathSegment(dave.userId()) + "?ver=10"))
-                    .isInstanceOfSatisfying(FederationErrorResponseException.class, e -> assertThat(e.status()).isEqualTo(404));
+                    .isInstanceOfSatisfying(FederationErrorResponseException.class, e -> {
+                        assertThat(e.status()).isEqualTo(404);
+                        assertThat(e.errcode()).isEqualTo("M_NOT_FOUND");
+                    });
         } finally {
             resync.holdUntil(null);
             held.countDown();
