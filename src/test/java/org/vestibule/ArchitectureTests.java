@@ -1,6 +1,8 @@
 package org.vestibule;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -24,11 +26,37 @@ class ArchitectureTests {
     }
 
     @Test
-    void theCoreDependsOnNothingAboveIt() {
-        noClasses().that().resideInAnyPackage("org.vestibule.event..", "org.vestibule.auth..")
-                .should().dependOnClassesThat().resideInAnyPackage("org.vestibule.room..", "org.vestibule.join..",
-                        "org.vestibule.federation..", "org.vestibule.clientapi..", "org.vestibule.keys..",
-                        "org.vestibule.config..")
+    void topLevelPackagesAreFreeOfCycles() {
+        slices().matching("org.vestibule.(*)..").should().beFreeOfCycles()
+                .because("a package that imports one that imports it back cannot be read, changed or tested alone")
+                .check(CLASSES);
+    }
+
+    /**
+     * DESIGN.md's order: features on top, each owning its client and federation endpoints; below
+     * them accounts; then the federation transport, the room graph and our keys; then the pure
+     * rules and the protocol core. Every package imports only what lies below it.
+     */
+    @Test
+    void everyPackageImportsOnlyWhatLiesBelowIt() {
+        layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("features").definedBy("org.vestibule.clientapi..", "org.vestibule.join..",
+                        "org.vestibule.invite..", "org.vestibule.directory..", "org.vestibule.profile..")
+                .layer("accounts").definedBy("org.vestibule.accounts..")
+                .layer("federation").definedBy("org.vestibule.federation..")
+                .layer("room").definedBy("org.vestibule.room..")
+                .layer("keys").definedBy("org.vestibule.keys..")
+                .layer("foundation").definedBy("org.vestibule.config..", "org.vestibule.error..")
+                .layer("auth").definedBy("org.vestibule.auth..")
+                .layer("event").definedBy("org.vestibule.event..")
+                .whereLayer("features").mayOnlyBeAccessedByLayers("features")
+                .whereLayer("accounts").mayOnlyBeAccessedByLayers("features")
+                .whereLayer("federation").mayOnlyBeAccessedByLayers("features")
+                .whereLayer("room").mayOnlyBeAccessedByLayers("features", "accounts", "federation")
+                .whereLayer("keys").mayOnlyBeAccessedByLayers("features", "accounts", "federation", "room")
+                .whereLayer("foundation").mayOnlyBeAccessedByLayers("features", "accounts", "federation", "room", "keys")
+                .whereLayer("auth").mayOnlyBeAccessedByLayers("features", "accounts", "federation", "room", "keys",
+                        "foundation")
                 .check(CLASSES);
     }
 

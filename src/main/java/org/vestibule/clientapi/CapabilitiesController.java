@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.vestibule.accounts.ClientProperties;
+import org.vestibule.accounts.ClientUser;
 import org.vestibule.event.RoomVersions;
 
 /** {@code /versions} and {@code /capabilities}: what clients and test harnesses probe first. */

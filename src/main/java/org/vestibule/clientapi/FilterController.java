@@ -6,6 +6,8 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
+import org.vestibule.accounts.ClientUser;
+import org.vestibule.error.JsonBody;
 
 /** {@code POST /user/{userId}/filter} and {@code GET /user/{userId}/filter/{filterId}} (spec client-server §Filtering). */
 @RestController

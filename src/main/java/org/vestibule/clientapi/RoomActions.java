@@ -10,13 +10,12 @@ import java.util.Optional;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.vestibule.accounts.ClientUser;
 import org.vestibule.auth.StateKey;
 import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
 import org.vestibule.event.Pdu;
-import org.vestibule.invite.Invites;
-import org.vestibule.keys.ServerKeyring;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
 import org.vestibule.room.RoomMembership;
@@ -31,22 +30,15 @@ public class RoomActions {
     private final LocalEvents localEvents;
     private final EventGraph graph;
     private final RoomMemberships memberships;
-    private final AccountService accounts;
-    private final ServerKeyring keyring;
     private final JdbcTemplate jdbc;
     private final Clock clock;
-    private final Invites invites;
 
-    RoomActions(LocalEvents localEvents, EventGraph graph, RoomMemberships memberships, AccountService accounts,
-                ServerKeyring keyring, JdbcTemplate jdbc, Clock clock, Invites invites) {
+    RoomActions(LocalEvents localEvents, EventGraph graph, RoomMemberships memberships, JdbcTemplate jdbc, Clock clock) {
         this.localEvents = localEvents;
         this.graph = graph;
         this.memberships = memberships;
-        this.accounts = accounts;
-        this.keyring = keyring;
         this.jdbc = jdbc;
         this.clock = clock;
-        this.invites = invites;
     }
 
     /** Sends a state event; member content never keeps a client-supplied join_authorised_via_users_server. */
@@ -77,7 +69,7 @@ public class RoomActions {
         return event.eventId();
     }
 
-    /** Changes another user's membership (invite, kick, ban, unban) or our own (leave). */
+    /** Changes another user's membership (kick, ban, unban). */
     public Pdu setMembership(ClientUser user, String roomId, String target, String membership, String reason) {
         requireKnownRoom(roomId);
         if (!Identifiers.isUserId(target)) {
@@ -87,14 +79,6 @@ public class RoomActions {
         content.put("membership", membership);
         if (reason != null) {
             content.put("reason", reason);
-        }
-        boolean local = keyring.isOurs(Identifiers.serverOf(target).orElse(""));
-        if ("invite".equals(membership) && local) {
-            accounts.displayname(target).ifPresent(d -> content.put("displayname", d));
-        }
-        if ("invite".equals(membership) && !local) {
-            // The invitee's server must sign a remote invite before it enters the room.
-            return invites.inviteRemote(roomId, user.userId(), target, content);
         }
         return localEvents.send(roomId, user.userId(), "m.room.member", target, content);
     }

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Service;
+import org.vestibule.accounts.ClientUser;
 import org.vestibule.auth.StateKey;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Pdu;

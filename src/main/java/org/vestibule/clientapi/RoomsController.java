@@ -10,13 +10,17 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.vestibule.accounts.ClientProperties;
+import org.vestibule.accounts.ClientUser;
 import org.vestibule.directory.RoomAliases;
 import org.vestibule.error.Errcode;
+import org.vestibule.error.JsonBody;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
 import org.vestibule.event.Pdu;
 import org.vestibule.event.RoomVersion;
 import org.vestibule.event.RoomVersions;
+import org.vestibule.invite.Invites;
 import org.vestibule.room.NewRoom;
 import org.vestibule.room.RoomCreator;
 
@@ -28,12 +32,15 @@ class RoomsController {
     private final RoomActions actions;
     private final ClientProperties properties;
     private final RoomAliases aliases;
+    private final Invites invites;
 
-    RoomsController(RoomCreator creator, RoomActions actions, ClientProperties properties, RoomAliases aliases) {
+    RoomsController(RoomCreator creator, RoomActions actions, ClientProperties properties, RoomAliases aliases,
+                    Invites invites) {
         this.creator = creator;
         this.actions = actions;
         this.properties = properties;
         this.aliases = aliases;
+        this.invites = invites;
     }
 
     @PostMapping("/_matrix/client/{v:v3|r0}/createRoom")
@@ -86,7 +93,7 @@ class RoomsController {
             aliases.createForNewRoom(alias, roomId, user.userId());
         }
         for (String invitee : invite) {
-            actions.setMembership(user, roomId, invitee, "invite", null);
+            invites.invite(roomId, user.userId(), invitee, null);
         }
         return Map.of("room_id", roomId);
     }
@@ -121,14 +128,13 @@ class RoomsController {
         return Map.of("event_id", actions.sendMessage(user, roomId, eventType, txnId, JsonBody.parse(raw).map()));
     }
 
-    @PostMapping("/_matrix/client/{v:v3|r0}/rooms/{roomId}/{action:invite|kick|ban|unban}")
+    @PostMapping("/_matrix/client/{v:v3|r0}/rooms/{roomId}/{action:kick|ban|unban}")
     Map<String, Object> membership(ClientUser user, @PathVariable String roomId, @PathVariable String action,
                                    @RequestBody(required = false) byte[] raw) {
         JsonBody body = JsonBody.parse(raw);
         String target = body.requireString("user_id");
         String reason = body.string("reason");
         switch (action) {
-            case "invite" -> actions.setMembership(user, roomId, target, "invite", reason);
             case "kick" -> actions.setMembership(user, roomId, target, "leave", reason);
             case "ban" -> actions.setMembership(user, roomId, target, "ban", reason);
             default -> actions.unban(user, roomId, target, reason);

@@ -7,6 +7,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.request.async.DeferredResult;
+import org.vestibule.accounts.ClientUser;
 import org.vestibule.error.MatrixException;
 
 /** {@code GET /sync} and {@code GET /rooms/{roomId}/messages} (spec client-server §Syncing, §Getting events). */

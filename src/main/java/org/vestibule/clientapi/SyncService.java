@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Service;
+import org.vestibule.accounts.ClientUser;
 import org.vestibule.auth.StateKey;
 import org.vestibule.event.Pdu;
 import org.vestibule.room.EventGraph;

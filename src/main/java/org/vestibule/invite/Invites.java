@@ -8,7 +8,7 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
-import org.vestibule.clientapi.AccountService;
+import org.vestibule.accounts.AccountService;
 import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.CanonicalJson;
@@ -25,6 +25,7 @@ import org.vestibule.federation.outbound.FederationException;
 import org.vestibule.federation.outbound.FederationResponse;
 import org.vestibule.keys.EventSignatureVerifier;
 import org.vestibule.keys.ServerKeyring;
+import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
 import org.vestibule.room.OutOfBandMemberships;
 import org.vestibule.room.RoomMemberships;
@@ -50,10 +51,11 @@ public class Invites {
     private final RoomMemberships memberships;
     private final OutOfBandMemberships outOfBand;
     private final AccountService accounts;
+    private final EventGraph graph;
 
     Invites(LocalEvents localEvents, StrippedState strippedState, FederationClient client,
             EventSignatureVerifier signatures, ServerKeyring keyring, RoomMemberships memberships,
-            OutOfBandMemberships outOfBand, AccountService accounts) {
+            OutOfBandMemberships outOfBand, AccountService accounts, EventGraph graph) {
         this.localEvents = localEvents;
         this.strippedState = strippedState;
         this.client = client;
@@ -62,16 +64,40 @@ public class Invites {
         this.memberships = memberships;
         this.outOfBand = outOfBand;
         this.accounts = accounts;
+        this.graph = graph;
     }
 
-    // ---- Our user invites someone on another server ----
+    // ---- Our user invites someone ----
+
+    /**
+     * {@code POST /rooms/{roomId}/invite}: a local invitee's member event carries their displayname;
+     * a remote invitee's server must sign the invite first.
+     */
+    public Pdu invite(String roomId, String sender, String target, String reason) {
+        if (graph.roomVersion(roomId).isEmpty()) {
+            throw MatrixException.notFound("Unknown room " + roomId);
+        }
+        if (!Identifiers.isUserId(target)) {
+            throw MatrixException.invalidParam("'" + target + "' is not a valid user ID");
+        }
+        Map<String, Object> content = new LinkedHashMap<>();
+        content.put("membership", "invite");
+        if (reason != null) {
+            content.put("reason", reason);
+        }
+        if (!keyring.isOurs(Identifiers.serverOf(target).orElse(""))) {
+            return inviteRemote(roomId, sender, target, content);
+        }
+        accounts.displayname(target).ifPresent(d -> content.put("displayname", d));
+        return localEvents.send(roomId, sender, "m.room.member", target, content);
+    }
 
     /**
      * Builds the invite, has the invitee's server sign it ({@code PUT /v2/invite}, falling back to
      * v1 for rooms of version 1 or 2), checks that signature, then stores the invite and sends it
      * to the room. Refusals of the invitee's server reach the client with their status and errcode.
      */
-    public Pdu inviteRemote(String roomId, String sender, String target, Map<String, Object> content) {
+    private Pdu inviteRemote(String roomId, String sender, String target, Map<String, Object> content) {
         String server = Identifiers.serverOf(target).orElseThrow(() -> MatrixException.invalidParam(target
                 + " is not a user ID"));
         Pdu invite = localEvents.build(roomId, sender, "m.room.member", target, content);

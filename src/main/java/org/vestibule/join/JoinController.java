@@ -8,8 +8,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.vestibule.clientapi.ClientUser;
-import org.vestibule.clientapi.JsonBody;
+import org.vestibule.accounts.ClientUser;
+import org.vestibule.error.JsonBody;
 import org.vestibule.event.Json;
 
 /** Client-server join, knock and leave (spec client-server §Joining rooms, §Knocking on rooms, §Leaving rooms). */

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Service;
+import org.vestibule.accounts.AccountService;
 import org.vestibule.directory.RoomAliases;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
@@ -19,31 +20,26 @@ import org.vestibule.room.RoomSnapshot;
 @Service
 public class JoinService {
 
-    /** Profile fields a local user's join carries. */
-    public interface Profiles {
-        Map<String, Object> memberContent(String userId);
-    }
-
     private final EventGraph graph;
     private final LocalEvents localEvents;
     private final RoomMemberships memberships;
     private final JoinEligibility eligibility;
     private final ServerKeyring keyring;
-    private final Profiles profiles;
+    private final AccountService accounts;
     private final RemoteJoins remoteJoins;
     private final RoomAliases aliases;
     private final OutOfBandMemberships outOfBand;
     private final RemoteMemberships remoteMemberships;
 
     JoinService(EventGraph graph, LocalEvents localEvents, RoomMemberships memberships, JoinEligibility eligibility,
-                ServerKeyring keyring, Profiles profiles, RemoteJoins remoteJoins, RoomAliases aliases,
+                ServerKeyring keyring, AccountService accounts, RemoteJoins remoteJoins, RoomAliases aliases,
                 OutOfBandMemberships outOfBand, RemoteMemberships remoteMemberships) {
         this.graph = graph;
         this.localEvents = localEvents;
         this.memberships = memberships;
         this.eligibility = eligibility;
         this.keyring = keyring;
-        this.profiles = profiles;
+        this.accounts = accounts;
         this.remoteJoins = remoteJoins;
         this.aliases = aliases;
         this.outOfBand = outOfBand;
@@ -77,7 +73,7 @@ public class JoinService {
         Target target = target(roomIdOrAlias, requestedServers);
         String roomId = target.roomId();
         List<String> servers = target.servers();
-        Map<String, Object> content = new LinkedHashMap<>(profiles.memberContent(userId));
+        Map<String, Object> content = new LinkedHashMap<>(accounts.memberContent(userId));
         content.put("membership", "join");
         if (reason != null) {
             content.put("reason", reason);

@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Service;
+import org.vestibule.accounts.AccountService;
 import org.vestibule.event.Identifiers;
 import org.vestibule.keys.ServerKeyring;
 import org.vestibule.room.EventGraph;
@@ -29,11 +30,11 @@ public class KnockService {
     private final OutOfBandMemberships outOfBand;
     private final RemoteMemberships remote;
     private final ServerKeyring keyring;
-    private final JoinService.Profiles profiles;
+    private final AccountService accounts;
 
     KnockService(JoinService joins, EventGraph graph, LocalEvents localEvents, RoomMemberships memberships,
                  OutOfBandMemberships outOfBand, RemoteMemberships remote, ServerKeyring keyring,
-                 JoinService.Profiles profiles) {
+                 AccountService accounts) {
         this.joins = joins;
         this.graph = graph;
         this.localEvents = localEvents;
@@ -41,14 +42,14 @@ public class KnockService {
         this.outOfBand = outOfBand;
         this.remote = remote;
         this.keyring = keyring;
-        this.profiles = profiles;
+        this.accounts = accounts;
     }
 
     /** Knocks and returns the room ID. */
     public String knock(String userId, String roomIdOrAlias, List<String> servers, String reason) {
         JoinService.Target target = joins.target(roomIdOrAlias, servers);
         String roomId = target.roomId();
-        Map<String, Object> content = new LinkedHashMap<>(profiles.memberContent(userId));
+        Map<String, Object> content = new LinkedHashMap<>(accounts.memberContent(userId));
         content.put("membership", "knock");
         if (reason != null) {
             content.put("reason", reason);

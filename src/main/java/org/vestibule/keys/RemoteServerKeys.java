@@ -22,8 +22,6 @@ import org.vestibule.event.KeyIds;
 import org.vestibule.event.RoomVersion;
 import org.vestibule.event.StrictJsonParser;
 import org.vestibule.event.VerifyKey;
-import org.vestibule.federation.outbound.FederationClient;
-import org.vestibule.federation.outbound.FederationException;
 
 /**
  * Other servers' signing keys (spec server-server §Retrieving server keys): from memory, else
@@ -64,7 +62,7 @@ public class RemoteServerKeys implements KeyResolver {
     private final ServerKeyDocument ourDocument;
     private final StoredRemoteKeys stored;
     private final TransactionTemplate tx;
-    private final FederationClient client;
+    private final KeyDocumentFetcher fetcher;
     private final KeysProperties properties;
     private final Clock clock;
     private final Map<String, Map<String, KnownKey>> memory = new ConcurrentHashMap<>();
@@ -72,12 +70,12 @@ public class RemoteServerKeys implements KeyResolver {
     private final Map<String, CompletableFuture<Attempt>> inFlight = new ConcurrentHashMap<>();
 
     RemoteServerKeys(ServerKeyring keyring, ServerKeyDocument ourDocument, StoredRemoteKeys stored, TransactionTemplate tx,
-                     FederationClient client, KeysProperties properties, Clock clock) {
+                     KeyDocumentFetcher fetcher, KeysProperties properties, Clock clock) {
         this.keyring = keyring;
         this.ourDocument = ourDocument;
         this.stored = stored;
         this.tx = tx;
-        this.client = client;
+        this.fetcher = fetcher;
         this.properties = properties;
         this.clock = clock;
     }
@@ -189,12 +187,12 @@ public class RemoteServerKeys implements KeyResolver {
         long now = clock.millis();
         Attempt attempt;
         try {
-            Map<String, Object> document = client.serverKeys(server);
+            Map<String, Object> document = fetcher.fetch(server);
             store(server, document, now);
             load(server);
             attempt = new Attempt(now, null);
             log.debug("Fetched the keys of {}", server);
-        } catch (FederationException | InvalidKeyDocument e) {
+        } catch (KeyDocumentFetcher.Unreachable | InvalidKeyDocument e) {
             log.info("Could not fetch the keys of {}: {}", server, e.getMessage());
             attempt = new Attempt(now, e.getMessage());
         } catch (RuntimeException e) {

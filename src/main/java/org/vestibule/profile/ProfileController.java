@@ -7,9 +7,9 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
-import org.vestibule.clientapi.ClientUser;
-import org.vestibule.clientapi.JsonBody;
+import org.vestibule.accounts.ClientUser;
 import org.vestibule.error.Errcode;
+import org.vestibule.error.JsonBody;
 import org.vestibule.error.MatrixException;
 
 /** Client-server profiles (spec client-server §Profiles, profile.yaml). Reading needs no access token. */

@@ -19,7 +19,6 @@ import org.vestibule.event.JsonSigning;
 import org.vestibule.event.RoomVersions;
 import org.vestibule.event.SigningKey;
 import org.vestibule.event.VerifyKey;
-import org.vestibule.federation.outbound.FederationClient;
 import org.vestibule.keys.RemoteServerKeys.Found;
 import org.vestibule.keys.RemoteServerKeys.NotFound;
 import org.vestibule.keys.RemoteServerKeys.Unreachable;
@@ -45,7 +44,7 @@ class RemoteServerKeysIntegrationTests {
     @Autowired
     TransactionTemplate tx;
     @Autowired
-    FederationClient client;
+    KeyDocumentFetcher fetcher;
 
     static FakeFederationServer peer() {
         FakeFederationServer peer = FakeFederationServer.start();
@@ -60,7 +59,7 @@ class RemoteServerKeysIntegrationTests {
 
     /** A second RemoteServerKeys on the same database with an empty memory and a clock of our own. */
     RemoteServerKeys fresh(MutableClock clock) {
-        return new RemoteServerKeys(keyring, ourDocument, stored, tx, client,
+        return new RemoteServerKeys(keyring, ourDocument, stored, tx, fetcher,
                 new KeysProperties(Duration.ofDays(1), Duration.ofDays(7), Duration.ofSeconds(30)), clock);
     }
 

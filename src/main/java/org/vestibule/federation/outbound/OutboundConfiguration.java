@@ -4,6 +4,7 @@ import java.time.Clock;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.vestibule.federation.FederationProperties;
+import org.vestibule.keys.KeyDocumentFetcher;
 import org.vestibule.keys.ServerKeyring;
 
 /** Wires the outbound client: DNS, address policy, the pooled HTTP client, discovery. */
@@ -31,5 +32,16 @@ class OutboundConfiguration {
                                       FederationProperties properties) {
         return new FederationClient(discovery, http, keyring.serverName(), keyring.signingKey(),
                 (int) properties.maxResponseBody().toBytes());
+    }
+
+    @Bean
+    KeyDocumentFetcher keyDocumentFetcher(FederationClient client) {
+        return server -> {
+            try {
+                return client.serverKeys(server);
+            } catch (FederationException e) {
+                throw new KeyDocumentFetcher.Unreachable(e.getMessage(), e);
+            }
+        };
     }
 }

@@ -1,4 +1,4 @@
-package org.vestibule.federation.inbound;
+package org.vestibule.join;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package org.vestibule.clientapi;
+package org.vestibule.accounts;
 
 import org.springframework.data.jpa.repository.JpaRepository;
 

@@ -1,8 +1,7 @@
-package org.vestibule.federation.inbound;
+package org.vestibule.join;
 
-import org.vestibule.support.Eventually;
-import static org.vestibule.support.TestNames.unique;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.vestibule.support.TestNames.unique;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.vestibule.event.Json;
 import org.vestibule.event.Pdu;
 import org.vestibule.event.StrictJsonParser;
+import org.vestibule.support.Eventually;
 import org.vestibule.support.FederationDriver;
 import org.vestibule.support.FederationDriver.Answer;
 import org.vestibule.support.MatrixClient;

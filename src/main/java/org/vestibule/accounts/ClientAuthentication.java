@@ -1,4 +1,4 @@
-package org.vestibule.clientapi;
+package org.vestibule.accounts;
 
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;

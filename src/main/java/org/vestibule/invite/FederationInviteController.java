@@ -1,4 +1,4 @@
-package org.vestibule.federation.inbound;
+package org.vestibule.invite;
 
 import java.util.List;
 import java.util.Map;
@@ -10,15 +10,15 @@ import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.MalformedJsonException;
 import org.vestibule.event.StrictJsonParser;
-import org.vestibule.invite.Invites;
+import org.vestibule.federation.inbound.Origin;
 
 /** {@code PUT /v2/invite} and the old {@code /v1/invite} (spec server-server §Inviting to a room). */
 @RestController
-class InviteController {
+class FederationInviteController {
 
     private final Invites invites;
 
-    InviteController(Invites invites) {
+    FederationInviteController(Invites invites) {
         this.invites = invites;
     }
 

@@ -1,4 +1,4 @@
-package org.vestibule.clientapi;
+package org.vestibule.error;
 
 import java.util.List;
 import java.util.Map;
@@ -8,14 +8,17 @@ import org.vestibule.event.Json;
 import org.vestibule.event.MalformedJsonException;
 import org.vestibule.event.StrictJsonParser;
 
-/** A client request body read with the strict parser, so event content is canonical-JSON safe. */
+/**
+ * A client request body read with the strict parser, so event content is canonical-JSON safe; every
+ * failure is the Matrix error a client can act on (M_NOT_JSON, M_BAD_JSON, M_MISSING_PARAM).
+ */
 public record JsonBody(Map<String, Object> map) {
 
     private static final StrictJsonParser.Limits LIMITS = new StrictJsonParser.Limits(1024 * 1024, 64);
     /** For bodies of a few fields (a reason, a displayname, a room ID), not event content. */
     public static final StrictJsonParser.Limits SMALL = new StrictJsonParser.Limits(64 * 1024, 32);
 
-    static JsonBody parse(byte[] body) {
+    public static JsonBody parse(byte[] body) {
         return parse(body, LIMITS);
     }
 
@@ -31,7 +34,7 @@ public record JsonBody(Map<String, Object> map) {
         }
     }
 
-    String string(String key) {
+    public String string(String key) {
         Object v = map.get(key);
         if (v != null && !(v instanceof String)) {
             throw new MatrixException(400, Errcode.BAD_JSON, "'" + key + "' must be a string");
@@ -39,7 +42,7 @@ public record JsonBody(Map<String, Object> map) {
         return (String) v;
     }
 
-    String requireString(String key) {
+    public String requireString(String key) {
         String v = string(key);
         if (v == null) {
             throw new MatrixException(400, Errcode.MISSING_PARAM, "'" + key + "' is required");
@@ -47,7 +50,7 @@ public record JsonBody(Map<String, Object> map) {
         return v;
     }
 
-    boolean bool(String key, boolean defaultValue) {
+    public boolean bool(String key, boolean defaultValue) {
         Object v = map.get(key);
         if (v == null) {
             return defaultValue;
@@ -58,7 +61,7 @@ public record JsonBody(Map<String, Object> map) {
         return b;
     }
 
-    Map<String, Object> object(String key) {
+    public Map<String, Object> object(String key) {
         Object v = map.get(key);
         if (v == null) {
             return Map.of();
@@ -69,7 +72,7 @@ public record JsonBody(Map<String, Object> map) {
         return Json.object(map, key);
     }
 
-    List<Object> list(String key) {
+    public List<Object> list(String key) {
         Object v = map.get(key);
         if (v == null) {
             return List.of();

@@ -1,4 +1,4 @@
-package org.vestibule.clientapi;
+package org.vestibule.accounts;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -15,6 +15,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import org.vestibule.error.Errcode;
+import org.vestibule.error.JsonBody;
 import org.vestibule.error.MatrixException;
 
 /**

@@ -1,4 +1,4 @@
-package org.vestibule.clientapi;
+package org.vestibule.accounts;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

@@ -1,34 +1,25 @@
-package org.vestibule.federation.inbound;
+package org.vestibule.directory;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.vestibule.directory.RoomAliases;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
+import org.vestibule.federation.inbound.Origin;
 import org.vestibule.keys.ServerKeyring;
-import org.vestibule.profile.Profiles;
 
-/** {@code GET /query/directory} and {@code /query/profile} (spec server-server §Querying for information). */
+/** {@code GET /query/directory} (spec server-server §Querying for information). */
 @RestController
-class QueryController {
+class FederationDirectoryController {
 
     private final RoomAliases aliases;
     private final ServerKeyring keyring;
-    private final Profiles profiles;
 
-    QueryController(RoomAliases aliases, ServerKeyring keyring, Profiles profiles) {
+    FederationDirectoryController(RoomAliases aliases, ServerKeyring keyring) {
         this.aliases = aliases;
         this.keyring = keyring;
-        this.profiles = profiles;
-    }
-
-    @GetMapping("/_matrix/federation/v1/query/profile")
-    Map<String, Object> profile(Origin origin, @RequestParam(name = "user_id") String userId,
-                                @RequestParam(name = "field", required = false) String field) {
-        return profiles.forFederation(userId, field);
     }
 
     @GetMapping("/_matrix/federation/v1/query/directory")

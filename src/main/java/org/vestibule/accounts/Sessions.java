@@ -1,4 +1,4 @@
-package org.vestibule.clientapi;
+package org.vestibule.accounts;
 
 import java.util.Optional;
 import org.springframework.jdbc.core.JdbcTemplate;

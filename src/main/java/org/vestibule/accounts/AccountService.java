@@ -1,8 +1,10 @@
-package org.vestibule.clientapi;
+package org.vestibule.accounts;
 
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -102,6 +104,20 @@ public class AccountService {
 
     public Optional<String> avatarUrl(String userId) {
         return accounts.findById(userId).map(Account::avatarUrl);
+    }
+
+    /** The displayname and avatar a local user's member events carry (spec client-server §Profiles). */
+    public Map<String, Object> memberContent(String userId) {
+        Map<String, Object> content = new LinkedHashMap<>();
+        accounts.findById(userId).ifPresent(a -> {
+            if (a.displayname() != null) {
+                content.put("displayname", a.displayname());
+            }
+            if (a.avatarUrl() != null) {
+                content.put("avatar_url", a.avatarUrl());
+            }
+        });
+        return content;
     }
 
     @Transactional

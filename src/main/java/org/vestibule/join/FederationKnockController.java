@@ -1,4 +1,4 @@
-package org.vestibule.federation.inbound;
+package org.vestibule.join;
 
 import java.util.List;
 import java.util.Map;
@@ -10,15 +10,15 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
-import org.vestibule.join.ResidentJoins;
+import org.vestibule.federation.inbound.Origin;
 
 /** make_knock and send_knock (spec server-server §Knocking upon a room): thin wrappers over {@link ResidentJoins}. */
 @RestController
-class KnockController {
+class FederationKnockController {
 
     private final ResidentJoins joins;
 
-    KnockController(ResidentJoins joins) {
+    FederationKnockController(ResidentJoins joins) {
         this.joins = joins;
     }
 

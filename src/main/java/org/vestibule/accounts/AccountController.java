@@ -1,4 +1,4 @@
-package org.vestibule.clientapi;
+package org.vestibule.accounts;
 
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.LinkedHashMap;
@@ -11,6 +11,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.vestibule.error.Errcode;
+import org.vestibule.error.JsonBody;
 import org.vestibule.error.MatrixException;
 
 /** Registration, login, whoami and logout (spec client-server §Account registration, §Login). */

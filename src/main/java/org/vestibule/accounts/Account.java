@@ -1,4 +1,4 @@
-package org.vestibule.clientapi;
+package org.vestibule.accounts;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;

@@ -1,4 +1,4 @@
-package org.vestibule.federation.inbound;
+package org.vestibule.join;
 
 import java.util.List;
 import java.util.Map;
@@ -11,18 +11,18 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.vestibule.error.MatrixException;
-import org.vestibule.join.ResidentJoins;
+import org.vestibule.federation.inbound.Origin;
 
 /**
  * make_join, send_join (v1 and v2), make_leave and send_leave (v1 and v2): thin wrappers over
  * {@link ResidentJoins} (spec server-server §Joining Rooms, §Leaving Rooms).
  */
 @RestController
-class MembershipController {
+class FederationMembershipController {
 
     private final ResidentJoins joins;
 
-    MembershipController(ResidentJoins joins) {
+    FederationMembershipController(ResidentJoins joins) {
         this.joins = joins;
     }
 
