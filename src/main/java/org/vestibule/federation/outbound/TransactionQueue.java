@@ -51,6 +51,9 @@ public class TransactionQueue implements EventRelay {
     private final MeterRegistry meters;
     private final Clock clock;
     private final String instanceId = UUID.randomUUID().toString();
+    // Peers remember (origin, txnId) and answer a repeat from their cache without reading it, so
+    // IDs must not repeat after a restart or a database wipe: this process's start time leads them.
+    private final String txnPrefix;
     private final Set<String> running = ConcurrentHashMap.newKeySet();
     // Destinations woken since their sender last looked at the queue.
     private final Set<String> woken = ConcurrentHashMap.newKeySet();
@@ -74,6 +77,7 @@ public class TransactionQueue implements EventRelay {
         this.sender = sender;
         this.meters = meters;
         this.clock = clock;
+        this.txnPrefix = Long.toString(clock.millis(), 36);
     }
 
     @Override
@@ -169,7 +173,8 @@ public class TransactionQueue implements EventRelay {
             txn.put("origin_server_ts", clock.millis());
             txn.put("pdus", pdus);
             txn.put("edus", List.of());
-            String txnId = first + "-" + last;
+            // The same batch retried keeps its ID; a batch that grew meanwhile gets a new one.
+            String txnId = txnPrefix + "-" + first + "-" + last;
             try {
                 sender.send(destination, txnId, txn);
                 jdbc.update("delete from federation_outbound_pdus where destination = ? and id <= ?", destination, last);

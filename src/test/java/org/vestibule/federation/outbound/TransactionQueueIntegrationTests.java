@@ -1,11 +1,16 @@
 package org.vestibule.federation.outbound;
 
-import static org.vestibule.support.Eventually.until;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.vestibule.support.Eventually.until;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -15,11 +20,13 @@ import org.vestibule.event.Json;
 import org.vestibule.event.RoomVersions;
 import org.vestibule.event.StrictJsonParser;
 import org.vestibule.keys.ServerKeyring;
+import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
 import org.vestibule.room.NewRoom;
 import org.vestibule.room.RoomCreator;
 import org.vestibule.support.FakeFederationServer;
 import org.vestibule.support.FakeFederationServer.Reply;
+import org.vestibule.support.MutableClock;
 import org.vestibule.support.VestibuleIntegrationTest;
 
 /**
@@ -35,6 +42,9 @@ class TransactionQueueIntegrationTests {
     @Autowired LocalEvents localEvents;
     @Autowired ServerKeyring keyring;
     @Autowired JdbcTemplate jdbc;
+    @Autowired EventGraph graph;
+    @Autowired TransactionSender sender;
+    @Autowired MeterRegistry meters;
 
     FakeFederationServer peer = FakeFederationServer.start();
 
@@ -89,6 +99,58 @@ class TransactionQueueIntegrationTests {
                 + "where destination = ?", destination);
         assertThat(state).containsEntry("failures", 0).containsEntry("backoff_ms", 0L);
         assertThat(state.get("last_error")).isNull();
+    }
+
+    /**
+     * Synapse answers a repeated (origin, txnId) from its cache without reading the PDUs. A server
+     * restarted on a wiped database (its queue's IDs start again at 1) must still be heard.
+     */
+    @Test
+    void transactionIdsDoNotRepeatAfterARestartOnAWipedDatabase() {
+        String user = "@wiped:" + keyring.serverName();
+        String room = creator.create(new NewRoom(user, RoomVersions.V10, "public_chat", Map.of(), List.of(), Map.of(),
+                null, null, null, List.of(), false));
+        Set<String> seenTxnIds = ConcurrentHashMap.newKeySet();
+        List<String> processed = new CopyOnWriteArrayList<>();
+        peer.onPrefix("/_matrix/federation/v1/send/", r -> {
+            String txnId = r.path().substring("/_matrix/federation/v1/send/".length());
+            if (seenTxnIds.add(txnId)) {
+                for (Object p : Json.list(StrictJsonParser.parseObject(r.body(), StrictJsonParser.Limits.REQUEST), "pdus")) {
+                    processed.add(String.valueOf(((Map<?, ?>) p).get("content")));
+                }
+            }
+            return Reply.json(200, Map.of("pdus", Map.of()));
+        });
+        String destination = peer.serverName();
+
+        queueOne(room, user, destination, "before the wipe");
+        queue.resume();
+        until("the first transaction", () -> pendingFor(destination) == 0);
+
+        // What a new database looks like to the queue: nothing queued, the row IDs starting at 1 again.
+        jdbc.update("delete from federation_outbound_pdus");
+        jdbc.update("delete from federation_destinations");
+        jdbc.execute("alter sequence federation_outbound_pdus_id_seq restart");
+        MutableClock later = MutableClock.now();
+        later.advance(Duration.ofSeconds(5));
+        TransactionQueue restarted = new TransactionQueue(jdbc, graph, keyring, sender, meters, later);
+        try {
+            queueOne(room, user, destination, "after the wipe");
+            restarted.resume();
+            until("the transaction after the wipe", () -> pendingFor(destination) == 0);
+        } finally {
+            restarted.stop();
+        }
+        assertThat(seenTxnIds).hasSize(2);
+        assertThat(processed).hasSize(2);
+        assertThat(processed.get(1)).contains("after the wipe");
+    }
+
+    private void queueOne(String room, String user, String destination, String body) {
+        String eventId = localEvents.send(room, user, "m.room.message", null, Map.of("body", body)).eventId();
+        jdbc.update("insert into federation_outbound_pdus (destination, event_id, room_id, queued_ts) values (?, ?, ?, ?)",
+                destination, eventId, room, System.currentTimeMillis());
+        jdbc.update("insert into federation_destinations (destination) values (?) on conflict do nothing", destination);
     }
 
     private long pendingFor(String destination) {
