@@ -24,8 +24,8 @@ import org.vestibule.event.RoomVersion;
 import org.vestibule.keys.EventSignatureVerifier;
 import org.vestibule.keys.ServerKeyring;
 import org.vestibule.room.EventGraph;
-import org.vestibule.room.EventRelay;
 import org.vestibule.room.EventPersister;
+import org.vestibule.room.EventRelay;
 import org.vestibule.room.LocalEvents;
 import org.vestibule.room.RoomMemberships;
 import org.vestibule.room.RoomSnapshot;
@@ -388,6 +388,8 @@ public class ResidentJoins {
         Map<String, Object> template = localEvents.template(roomId, version, snapshot, userId, "m.room.member", userId,
                 content);
         template.put("origin", keyring.serverName());
+        // Room versions 1 and 2: the joining server names the event on its own domain.
+        template.remove("event_id");
         AuthResult auth = checkTemplate(template, version, snapshot.state(), userId, authoriser);
         if (auth instanceof AuthResult.Rejected r) {
             throw MatrixException.forbidden("The room's rules do not let " + userId + " " + membership + " " + roomId
@@ -400,9 +402,13 @@ public class ResidentJoins {
     private AuthResult checkTemplate(Map<String, Object> template, RoomVersion version, RoomState state, String userId,
                                      String authoriser) {
         Map<String, Object> probe = Json.mutableCopy(template);
+        String userServer = Identifiers.serverOf(userId).orElseThrow();
+        if (version.hasExplicitEventIds()) {
+            probe.put("event_id", "$template:" + userServer);
+        }
         probe.put("hashes", Map.of("sha256", "AAAA"));
         Map<String, Object> sigs = new LinkedHashMap<>();
-        sigs.put(Identifiers.serverOf(userId).orElseThrow(), Map.of("ed25519:probe", "AAAA"));
+        sigs.put(userServer, Map.of("ed25519:probe", "AAAA"));
         if (authoriser != null) {
             sigs.put(Identifiers.serverOf(authoriser).orElseThrow(), Map.of("ed25519:probe", "AAAA"));
         }

@@ -12,6 +12,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.vestibule.event.Json;
 import org.vestibule.event.Pdu;
 import org.vestibule.event.StrictJsonParser;
@@ -84,6 +86,28 @@ class ResidentJoinIntegrationTests {
         Answer none = remote.get(resident, "/_matrix/federation/v1/make_join/" + MatrixClient.encode(room) + "/"
                 + MatrixClient.encode(remote.userId("x")));
         assertThat(none.errcode()).isEqualTo("M_INCOMPATIBLE_ROOM_VERSION");
+    }
+
+    /** In room versions 1 and 2 the joining server names the event; the template carries no ID of ours. */
+    @ParameterizedTest
+    @ValueSource(strings = {"1", "2"})
+    void roomsOfVersions1And2TakeTheJoiningServersEventId(String version) {
+        User alice = hs1.register(unique("alice"));
+        String room = hs1.createRoom(alice, Map.of("preset", "public_chat", "room_version", version));
+        String bob = remote.userId(unique("bob"));
+        Answer made = remote.makeJoin(resident, room, bob, version);
+        assertThat(made.status()).as(String.valueOf(made.json())).isEqualTo(200);
+        assertThat(made.body()).containsEntry("room_version", version);
+        assertThat(made.event()).doesNotContainKey("event_id");
+        Pdu join = remote.sign(made.event(), version, null);
+        assertThat(join.eventId()).endsWith(":" + servers.get(1).serverName());
+        assertThat(remote.sendJoin(resident, join).status()).isEqualTo(200);
+        assertThat(hs1.joinedMembers(alice, room)).containsKey(bob);
+
+        // And through the joining server's client API, as another server's user would.
+        User carol = hs2.register(unique("carol"));
+        hs2.join(carol, room, resident).expect(200);
+        assertThat(hs1.joinedMembers(alice, room)).containsKey(carol.userId());
     }
 
     @Test
