@@ -261,7 +261,7 @@ public class EventPersister {
         java.util.ArrayDeque<Pdu> ready = new java.util.ArrayDeque<>();
         Set<String> external = new HashSet<>();
         for (Pdu p : pending.values()) {
-            for (String a : p.authEvents()) {
+            for (String a : authDependencies(p)) {
                 if (!pending.containsKey(a) && !known.contains(a)) {
                     external.add(a);
                 }
@@ -271,7 +271,7 @@ public class EventPersister {
         for (Pdu p : pending.values()) {
             int n = 0;
             boolean unavailable = false;
-            for (String a : p.authEvents()) {
+            for (String a : authDependencies(p)) {
                 if (pending.containsKey(a)) {
                     n++;
                     waiting.computeIfAbsent(a, k -> new ArrayList<>()).add(p);
@@ -313,6 +313,20 @@ public class EventPersister {
         }
         writes.storeOutliers(batch, rejections, now);
         return Set.copyOf(pending.keySet());
+    }
+
+    /**
+     * The events that must be checked before this one: its auth events and, in room version 12
+     * where auth_events leaves it out, the create event that the room ID names (without it, a
+     * creator's power levels would be checked as if the creator had none).
+     */
+    private static Collection<String> authDependencies(Pdu event) {
+        if (!event.roomVersion().roomIdIsCreateEventHash() || isCreate(event)) {
+            return event.authEvents();
+        }
+        List<String> ids = new ArrayList<>(event.authEvents());
+        ids.add("$" + event.roomId().substring(1));
+        return ids;
     }
 
     /**
