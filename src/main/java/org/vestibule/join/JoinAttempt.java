@@ -5,7 +5,7 @@ package org.vestibule.join;
  *
  * @param server  the server tried
  * @param step    make_join or send_join
- * @param status  its HTTP status, or 0 when there was no answer
+ * @param status  its HTTP status (200 for an answer we could not use), or 0 when there was no answer
  * @param errcode its errcode, or null
  * @param message its error message, or what went wrong on the way
  */
@@ -13,7 +13,8 @@ public record JoinAttempt(String server, String step, int status, String errcode
 
     @Override
     public String toString() {
-        if (status == 0) {
+        if (status == 0 || status == 200) {
+            // No answer, or an answer we could not use: what went wrong says it all.
             return server + " (" + step + "): " + message;
         }
         return server + " (" + step + "): " + status + (errcode == null ? "" : " " + errcode)

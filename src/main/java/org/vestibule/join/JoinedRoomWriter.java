@@ -120,7 +120,7 @@ class JoinedRoomWriter {
         }
         // Throwing rolls back everything stored above.
         throw new MatrixException(502, "M_UNKNOWN", "The room's state as the resident sent it does not allow our join: "
-                + outcome);
+                + outcome.describe());
     }
 
 }

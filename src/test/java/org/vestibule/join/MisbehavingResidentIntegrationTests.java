@@ -1,7 +1,7 @@
 package org.vestibule.join;
 
-import static org.vestibule.support.TestNames.unique;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.vestibule.support.TestNames.unique;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -152,6 +152,32 @@ class MisbehavingResidentIntegrationTests {
         JdbcTemplate db = servers.get(1).bean(JdbcTemplate.class);
         assertThat(db.queryForObject("select count(*) from events where room_id = ? and type = 'm.room.name'",
                 Long.class, room)).isZero();
+    }
+
+    /** A state that cannot carry our join fails the join with a message a person can read, not Java's record syntax. */
+    @Test
+    void aStateThatDoesNotAllowOurJoinIsRefusedInWords() {
+        String room = room();
+        FederationClient asHs2 = servers.get(1).bean(FederationClient.class);
+        String real = servers.get(0).serverName();
+        fake.onPrefix("/_matrix/federation/v1/make_join/", r -> relay(() -> asHs2.get(real, r.uri())));
+        fake.onPrefix("/_matrix/federation/v2/send_join/", r -> {
+            Map<String, Object> event = org.vestibule.event.StrictJsonParser.parseObject(r.body(),
+                    org.vestibule.event.StrictJsonParser.Limits.REQUEST);
+            Reply reply = relay(() -> asHs2.put(real, r.uri(), event));
+            Map<String, Object> answer = Json.mutableCopy(org.vestibule.event.StrictJsonParser.parseObject(reply.body(),
+                    org.vestibule.event.StrictJsonParser.Limits.RESPONSE));
+            for (String key : List.of("state", "auth_chain")) {
+                answer.put(key, Json.list(answer, key).stream()
+                        .filter(o -> !"m.room.join_rules".equals(((Map<?, ?>) o).get("type"))).toList());
+            }
+            return Reply.json(200, answer);
+        });
+        User bob = hs2.register(unique("bob"));
+        MatrixClient.Response r = hs2.join(bob, room, fake.serverName());
+        assertThat(r.status()).as(r.raw()).isEqualTo(502);
+        assertThat(r.error()).contains(fake.serverName() + " (send_join): The room's state as the resident sent it "
+                + "does not allow our join: ").doesNotContain("Pdu[", "Rejected[", "MissingEvents[", ": 200 ");
     }
 
     @FunctionalInterface
