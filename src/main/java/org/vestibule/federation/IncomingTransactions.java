@@ -112,7 +112,7 @@ public class IncomingTransactions {
         if (version == null || !memberships.isServerJoined(roomId, keyring.serverName())) {
             return endsOutOfBandMembership(roomId, json, id) ? null : "this server is not in room " + roomId;
         }
-        PduChecks.Result result = checks.check(json, version);
+        PduChecks.Result result = checks.check(json, version, origin);
         if (result instanceof PduChecks.Result.Dropped d) {
             if (!"(unknown)".equals(d.eventId())) {
                 id[0] = d.eventId();
@@ -186,7 +186,7 @@ public class IncomingTransactions {
         try {
             Map<String, Object> answer = client.get(origin, "/_matrix/federation/v1/event_auth/"
                     + FederationClient.pathSegment(pdu.roomId()) + "/" + FederationClient.pathSegment(pdu.eventId())).object();
-            persister.persistOutliers(checked(Json.list(answer, "auth_chain"), pdu.roomVersion(), pdu.roomId()));
+            persister.persistOutliers(checked(origin, Json.list(answer, "auth_chain"), pdu.roomVersion(), pdu.roomId()));
         } catch (FederationException e) {
             log.info("Fetching the auth chain of {} from {} failed: {}", pdu.eventId(), origin, e.getMessage());
         }
@@ -200,7 +200,7 @@ public class IncomingTransactions {
         try {
             Map<String, Object> answer = client.post(origin, "/_matrix/federation/v1/get_missing_events/"
                     + FederationClient.pathSegment(pdu.roomId()), request).object();
-            List<Pdu> events = checked(Json.list(answer, "events"), pdu.roomVersion(), pdu.roomId());
+            List<Pdu> events = checked(origin, Json.list(answer, "events"), pdu.roomVersion(), pdu.roomId());
             events.sort((a, b) -> Long.compare(a.depth(), b.depth()));
             for (Pdu e : events) {
                 persistFillingGaps(origin, e, 1);
@@ -233,7 +233,7 @@ public class IncomingTransactions {
                     fetched.addAll(Json.list(answer, "pdus"));
                 }
             }
-            persister.persistOutliers(checked(fetched, pdu.roomVersion(), pdu.roomId()));
+            persister.persistOutliers(checked(origin, fetched, pdu.roomVersion(), pdu.roomId()));
             Map<StateKey, String> state = new HashMap<>();
             Map<String, Pdu> stateEvents = graph.events(Json.list(ids, "pdu_ids").stream()
                     .filter(String.class::isInstance).map(String.class::cast).toList());
@@ -248,12 +248,12 @@ public class IncomingTransactions {
         }
     }
 
-    private List<Pdu> checked(List<Object> raw, RoomVersion version, String roomId) {
+    private List<Pdu> checked(String origin, List<Object> raw, RoomVersion version, String roomId) {
         List<Pdu> out = new ArrayList<>();
         for (Object o : raw) {
             if (o instanceof Map<?, ?> m) {
                 @SuppressWarnings("unchecked")
-                PduChecks.Result r = checks.check((Map<String, Object>) m, version);
+                PduChecks.Result r = checks.check((Map<String, Object>) m, version, origin);
                 if (r instanceof PduChecks.Result.Accepted a && roomId.equals(a.pdu().roomId())) {
                     out.add(a.pdu());
                 }

@@ -31,6 +31,14 @@ public class PduChecks {
     }
 
     public Result check(Map<String, Object> json, RoomVersion version) {
+        return check(json, version, null);
+    }
+
+    /**
+     * Checks an event that {@code peer} sent us (in a transaction, a send_join answer, a fetch);
+     * the peer may vouch for keys of our own name that we lost with a wiped database.
+     */
+    public Result check(Map<String, Object> json, RoomVersion version, String peer) {
         Pdu pdu;
         try {
             pdu = Pdu.fromJson(json, version);
@@ -40,11 +48,15 @@ public class PduChecks {
         } catch (IllegalArgumentException e) {
             return new Result.Dropped("(unknown)", "invalid event: " + e.getMessage());
         }
-        return check(pdu);
+        return check(pdu, peer);
     }
 
     public Result check(Pdu pdu) {
-        EventSignatureVerifier.Result sig = signatures.verify(pdu);
+        return check(pdu, null);
+    }
+
+    public Result check(Pdu pdu, String peer) {
+        EventSignatureVerifier.Result sig = signatures.verify(pdu, peer);
         if (sig instanceof EventSignatureVerifier.Result.Invalid invalid) {
             return new Result.Dropped(pdu.eventId(), "signature check failed: " + invalid.reason());
         }

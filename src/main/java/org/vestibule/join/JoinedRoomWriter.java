@@ -58,7 +58,7 @@ class JoinedRoomWriter {
                     continue;
                 }
                 @SuppressWarnings("unchecked")
-                PduChecks.Result r = checks.check((Map<String, Object>) m, version);
+                PduChecks.Result r = checks.check((Map<String, Object>) m, version, server);
                 if (r instanceof PduChecks.Result.Accepted a && roomId.equals(a.pdu().roomId())) {
                     into.add(a.pdu());
                 } else {

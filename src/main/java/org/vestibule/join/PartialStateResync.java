@@ -198,7 +198,7 @@ class PartialStateResync implements DisposableBean {
         }
         List<Pdu> checked = new ArrayList<>();
         int dropped = 0;
-        for (PduChecks.Result r : checkAll(fetched, version)) {
+        for (PduChecks.Result r : checkAll(server, fetched, version)) {
             if (r == null) {
                 continue;
             }
@@ -242,7 +242,7 @@ class PartialStateResync implements DisposableBean {
      * Format, hash and signature checks of every fetched event, on the fetch threads: for a big
      * room they are most of the resync's time. Null for what is not a JSON object.
      */
-    private List<PduChecks.Result> checkAll(List<Object> fetched, RoomVersion version) {
+    private List<PduChecks.Result> checkAll(String server, List<Object> fetched, RoomVersion version) {
         int chunk = Math.max(1, (fetched.size() + FETCH_CONCURRENCY - 1) / FETCH_CONCURRENCY);
         List<Future<List<PduChecks.Result>>> parts = new ArrayList<>();
         for (int from = 0; from < fetched.size(); from += chunk) {
@@ -251,7 +251,7 @@ class PartialStateResync implements DisposableBean {
                 List<PduChecks.Result> out = new ArrayList<>(part.size());
                 for (Object o : part) {
                     @SuppressWarnings("unchecked")
-                    PduChecks.Result r = o instanceof Map<?, ?> m ? checks.check((Map<String, Object>) m, version) : null;
+                    PduChecks.Result r = o instanceof Map<?, ?> m ? checks.check((Map<String, Object>) m, version, server) : null;
                     out.add(r);
                 }
                 return out;

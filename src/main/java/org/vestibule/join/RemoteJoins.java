@@ -85,7 +85,7 @@ public class RemoteJoins {
             }
             return ours;
         }
-        PduChecks.Result result = checks.check(returned, version);
+        PduChecks.Result result = checks.check(returned, version, server);
         if (!(result instanceof PduChecks.Result.Accepted accepted) || accepted.redacted()
                 || !accepted.pdu().eventId().equals(ours.eventId())) {
             throw new Failover.TryNext(new JoinAttempt(server, "send_join", 200, null, "the returned join event is not ours "

@@ -10,6 +10,7 @@ import org.vestibule.event.Identifiers;
 import org.vestibule.event.Json;
 import org.vestibule.event.KeyIds;
 import org.vestibule.event.Pdu;
+import org.vestibule.event.VerifyKey;
 
 /**
  * Checks the signatures an event needs (spec server-server §Validating hashes and signatures on
@@ -53,10 +54,22 @@ public class EventSignatureVerifier {
         return verify(pdu, requiredServers(pdu));
     }
 
+    /**
+     * Checks every required signature of an event {@code peer} sent us; the peer may vouch for
+     * keys of our own name that we no longer hold (see {@link KeyResolver#key(String, String, long, String)}).
+     */
+    public Result verify(Pdu pdu, String peer) {
+        return verify(pdu, requiredServers(pdu), peer);
+    }
+
     /** Checks the signatures of the given servers. */
     public Result verify(Pdu pdu, Set<String> servers) {
+        return verify(pdu, servers, null);
+    }
+
+    private Result verify(Pdu pdu, Set<String> servers, String peer) {
         for (String server : servers) {
-            Result r = verifyServer(pdu, server);
+            Result r = verifyServer(pdu, server, peer);
             if (!(r instanceof Result.Valid)) {
                 return r;
             }
@@ -64,7 +77,7 @@ public class EventSignatureVerifier {
         return VALID;
     }
 
-    private Result verifyServer(Pdu pdu, String server) {
+    private Result verifyServer(Pdu pdu, String server, String peer) {
         Map<String, Object> byServer = Json.object(Json.object(pdu.json(), "signatures"), server);
         if (byServer.isEmpty()) {
             return new Result.Invalid(server, "the event carries no signature from " + server);
@@ -75,7 +88,7 @@ public class EventSignatureVerifier {
             if (!KeyIds.isEd25519(keyId)) {
                 continue; // unknown algorithms are skipped
             }
-            Optional<org.vestibule.event.VerifyKey> key = keys.key(server, keyId, validAt);
+            Optional<VerifyKey> key = keys.key(server, keyId, validAt, peer);
             if (key.isEmpty()) {
                 lastProblem = "key " + keyId + " of " + server + " is unknown or not valid at the event's time";
                 continue;

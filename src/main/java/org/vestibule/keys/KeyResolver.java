@@ -11,4 +11,10 @@ public interface KeyResolver {
      * as for room versions 1–4, where key validity is not enforced).
      */
     Optional<VerifyKey> key(String server, String keyId, long validAtTs);
+
+    /**
+     * Like {@link #key(String, String, long)}, for what {@code peer} sent us: a key of our own
+     * name that we no longer hold (lost with a wiped database) may be vouched for by that peer.
+     */
+    Optional<VerifyKey> key(String server, String keyId, long validAtTs, String peer);
 }

@@ -1,6 +1,7 @@
 package org.vestibule.keys;
 
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -14,10 +15,18 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param remoteRefetchInterval the least time between two fetches of one server's keys: a server
  *                              that failed, or lacks a key we were asked for, is asked again only
  *                              after this
+ * @param notaries servers we trust to vouch for other servers' keys (Synapse's
+ *                 trusted_key_servers), asked when a server's own document lacks a key or the
+ *                 server cannot be reached; none by default
  */
 @ConfigurationProperties("vestibule.keys")
 public record KeysProperties(
         @DefaultValue("1d") Duration validity,
         @DefaultValue("7d") Duration remoteCacheMax,
-        @DefaultValue("30s") Duration remoteRefetchInterval) {
+        @DefaultValue("30s") Duration remoteRefetchInterval,
+        List<String> notaries) {
+
+    public KeysProperties {
+        notaries = notaries == null ? List.of() : List.copyOf(notaries);
+    }
 }

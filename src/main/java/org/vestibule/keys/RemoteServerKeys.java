@@ -51,8 +51,19 @@ public class RemoteServerKeys implements KeyResolver {
     /** A key as we keep it in memory. {@code expiredTs} is set for old_verify_keys. */
     private record KnownKey(VerifyKey key, long validUntilTs, Long expiredTs) {}
 
-    /** When we last fetched a server's keys, and why it failed (null: it worked). */
-    private record Attempt(long ts, String failure) {}
+    /**
+     * When we last fetched a server's keys, why it failed (null: it worked), and how many fetches
+     * the current refetch interval, begun at {@code windowStart}, has seen.
+     */
+    private record Attempt(long ts, String failure, long windowStart, int inWindow) {
+        Attempt(long ts, String failure) {
+            this(ts, failure, ts, 1);
+        }
+    }
+
+    // A server that answered may have a new key since (restarted on a new database, rotated): it
+    // is asked again at once for a key it lacked, this many times per refetch interval.
+    private static final int FETCHES_PER_INTERVAL = 4;
 
     private static final Logger log = LoggerFactory.getLogger(RemoteServerKeys.class);
     private static final StrictJsonParser.Limits KEY_JSON = new StrictJsonParser.Limits(256 * 1024, 16);
@@ -88,7 +99,13 @@ public class RemoteServerKeys implements KeyResolver {
      */
     @Override
     public Optional<VerifyKey> key(String server, String keyId, long minimumValidUntilTs) {
-        return lookup(server, keyId, minimumValidUntilTs) instanceof Found found ? Optional.of(found.key()) : Optional.empty();
+        return key(server, keyId, minimumValidUntilTs, null);
+    }
+
+    @Override
+    public Optional<VerifyKey> key(String server, String keyId, long minimumValidUntilTs, String peer) {
+        return lookup(server, keyId, minimumValidUntilTs, peer) instanceof Found found ? Optional.of(found.key())
+                : Optional.empty();
     }
 
     /** The key that may verify an event's signature (spec §Validating hashes and signatures, v5 signing requirements). */
@@ -98,9 +115,48 @@ public class RemoteServerKeys implements KeyResolver {
 
     /** Like {@link #key}, saying why when there is no key. */
     public KeyLookup lookup(String server, String keyId, long minimumValidUntilTs) {
-        if (keyring.isOurs(server)) {
-            return ours(keyId, minimumValidUntilTs);
+        return lookup(server, keyId, minimumValidUntilTs, null);
+    }
+
+    /**
+     * Like {@link #key(String, String, long, String)}, saying why when there is no key. What the
+     * server itself publishes comes first; then the configured notaries; for a key of our own name
+     * that we do not hold, also {@code peer}: after a wipe, only others still know our old keys.
+     */
+    public KeyLookup lookup(String server, String keyId, long minimumValidUntilTs, String peer) {
+        KeyLookup direct = keyring.isOurs(server) ? ours(keyId, minimumValidUntilTs) : direct(server, keyId,
+                minimumValidUntilTs);
+        if (direct instanceof Found) {
+            return direct;
         }
+        List<String> notaries = new ArrayList<>();
+        if (peer != null && keyring.isOurs(server) && !keyring.isOurs(peer)) {
+            notaries.add(peer);
+        }
+        notaries.addAll(properties.notaries());
+        notaries.removeIf(n -> n.equals(server) || keyring.isOurs(n));
+        if (notaries.isEmpty()) {
+            return direct;
+        }
+        Map<String, KnownKey> cached = memory.get(server);
+        KnownKey known = known(cached != null ? cached : load(server), keyId);
+        for (String notary : new LinkedHashSet<>(notaries)) {
+            if (suffices(known, minimumValidUntilTs)) {
+                break;
+            }
+            askNotaryIfDue(notary, server, keyId, minimumValidUntilTs);
+            known = known(memory.get(server), keyId);
+        }
+        if (suffices(known, minimumValidUntilTs)) {
+            return new Found(known.key());
+        }
+        String reason = (direct instanceof NotFound n ? n.reason() : ((Unreachable) direct).reason())
+                + "; no notary vouched for it (asked " + String.join(", ", new LinkedHashSet<>(notaries)) + ")";
+        return direct instanceof NotFound ? new NotFound(reason) : new Unreachable(reason);
+    }
+
+    /** What the server's own key document, cached or fetched, says of the key. */
+    private KeyLookup direct(String server, String keyId, long minimumValidUntilTs) {
         KnownKey known = known(memory.get(server), keyId);
         if (suffices(known, minimumValidUntilTs)) {
             return new Found(known.key());
@@ -110,7 +166,7 @@ public class RemoteServerKeys implements KeyResolver {
         if (suffices(known, minimumValidUntilTs)) {
             return new Found(known.key());
         }
-        Attempt attempt = fetchIfDue(server);
+        Attempt attempt = fetchIfDue(server, known == null);
         known = known(memory.get(server), keyId);
         if (suffices(known, minimumValidUntilTs)) {
             return new Found(known.key());
@@ -162,9 +218,14 @@ public class RemoteServerKeys implements KeyResolver {
 
     /** Fetches the server's keys unless that was done within the refetch interval; one fetch at a time per server. */
     private Attempt fetchIfDue(String server) {
+        return fetchIfDue(server, false);
+    }
+
+    /** @param unknownKey the key wanted is not in what the server last sent: it may have a new one */
+    private Attempt fetchIfDue(String server, boolean unknownKey) {
         long interval = properties.remoteRefetchInterval().toMillis();
         Attempt last = attempts.get(server);
-        if (last != null && clock.millis() - last.ts() < interval) {
+        if (last != null && !due(last, clock.millis(), interval, unknownKey)) {
             return last;
         }
         CompletableFuture<Attempt> mine = new CompletableFuture<>();
@@ -174,7 +235,8 @@ public class RemoteServerKeys implements KeyResolver {
         }
         try {
             last = attempts.get(server);
-            Attempt attempt = last != null && clock.millis() - last.ts() < interval ? last : fetch(server);
+            Attempt attempt = last != null && !due(last, clock.millis(), interval, unknownKey) ? last
+                    : fetch(server, last, interval);
             mine.complete(attempt);
             return attempt;
         } finally {
@@ -183,7 +245,15 @@ public class RemoteServerKeys implements KeyResolver {
         }
     }
 
-    private Attempt fetch(String server) {
+    private static boolean due(Attempt last, long now, long interval, boolean unknownKey) {
+        if (now - last.ts() >= interval) {
+            return true;
+        }
+        return unknownKey && last.failure() == null
+                && (now - last.windowStart() >= interval || last.inWindow() < FETCHES_PER_INTERVAL);
+    }
+
+    private Attempt fetch(String server, Attempt last, long interval) {
         long now = clock.millis();
         Attempt attempt;
         try {
@@ -199,11 +269,56 @@ public class RemoteServerKeys implements KeyResolver {
             log.warn("Could not fetch the keys of {}", server, e);
             attempt = new Attempt(now, e.toString());
         }
+        if (last != null && now - last.windowStart() < interval) {
+            attempt = new Attempt(attempt.ts(), attempt.failure(), last.windowStart(), last.inWindow() + 1);
+        }
         if (attempts.size() >= MAX_CACHED_SERVERS) {
             attempts.clear();
         }
         attempts.put(server, attempt);
         return attempt;
+    }
+
+    /**
+     * Asks a notary for a server's key, at most once per refetch interval for that pair; keeps what
+     * it vouches for: documents signed by the notary, whose own keys we fetch from it directly, and
+     * self-signed by the key they list, as a document from the server itself would be.
+     */
+    private void askNotaryIfDue(String notary, String server, String keyId, long minimumValidUntilTs) {
+        String pair = notary + " " + server;
+        long now = clock.millis();
+        Attempt last = attempts.get(pair);
+        if (last != null && now - last.ts() < properties.remoteRefetchInterval().toMillis()) {
+            return;
+        }
+        String failure = null;
+        try {
+            int kept = 0;
+            for (Map<String, Object> document : fetcher.fetchFromNotary(notary, server, keyId, minimumValidUntilTs)) {
+                requireNotarySignature(document, notary, now);
+                store(server, document, now);
+                kept++;
+            }
+            load(server);
+            log.info("{} vouched for {} key document(s) of {}", notary, kept, server);
+        } catch (KeyDocumentFetcher.Unreachable | InvalidKeyDocument e) {
+            failure = e.getMessage();
+            log.info("Could not get the key {} of {} from the notary {}: {}", keyId, server, notary, failure);
+        }
+        if (attempts.size() >= MAX_CACHED_SERVERS) {
+            attempts.clear();
+        }
+        attempts.put(pair, new Attempt(now, failure));
+    }
+
+    private void requireNotarySignature(Map<String, Object> document, String notary, long now) {
+        for (String keyId : Json.object(Json.object(document, "signatures"), notary).keySet()) {
+            if (KeyIds.isEd25519(keyId) && direct(notary, keyId, now) instanceof Found found
+                    && JsonSigning.verify(document, notary, found.key())) {
+                return;
+            }
+        }
+        throw new InvalidKeyDocument("the notary " + notary + " did not sign the document it returned with a key of its own");
     }
 
     /** A key document that fails the checks; its message says which. */

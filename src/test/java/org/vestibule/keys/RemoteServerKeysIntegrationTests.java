@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -60,7 +61,7 @@ class RemoteServerKeysIntegrationTests {
     /** A second RemoteServerKeys on the same database with an empty memory and a clock of our own. */
     RemoteServerKeys fresh(MutableClock clock) {
         return new RemoteServerKeys(keyring, ourDocument, stored, tx, fetcher,
-                new KeysProperties(Duration.ofDays(1), Duration.ofDays(7), Duration.ofSeconds(30)), clock);
+                new KeysProperties(Duration.ofDays(1), Duration.ofDays(7), Duration.ofSeconds(30), List.of()), clock);
     }
 
     private static long now() {
@@ -203,12 +204,67 @@ class RemoteServerKeysIntegrationTests {
         keys.lookup(failing.serverName(), "ed25519:fake", now());
         assertThat(failing.hits("/_matrix/key/v2/server")).isEqualTo(2);
 
+        // A server that answers may have a new key since (restarted on a wiped database): a key ID it
+        // did not list is asked for again, but made-up IDs cost it at most four fetches per interval.
         FakeFederationServer peer = peer().servingKeys();
         assertThat(keys.lookup(peer.serverName(), "ed25519:madeup", now()))
                 .isInstanceOfSatisfying(NotFound.class, n -> assertThat(n.reason()).contains("does not publish"));
-        assertThat(keys.lookup(peer.serverName(), "ed25519:madeup2", now())).isInstanceOf(NotFound.class);
+        for (int i = 0; i < 10; i++) {
+            assertThat(keys.lookup(peer.serverName(), "ed25519:madeup" + i, now())).isInstanceOf(NotFound.class);
+        }
         assertThat(keys.lookup(peer.serverName(), "ed25519:fake", now())).isInstanceOf(Found.class);
-        assertThat(peer.hits("/_matrix/key/v2/server")).isEqualTo(1);
+        assertThat(peer.hits("/_matrix/key/v2/server")).isEqualTo(4);
+        clock.advance(Duration.ofSeconds(31));
+        keys.lookup(peer.serverName(), "ed25519:madeup-later", now());
+        assertThat(peer.hits("/_matrix/key/v2/server")).isEqualTo(5);
+    }
+
+    /**
+     * After a wipe, a key of our own name that we lost: the peer that sent the event may vouch for
+     * it as a notary, but only with a document self-signed by that key and signed by the peer; and
+     * a peer vouches for no other server's keys unless it is a configured notary.
+     */
+    @Test
+    void aLostKeyOfOurNameIsTakenFromThePeerOnlyWithBothSignatures() {
+        SigningKey lost = SigningKey.generate("ed25519:lost" + System.nanoTime());
+        Map<String, Object> document = JsonSigning.sign(Map.of("server_name", keyring.serverName(),
+                "valid_until_ts", now() + 86_400_000L, "old_verify_keys", Map.of(),
+                "verify_keys", Map.of(lost.keyId(), Map.of("key", lost.verifyKey().base64()))), keyring.serverName(), lost);
+        FakeFederationServer honest = peer().servingKeys();
+        honest.on("/_matrix/key/v2/query", r -> Reply.json(200, Map.of("server_keys",
+                List.of(JsonSigning.sign(document, honest.serverName(), honest.signingKey())))));
+        FakeFederationServer sloppy = peer().servingKeys();
+        sloppy.on("/_matrix/key/v2/query", r -> Reply.json(200, Map.of("server_keys", List.of(document))));
+        RemoteServerKeys keys = fresh(MutableClock.now());
+
+        assertThat(keys.lookup(keyring.serverName(), lost.keyId(), 0, null)).isInstanceOf(NotFound.class);
+        assertThat(keys.lookup(keyring.serverName(), lost.keyId(), 0, sloppy.serverName()))
+                .isInstanceOfSatisfying(NotFound.class, n -> assertThat(n.reason()).contains("no notary vouched"));
+        assertThat(sloppy.hits("/_matrix/key/v2/query")).isEqualTo(1);
+        assertThat(keys.lookup(keyring.serverName(), lost.keyId(), 0, honest.serverName()))
+                .isInstanceOfSatisfying(Found.class, f -> assertThat(f.key()).isEqualTo(lost.verifyKey()));
+
+        FakeFederationServer third = peer().servingKeys();
+        assertThat(keys.lookup(third.serverName(), "ed25519:unlisted", 0, honest.serverName())).isInstanceOf(NotFound.class);
+        assertThat(honest.hits("/_matrix/key/v2/query")).isEqualTo(1);
+    }
+
+    /** A server restarted on a wiped database publishes a new key: it is fetched at once, not after the interval. */
+    @Test
+    void aNewKeyOfAServerThatAnsweredIsFetchedAtOnce() {
+        MutableClock clock = MutableClock.now();
+        RemoteServerKeys keys = fresh(clock);
+        FakeFederationServer peer = peer();
+        SigningKey before = SigningKey.generate("ed25519:before");
+        SigningKey after = SigningKey.generate("ed25519:after");
+        AtomicReference<SigningKey> current = new AtomicReference<>(before);
+        peer.on("/_matrix/key/v2/server", r -> Reply.json(200, JsonSigning.sign(Map.of("server_name", peer.serverName(),
+                "valid_until_ts", now() + 86_400_000L, "verify_keys", Map.of(current.get().keyId(),
+                        Map.of("key", current.get().verifyKey().base64()))), peer.serverName(), current.get())));
+        assertThat(keys.key(peer.serverName(), before.keyId(), now())).contains(before.verifyKey());
+        current.set(after);
+        assertThat(keys.key(peer.serverName(), after.keyId(), now())).contains(after.verifyKey());
+        assertThat(peer.hits("/_matrix/key/v2/server")).isEqualTo(2);
     }
 
     @Test

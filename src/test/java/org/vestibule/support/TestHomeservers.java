@@ -55,6 +55,22 @@ public final class TestHomeservers implements AutoCloseable {
             return new Homeserver(again, serverName, tlsPort, args);
         }
 
+        /**
+         * Stops this server and starts it again under the same name and HTTPS port on an empty
+         * database, as after an operator wiped it: new signing key, no rooms, no users.
+         */
+        public Homeserver restartOnEmptyDatabase() {
+            context.close();
+            String[] wiped = args.clone();
+            for (int i = 0; i < wiped.length; i++) {
+                if (wiped[i].startsWith("--spring.datasource.url=")) {
+                    wiped[i] = "--spring.datasource.url=" + TestDatabase.newDatabase("wiped");
+                }
+            }
+            ConfigurableApplicationContext again = new SpringApplicationBuilder(VestibuleApplication.class).run(wiped);
+            return new Homeserver(again, serverName, tlsPort, wiped);
+        }
+
         public ConfigurableApplicationContext context() {
             return context;
         }

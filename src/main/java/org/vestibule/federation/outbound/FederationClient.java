@@ -14,6 +14,7 @@ import java.util.Map;
 import javax.net.ssl.SSLException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.NoHttpResponseException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vestibule.event.CanonicalJson;
@@ -94,6 +95,19 @@ public class FederationClient {
                 MAX_KEY_RESPONSE_BYTES).object();
     }
 
+    /**
+     * {@code POST /_matrix/key/v2/query} of a notary, unsigned (spec §Querying keys through another
+     * server): its cached documents of {@code serverName}'s key {@code keyId}, as parsed.
+     */
+    public Map<String, Object> notaryKeys(String notary, String serverName, String keyId, long minimumValidUntilTs) {
+        Map<String, Object> body = Map.of("server_keys", Map.of(serverName, Map.of(keyId,
+                Map.of("minimum_valid_until_ts", minimumValidUntilTs))));
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", "application/json");
+        return exchange("POST", notary, "/_matrix/key/v2/query", headers, CanonicalJson.encode(body),
+                MAX_KEY_RESPONSE_BYTES).object();
+    }
+
     /** Percent-encodes one path segment (a room ID, event ID, user ID…): everything but RFC 3986 unreserved characters. */
     public static String pathSegment(String value) {
         StringBuilder out = new StringBuilder(value.length() + 16);
@@ -129,7 +143,7 @@ public class FederationClient {
             HttpHost target = new HttpHost("https", address.getAddress(), to.tlsName(), address.getPort());
             URI uri = URI.create("https://" + to.authority(address.getPort()) + pathAndQuery);
             try {
-                result = http.execute(target, method, uri, headers, body, false, maxBytes);
+                result = executeOnce(target, method, uri, headers, body, maxBytes);
             } catch (IOException e) {
                 failure = e;
                 if (!isConnectFailure(e)) {
@@ -144,6 +158,21 @@ public class FederationClient {
                     + ") failed: " + describe(failure), failure);
         }
         return interpret(destination, request, result, maxBytes);
+    }
+
+    /**
+     * One request; a pooled connection the peer closed meanwhile (it restarted) answers nothing at
+     * all, and then the request goes once more on a new connection. Every federation request may be
+     * repeated: transactions by ID, events by event ID, and the rest are reads.
+     */
+    private FederationHttp.Result executeOnce(HttpHost target, String method, URI uri, Map<String, String> headers,
+                                              byte[] body, int maxBytes) throws IOException {
+        try {
+            return http.execute(target, method, uri, headers, body, false, maxBytes);
+        } catch (NoHttpResponseException e) {
+            log.debug("{} {} got no response on a pooled connection; sending it again", method, uri);
+            return http.execute(target, method, uri, headers, body, false, maxBytes);
+        }
     }
 
     private static FederationResponse interpret(String destination, String request, FederationHttp.Result result,

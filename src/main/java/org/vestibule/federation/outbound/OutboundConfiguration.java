@@ -1,8 +1,12 @@
 package org.vestibule.federation.outbound;
 
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.vestibule.event.Json;
 import org.vestibule.federation.FederationProperties;
 import org.vestibule.keys.KeyDocumentFetcher;
 import org.vestibule.keys.ServerKeyring;
@@ -36,11 +40,29 @@ class OutboundConfiguration {
 
     @Bean
     KeyDocumentFetcher keyDocumentFetcher(FederationClient client) {
-        return server -> {
-            try {
-                return client.serverKeys(server);
-            } catch (FederationException e) {
-                throw new KeyDocumentFetcher.Unreachable(e.getMessage(), e);
+        return new KeyDocumentFetcher() {
+            @Override
+            public Map<String, Object> fetch(String server) {
+                try {
+                    return client.serverKeys(server);
+                } catch (FederationException e) {
+                    throw new KeyDocumentFetcher.Unreachable(e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public List<Map<String, Object>> fetchFromNotary(String notary, String server, String keyId, long minimumValidUntilTs) {
+                try {
+                    List<Map<String, Object>> documents = new ArrayList<>();
+                    for (Object o : Json.list(client.notaryKeys(notary, server, keyId, minimumValidUntilTs), "server_keys")) {
+                        if (o instanceof Map<?, ?> m) {
+                            documents.add(Json.object(Map.of("d", m), "d"));
+                        }
+                    }
+                    return documents;
+                } catch (FederationException e) {
+                    throw new KeyDocumentFetcher.Unreachable(e.getMessage(), e);
+                }
             }
         };
     }
