@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A real Synapse beside Vestibule for the interop suite: server name localhost:28448, client and
 # federation API over plain HTTP on 127.0.0.1:28008, federation over TLS on 127.0.0.1:28448
-# (self-signed). Configured for a test network by homeserver.yaml beside this script.
+# (self-signed). Configured for a test network by homeserver.yaml beside this script. Other ports
+# (to run several side by side, each with its own VESTIBULE_SYNAPSE_DIR):
+# VESTIBULE_SYNAPSE_PORT (TLS, and the server name's port) and VESTIBULE_SYNAPSE_CLIENT_PORT.
 #
 #   synapse.sh setup        install it (once per machine; kept in $VESTIBULE_SYNAPSE_DIR)
 #   synapse.sh start        start it (setup first when needed) and wait until it answers
@@ -26,7 +28,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 project=$(cd "$here/../.." && pwd)
 root=${VESTIBULE_SYNAPSE_DIR:-/var/tmp/vestibule-synapse}
-client_url=http://127.0.0.1:28008
+tls_port=${VESTIBULE_SYNAPSE_PORT:-28448}
+client_port=${VESTIBULE_SYNAPSE_CLIENT_PORT:-28008}
+client_url=http://127.0.0.1:$client_port
 
 mode() {
   if [ -n "${VESTIBULE_SYNAPSE_MODE:-}" ]; then echo "$VESTIBULE_SYNAPSE_MODE"
@@ -116,7 +120,8 @@ compose() { VESTIBULE_SYNAPSE_DIR=$root docker compose -f "$project/docker-compo
 write_config() {
   local d; d=$(data)
   mkdir -p "$d"
-  cp "$here/homeserver.yaml" "$here/log.config" "$d/"
+  sed -e "s/28448/$tls_port/g" -e "s/28008/$client_port/g" "$here/homeserver.yaml" >"$d/homeserver.yaml"
+  cp "$here/log.config" "$d/"
   if [ ! -f "$d/tls.crt" ]; then
     openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/tls.key" -out "$d/tls.crt" -days 3650 \
       -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
