@@ -12,6 +12,7 @@ public record StateKey(String type, String stateKey) implements Comparable<State
     public static final StateKey NAME = new StateKey("m.room.name", "");
     public static final StateKey CANONICAL_ALIAS = new StateKey("m.room.canonical_alias", "");
     public static final StateKey TOPIC = new StateKey("m.room.topic", "");
+    public static final StateKey SERVER_ACL = new StateKey("m.room.server_acl", "");
 
     public StateKey {
         if (type == null || stateKey == null) {
