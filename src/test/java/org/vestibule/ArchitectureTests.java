@@ -46,7 +46,8 @@ class ArchitectureTests {
                 .layer("federation").definedBy("org.vestibule.federation..")
                 .layer("room").definedBy("org.vestibule.room..")
                 .layer("keys").definedBy("org.vestibule.keys..")
-                .layer("foundation").definedBy("org.vestibule.config..", "org.vestibule.error..")
+                .layer("foundation").definedBy("org.vestibule.config..", "org.vestibule.error..",
+                        "org.vestibule.ratelimit..")
                 .layer("auth").definedBy("org.vestibule.auth..")
                 .layer("event").definedBy("org.vestibule.event..")
                 .whereLayer("features").mayOnlyBeAccessedByLayers("features")

@@ -35,7 +35,13 @@ class MatrixErrorHandler {
 
     @ExceptionHandler(MatrixException.class)
     ResponseEntity<Map<String, Object>> matrix(MatrixException e) {
-        return body(e.status(), e.errcode(), e.getMessage(), e.extra());
+        ResponseEntity<Map<String, Object>> response = body(e.status(), e.errcode(), e.getMessage(), e.extra());
+        if (e.status() == 429 && e.extra().get(MatrixException.RETRY_AFTER_MS) instanceof Long ms) {
+            // RFC 9110 §10.2.3: whole seconds, rounded up so a client that waits that long is let through.
+            return ResponseEntity.status(429).header("Retry-After", Long.toString((ms + 999) / 1000))
+                    .body(response.getBody());
+        }
+        return response;
     }
 
     @ExceptionHandler(MalformedJsonException.class)

@@ -8,6 +8,9 @@ import java.util.Map;
  */
 public class MatrixException extends RuntimeException {
 
+    /** The body field of a 429 that says how long to wait. */
+    public static final String RETRY_AFTER_MS = "retry_after_ms";
+
     private final int status;
     private final String errcode;
     private final Map<String, Object> extra;
@@ -45,6 +48,14 @@ public class MatrixException extends RuntimeException {
 
     public static MatrixException forbidden(String message) {
         return new MatrixException(403, Errcode.FORBIDDEN, message);
+    }
+
+    /**
+     * 429 M_LIMIT_EXCEEDED with {@code retry_after_ms} (spec client-server §Rate limiting); the
+     * error handler adds the {@code Retry-After} header from it.
+     */
+    public static MatrixException limitExceeded(long retryAfterMs, String message) {
+        return new MatrixException(429, Errcode.LIMIT_EXCEEDED, message, Map.of(RETRY_AFTER_MS, retryAfterMs));
     }
 
     public static MatrixException notFound(String message) {
