@@ -28,7 +28,8 @@ class AccountController {
 
     @PostMapping("/_matrix/client/{v:v3|r0}/register")
     ResponseEntity<Map<String, Object>> register(@RequestBody(required = false) byte[] raw,
-                                                 @RequestParam(defaultValue = "user") String kind) {
+                                                 @RequestParam(defaultValue = "user") String kind,
+                                                 HttpServletRequest request) {
         JsonBody body = JsonBody.parse(raw);
         if (!"user".equals(kind)) {
             throw new MatrixException(403, Errcode.FORBIDDEN, "Guest registration is not supported");
@@ -46,9 +47,9 @@ class AccountController {
             return ResponseEntity.status(401).body(uia);
         }
         String username = body.string("username");
-        AccountService.Session session = accounts.register(username == null ? null : username.toLowerCase(java.util.Locale.ROOT),
-                body.string("password"), false, body.string("device_id"), body.string("initial_device_display_name"),
-                body.bool("inhibit_login", false));
+        AccountService.Session session = accounts.registerFromClient(request.getRemoteAddr(),
+                username == null ? null : username.toLowerCase(java.util.Locale.ROOT), body.string("password"),
+                body.string("device_id"), body.string("initial_device_display_name"), body.bool("inhibit_login", false));
         return ResponseEntity.ok(sessionBody(session));
     }
 
@@ -64,7 +65,7 @@ class AccountController {
     }
 
     @PostMapping("/_matrix/client/{v:v3|r0}/login")
-    Map<String, Object> login(@RequestBody(required = false) byte[] raw) {
+    Map<String, Object> login(@RequestBody(required = false) byte[] raw, HttpServletRequest request) {
         JsonBody body = JsonBody.parse(raw);
         String type = body.requireString("type");
         if (!"m.login.password".equals(type)) {
@@ -76,7 +77,8 @@ class AccountController {
             throw new MatrixException(400, Errcode.MISSING_PARAM, "identifier.user is required");
         }
         String password = body.requireString("password");
-        return sessionBody(accounts.login(user, password, body.string("device_id"), body.string("initial_device_display_name")));
+        return sessionBody(accounts.login(user, password, body.string("device_id"), body.string("initial_device_display_name"),
+                request.getRemoteAddr()));
     }
 
     @GetMapping("/_matrix/client/{v:v3|r0}/account/whoami")

@@ -12,6 +12,7 @@ import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
 import org.vestibule.keys.ServerKeyring;
+import org.vestibule.ratelimit.RateLimits;
 
 /** Local accounts, devices and access tokens. */
 @Service
@@ -27,8 +28,11 @@ public class AccountService {
     private final ServerKeyring keyring;
     private final ClientProperties properties;
     private final Clock clock;
+    private final RateLimits limits;
 
-    AccountService(Accounts accounts, Sessions sessions, ServerKeyring keyring, ClientProperties properties, Clock clock) {
+    AccountService(Accounts accounts, Sessions sessions, ServerKeyring keyring, ClientProperties properties, Clock clock,
+                   RateLimits limits) {
+        this.limits = limits;
         this.accounts = accounts;
         this.sessions = sessions;
         this.keyring = keyring;
@@ -54,7 +58,25 @@ public class AccountService {
         }
     }
 
-    /** Creates an account and, unless {@code inhibitLogin}, a first session. */
+    /**
+     * Open registration ({@code POST /register}) from a client address, counted by rc_registration
+     * once the name is known to be free (a taken name costs nothing, as in Synapse).
+     */
+    @Transactional
+    public Session registerFromClient(String address, String localpart, String password, String deviceId,
+                                      String deviceName, boolean inhibitLogin) {
+        limits.checkRegistration(address);
+        if (localpart != null) {
+            checkAvailable(localpart);
+        }
+        limits.registration(address);
+        return register(localpart, password, false, deviceId, deviceName, inhibitLogin);
+    }
+
+    /**
+     * Creates an account and, unless {@code inhibitLogin}, a first session. Not rate-limited: the
+     * shared-secret admin registration calls it directly (Synapse does not limit it either).
+     */
     @Transactional
     public Session register(String localpart, String password, boolean admin, String deviceId, String deviceName,
                             boolean inhibitLogin) {
@@ -73,14 +95,22 @@ public class AccountService {
         return newSession(userId, deviceId, deviceName);
     }
 
-    /** Logs in with a password. */
+    /**
+     * Logs in with a password, as Synapse limits it: every attempt by client address
+     * (rc_login.address); refused before the password is checked once the account has seen too
+     * many failures lately (rc_login.failed_attempts); successful logins per account (rc_login.account).
+     */
     @Transactional
-    public Session login(String user, String password, String deviceId, String deviceName) {
+    public Session login(String user, String password, String deviceId, String deviceName, String address) {
+        limits.loginAttempt(address);
         String userId = user.startsWith("@") ? user : userIdOf(user.toLowerCase(java.util.Locale.ROOT));
+        limits.checkFailedLogins(userId);
         Optional<Account> account = accounts.findById(userId);
         if (account.isEmpty() || account.get().deactivated() || !PasswordHashing.matches(password, account.get().passwordHash())) {
+            limits.failedLogin(userId);
             throw MatrixException.forbidden("Invalid username or password");
         }
+        limits.successfulLogin(userId);
         return newSession(userId, deviceId, deviceName);
     }
 

@@ -11,11 +11,14 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.vestibule.accounts.ClientUser;
+import org.vestibule.auth.ServerAcl;
 import org.vestibule.auth.StateKey;
 import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
 import org.vestibule.event.Pdu;
+import org.vestibule.keys.ServerKeyring;
+import org.vestibule.ratelimit.RateLimits;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
 import org.vestibule.room.RoomMembership;
@@ -32,8 +35,13 @@ public class RoomActions {
     private final RoomMemberships memberships;
     private final JdbcTemplate jdbc;
     private final Clock clock;
+    private final RateLimits limits;
+    private final ServerKeyring keyring;
 
-    RoomActions(LocalEvents localEvents, EventGraph graph, RoomMemberships memberships, JdbcTemplate jdbc, Clock clock) {
+    RoomActions(LocalEvents localEvents, EventGraph graph, RoomMemberships memberships, JdbcTemplate jdbc, Clock clock,
+                RateLimits limits, ServerKeyring keyring) {
+        this.limits = limits;
+        this.keyring = keyring;
         this.localEvents = localEvents;
         this.graph = graph;
         this.memberships = memberships;
@@ -41,9 +49,19 @@ public class RoomActions {
         this.clock = clock;
     }
 
-    /** Sends a state event; member content never keeps a client-supplied join_authorised_via_users_server. */
+    /**
+     * Sends a state event (counted by rc_message); member content never keeps a client-supplied
+     * join_authorised_via_users_server, and a server ACL may not deny this server (as Synapse).
+     */
     public Pdu sendState(ClientUser user, String roomId, String type, String stateKey, Map<String, Object> content) {
         requireKnownRoom(roomId);
+        if (StateKey.SERVER_ACL.type().equals(type)) {
+            ServerAcl.fromContent(content).refusal(keyring.serverName()).ifPresent(why -> {
+                throw MatrixException.invalidParam("This server ACL would deny this server, " + keyring.serverName()
+                        + ", and so cut the room off from its own users: " + why);
+            });
+        }
+        limits.message(user.userId());
         Map<String, Object> c = content;
         if ("m.room.member".equals(type)) {
             // Only a resident's make_join may name an authoriser (Synapse strips it too; Complement checks).
@@ -53,7 +71,7 @@ public class RoomActions {
         return localEvents.send(roomId, user.userId(), type, stateKey, c);
     }
 
-    /** Sends a message event, once per (device, room, txnId). */
+    /** Sends a message event, once per (device, room, txnId); a new one is counted by rc_message. */
     @Transactional
     public String sendMessage(ClientUser user, String roomId, String type, String txnId, Map<String, Object> content) {
         List<String> existing = jdbc.queryForList("select event_id from client_transactions where user_id = ? and "
@@ -62,6 +80,7 @@ public class RoomActions {
             return existing.get(0);
         }
         requireKnownRoom(roomId);
+        limits.message(user.userId());
         Pdu event = localEvents.send(roomId, user.userId(), type, null, content);
         jdbc.update("insert into client_transactions (user_id, device_id, txn_id, room_id, event_id, created_ts) "
                 + "values (?, ?, ?, ?, ?, ?) on conflict do nothing", user.userId(), user.deviceId(), txnId, roomId,
@@ -69,12 +88,13 @@ public class RoomActions {
         return event.eventId();
     }
 
-    /** Changes another user's membership (kick, ban, unban). */
+    /** Changes another user's membership (kick, ban, unban), counted by rc_message. */
     public Pdu setMembership(ClientUser user, String roomId, String target, String membership, String reason) {
         requireKnownRoom(roomId);
         if (!Identifiers.isUserId(target)) {
             throw MatrixException.invalidParam("'" + target + "' is not a valid user ID");
         }
+        limits.message(user.userId());
         Map<String, Object> content = new LinkedHashMap<>();
         content.put("membership", membership);
         if (reason != null) {

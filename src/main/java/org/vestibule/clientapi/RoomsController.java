@@ -88,13 +88,12 @@ class RoomsController {
         NewRoom spec = new NewRoom(user.userId(), version, preset, body.object("creation_content"), initialState,
                 body.object("power_level_content_override"), body.string("name"), body.string("topic"), alias, invite,
                 body.bool("is_direct", false));
+        invites.countInvitesAtCreation(user.userId(), invite);
         String roomId = creator.create(spec);
         if (alias != null) {
             aliases.createForNewRoom(alias, roomId, user.userId());
         }
-        for (String invitee : invite) {
-            invites.invite(roomId, user.userId(), invitee, null);
-        }
+        invites.inviteAtCreation(roomId, user.userId(), invite);
         return Map.of("room_id", roomId);
     }
 

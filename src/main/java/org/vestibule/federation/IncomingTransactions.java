@@ -14,6 +14,7 @@ import org.springframework.stereotype.Service;
 import org.vestibule.auth.StateKey;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.CanonicalJson;
+import org.vestibule.event.EventIds;
 import org.vestibule.event.Json;
 import org.vestibule.event.Pdu;
 import org.vestibule.event.RoomVersion;
@@ -21,17 +22,21 @@ import org.vestibule.event.StrictJsonParser;
 import org.vestibule.federation.outbound.FederationClient;
 import org.vestibule.federation.outbound.FederationException;
 import org.vestibule.keys.ServerKeyring;
+import org.vestibule.ratelimit.RateLimits;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.EventPersister;
 import org.vestibule.room.OutOfBandMemberships;
 import org.vestibule.room.PersistOutcome;
 import org.vestibule.room.RoomMemberships;
+import org.vestibule.room.ServerAcls;
 
 /**
  * {@code PUT /_matrix/federation/v1/send/{txnId}} (spec server-server §Transactions): each PDU
  * checked and persisted on its own, missing prev events fetched with get_missing_events (bounded)
  * or, past a gap, the state before the event with /state_ids; unknown auth events with
  * /event_auth. The answer gives each PDU's result; a retried transaction gets the same answer.
+ * The origin's PDUs and room EDUs for a room whose server ACL denies it are refused one by one,
+ * before any other work on them (spec server-server §Server Access Control Lists).
  */
 @Service
 public class IncomingTransactions {
@@ -50,10 +55,14 @@ public class IncomingTransactions {
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final OutOfBandMemberships outOfBand;
+    private final ServerAcls acls;
+    private final RateLimits limits;
 
     IncomingTransactions(EventGraph graph, EventPersister persister, RoomMemberships memberships, PduChecks checks,
                          FederationClient client, ServerKeyring keyring, JdbcTemplate jdbc, Clock clock,
-                         OutOfBandMemberships outOfBand) {
+                         OutOfBandMemberships outOfBand, ServerAcls acls, RateLimits limits) {
+        this.acls = acls;
+        this.limits = limits;
         this.graph = graph;
         this.persister = persister;
         this.memberships = memberships;
@@ -98,7 +107,13 @@ public class IncomingTransactions {
                 results.put(id[0], error == null ? Map.of() : Map.of("error", error));
             }
         }
-        // EDUs (typing, receipts, presence, device lists) are accepted and ignored.
+        // EDUs (typing, receipts, presence, device lists) are accepted; none is acted on yet, but
+        // whatever acts on them must take only those the rooms' ACLs let through.
+        List<Map<String, Object>> allowedEdus = RoomEdus.allowed(edus, roomId -> acls.allows(origin, roomId));
+        if (allowedEdus.size() < edus.size()) {
+            log.info("Dropped {} EDUs from {} for rooms whose server ACL denies it", edus.size() - allowedEdus.size(),
+                    origin);
+        }
         Map<String, Object> response = Map.of("pdus", results);
         jdbc.update("insert into federation_inbound_transactions (origin, txn_id, response, received_ts) values (?, ?, ?, ?) "
                 + "on conflict do nothing", origin, txnId, CanonicalJson.encode(response), clock.millis());
@@ -109,6 +124,13 @@ public class IncomingTransactions {
     private String receivePdu(String origin, Map<String, Object> json, String[] id) {
         String roomId = Json.string(json, "room_id").orElse(null);
         RoomVersion version = roomId == null ? null : graph.roomVersion(roomId).orElse(null);
+        if (version != null) {
+            String denied = acls.refusal(origin, roomId).orElse(null);
+            if (denied != null) {
+                id[0] = eventIdOf(json, version, id[0]);
+                return denied;
+            }
+        }
         if (version == null || !memberships.isServerJoined(roomId, keyring.serverName())) {
             return endsOutOfBandMembership(roomId, json, id) ? null : "this server is not in room " + roomId;
         }
@@ -121,7 +143,20 @@ public class IncomingTransactions {
         }
         Pdu pdu = ((PduChecks.Result.Accepted) result).pdu();
         id[0] = pdu.eventId();
-        return persistFillingGaps(origin, pdu, 0);
+        String error = persistFillingGaps(origin, pdu, 0);
+        if (error == null && "m.room.member".equals(pdu.type()) && "join".equals(pdu.membership().orElse(null))) {
+            limits.joinedRoom(roomId); // rc_joins_per_room counts joins from every server
+        }
+        return error;
+    }
+
+    /** A refused PDU's ID without checking anything else about it: the reference hash, or v1's event_id. */
+    private static String eventIdOf(Map<String, Object> json, RoomVersion version, String given) {
+        try {
+            return EventIds.compute(json, version);
+        } catch (RuntimeException e) { // malformed beyond hashing: keep the event_id it gave, if any
+            return given;
+        }
     }
 
     /**

@@ -25,10 +25,12 @@ import org.vestibule.federation.outbound.FederationException;
 import org.vestibule.federation.outbound.FederationResponse;
 import org.vestibule.keys.EventSignatureVerifier;
 import org.vestibule.keys.ServerKeyring;
+import org.vestibule.ratelimit.RateLimits;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
 import org.vestibule.room.OutOfBandMemberships;
 import org.vestibule.room.RoomMemberships;
+import org.vestibule.room.ServerAcls;
 import org.vestibule.room.StrippedState;
 
 /**
@@ -52,10 +54,15 @@ public class Invites {
     private final OutOfBandMemberships outOfBand;
     private final AccountService accounts;
     private final EventGraph graph;
+    private final ServerAcls acls;
+    private final RateLimits limits;
 
     Invites(LocalEvents localEvents, StrippedState strippedState, FederationClient client,
             EventSignatureVerifier signatures, ServerKeyring keyring, RoomMemberships memberships,
-            OutOfBandMemberships outOfBand, AccountService accounts, EventGraph graph) {
+            OutOfBandMemberships outOfBand, AccountService accounts, EventGraph graph, ServerAcls acls,
+            RateLimits limits) {
+        this.acls = acls;
+        this.limits = limits;
         this.localEvents = localEvents;
         this.strippedState = strippedState;
         this.client = client;
@@ -71,7 +78,8 @@ public class Invites {
 
     /**
      * {@code POST /rooms/{roomId}/invite}: a local invitee's member event carries their displayname;
-     * a remote invitee's server must sign the invite first.
+     * a remote invitee's server must sign the invite first. Counted by rc_invites per room, per
+     * invitee and per inviter.
      */
     public Pdu invite(String roomId, String sender, String target, String reason) {
         if (graph.roomVersion(roomId).isEmpty()) {
@@ -80,6 +88,26 @@ public class Invites {
         if (!Identifiers.isUserId(target)) {
             throw MatrixException.invalidParam("'" + target + "' is not a valid user ID");
         }
+        limits.invite(roomId, sender, target);
+        return send(roomId, sender, target, reason);
+    }
+
+    /**
+     * Counts a createRoom request's {@code invite} list against rc_invites.per_room before the room
+     * is made, as Synapse does (and nothing else: its invites are then sent unlimited).
+     */
+    public void countInvitesAtCreation(String sender, List<String> targets) {
+        limits.invitesAtCreation(sender, targets);
+    }
+
+    /** Sends a new room's createRoom invites, counted already by {@link #countInvitesAtCreation}. */
+    public void inviteAtCreation(String roomId, String sender, List<String> targets) {
+        for (String target : targets) {
+            send(roomId, sender, target, null);
+        }
+    }
+
+    private Pdu send(String roomId, String sender, String target, String reason) {
         Map<String, Object> content = new LinkedHashMap<>();
         content.put("membership", "invite");
         if (reason != null) {
@@ -100,6 +128,10 @@ public class Invites {
     private Pdu inviteRemote(String roomId, String sender, String target, Map<String, Object> content) {
         String server = Identifiers.serverOf(target).orElseThrow(() -> MatrixException.invalidParam(target
                 + " is not a user ID"));
+        // We send nothing of the room to a server its ACL denies (it could not join anyway).
+        acls.refusal(server, roomId).ifPresent(why -> {
+            throw MatrixException.forbidden("Cannot invite " + target + ": " + why);
+        });
         Pdu invite = localEvents.build(roomId, sender, "m.room.member", target, content);
         RoomVersion version = invite.roomVersion();
         List<Map<String, Object>> roomState = strippedState.pdus(localEvents.snapshot(roomId).state(), sender);
@@ -271,6 +303,7 @@ public class Invites {
         if (!accounts.exists(target)) {
             throw MatrixException.notFound("There is no user " + target + " on this server");
         }
+        limits.inviteReceived(target);
         Pdu signed = EventSigning.addSignature(event, keyring.serverName(), keyring.signingKey());
         state.add(StrippedState.strip(signed.json()));
         outOfBand.put(target, signed, state, List.of(origin));

@@ -7,15 +7,20 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 import org.vestibule.accounts.ClientUser;
+import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
 import org.vestibule.event.RoomVersion;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
+import org.vestibule.room.RoomSnapshot;
+import org.vestibule.room.ServerAcls;
 
 /**
  * {@code GET /_vestibule/admin/v1/rooms/{roomId}/join-check/{userId}}: what make_join would
- * decide for this user now, with the per-condition detail, without creating anything.
+ * decide for this user now, with the per-condition detail, without creating anything. The room's
+ * server ACL comes first, as in make_join: a user whose server it denies gets decision
+ * {@code server_acl} and the 403 a make_join from that server would.
  */
 @RestController
 class JoinCheckAdminController {
@@ -24,9 +29,11 @@ class JoinCheckAdminController {
     private final LocalEvents localEvents;
     private final JoinEligibility eligibility;
     private final JoinProperties properties;
+    private final ServerAcls acls;
 
     JoinCheckAdminController(EventGraph graph, LocalEvents localEvents, JoinEligibility eligibility,
-                             JoinProperties properties) {
+                             JoinProperties properties, ServerAcls acls) {
+        this.acls = acls;
         this.graph = graph;
         this.localEvents = localEvents;
         this.eligibility = eligibility;
@@ -43,11 +50,22 @@ class JoinCheckAdminController {
         }
         RoomVersion version = graph.roomVersion(roomId)
                 .orElseThrow(() -> MatrixException.notFound("Room " + roomId + " is unknown to this server"));
-        JoinDecision decision = eligibility.decide(version, localEvents.snapshot(roomId), userId);
+        RoomSnapshot snapshot = localEvents.snapshot(roomId);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("room_id", roomId);
         out.put("user_id", userId);
         out.put("room_version", version.id());
+        String server = Identifiers.serverOf(userId).orElseThrow();
+        String aclRefusal = acls.refusal(server, snapshot).orElse(null);
+        if (aclRefusal != null) {
+            out.put("decision", "server_acl");
+            out.put("status", 403);
+            out.put("errcode", Errcode.FORBIDDEN);
+            out.put("message", aclRefusal);
+            out.put("conditions", List.of());
+            return out;
+        }
+        JoinDecision decision = eligibility.decide(version, snapshot, userId);
         MatrixException refusal = decision.refusal(properties.errcodeProfile());
         if (refusal == null) {
             out.put("decision", decision.outcome());

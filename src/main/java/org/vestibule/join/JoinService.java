@@ -10,11 +10,13 @@ import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
 import org.vestibule.event.RoomVersion;
 import org.vestibule.keys.ServerKeyring;
+import org.vestibule.ratelimit.RateLimits;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
 import org.vestibule.room.OutOfBandMemberships;
 import org.vestibule.room.RoomMemberships;
 import org.vestibule.room.RoomSnapshot;
+import org.vestibule.room.ServerAcls;
 
 /** Our users joining and leaving rooms. */
 @Service
@@ -30,10 +32,15 @@ public class JoinService {
     private final RoomAliases aliases;
     private final OutOfBandMemberships outOfBand;
     private final RemoteMemberships remoteMemberships;
+    private final RateLimits limits;
+    private final ServerAcls acls;
 
     JoinService(EventGraph graph, LocalEvents localEvents, RoomMemberships memberships, JoinEligibility eligibility,
                 ServerKeyring keyring, AccountService accounts, RemoteJoins remoteJoins, RoomAliases aliases,
-                OutOfBandMemberships outOfBand, RemoteMemberships remoteMemberships) {
+                OutOfBandMemberships outOfBand, RemoteMemberships remoteMemberships, RateLimits limits,
+                ServerAcls acls) {
+        this.limits = limits;
+        this.acls = acls;
         this.graph = graph;
         this.localEvents = localEvents;
         this.memberships = memberships;
@@ -68,7 +75,11 @@ public class JoinService {
         return new Target(roomIdOrAlias, servers);
     }
 
-    /** Joins a local user to a room (here or through other servers) and returns the room ID. */
+    /**
+     * Joins a local user to a room (here or through other servers) and returns the room ID. A user
+     * not joined yet is counted by rc_joins (local or remote) and refused while the room has seen
+     * too many joins (rc_joins_per_room); a join that is only a profile change is not.
+     */
     public String join(String userId, String roomIdOrAlias, List<String> requestedServers, String reason) {
         Target target = target(roomIdOrAlias, requestedServers);
         String roomId = target.roomId();
@@ -80,18 +91,28 @@ public class JoinService {
         }
         RoomVersion version = graph.roomVersion(roomId).orElse(null);
         if (version == null || !memberships.isServerJoined(roomId, keyring.serverName())) {
+            limits.join(userId, roomId, true);
             remoteJoins.join(userId, roomId, candidates(roomId, userId, servers, List.of()), content);
+            limits.joinedRoom(roomId);
             outOfBand.remove(roomId, userId);
             return roomId;
         }
+        boolean alreadyJoined = "join".equals(memberships.membershipOf(roomId, userId).orElse(null));
         RoomSnapshot snapshot = localEvents.snapshot(roomId);
         JoinDecision decision = eligibility.decide(version, snapshot, userId);
         if (decision instanceof JoinDecision.UnableToGrant) {
             // We are in the room but none of our users may authorise: ask servers whose users can.
+            if (!alreadyJoined) {
+                limits.join(userId, roomId, true);
+            }
             remoteJoins.join(userId, roomId, candidates(roomId, userId, servers,
                     eligibility.serversWithInviters(version, snapshot.state())), content);
+            limits.joinedRoom(roomId);
             outOfBand.remove(roomId, userId);
             return roomId;
+        }
+        if (!alreadyJoined) {
+            limits.join(userId, roomId, false);
         }
         MatrixException refusal = decision.refusal(JoinProperties.ErrcodeProfile.SPEC);
         if (refusal != null) {
@@ -102,6 +123,7 @@ public class JoinService {
             content.put("join_authorised_via_users_server", authoriser);
         }
         localEvents.send(roomId, userId, "m.room.member", userId, content);
+        limits.joinedRoom(roomId);
         outOfBand.remove(roomId, userId);
         return roomId;
     }
@@ -110,7 +132,8 @@ public class JoinService {
      * Servers to try, each once: the client's; the room ID's domain (before v12's hash IDs) only
      * when the client named none, since a client that names servers means those (Complement's
      * "via [hs2] alone fails"); the server of whoever invited the user (also when the invite came
-     * to us out of band, and the servers it named); then any extra ones.
+     * to us out of band, and the servers it named); then any extra ones. In a room we know, servers
+     * its server ACL denies are left out: we ask nothing of the room of them.
      */
     private List<String> candidates(String roomId, String userId, List<String> requested, List<String> extra) {
         java.util.LinkedHashSet<String> servers = new java.util.LinkedHashSet<>(requested);
@@ -124,6 +147,7 @@ public class JoinService {
             servers.addAll(m.servers());
         });
         servers.addAll(extra);
+        servers.removeIf(server -> !acls.allows(server, roomId));
         return new java.util.ArrayList<>(servers);
     }
 

@@ -23,6 +23,7 @@ import org.vestibule.event.Pdu;
 import org.vestibule.event.RoomVersion;
 import org.vestibule.keys.EventSignatureVerifier;
 import org.vestibule.keys.ServerKeyring;
+import org.vestibule.ratelimit.RateLimits;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.EventPersister;
 import org.vestibule.room.EventRelay;
@@ -95,10 +96,13 @@ public class ResidentJoins {
     private final MeterRegistry meters;
     private final EventRelay relay;
     private final StrippedState strippedState;
+    private final RateLimits limits;
 
     ResidentJoins(EventGraph graph, LocalEvents localEvents, EventPersister persister, RoomMemberships memberships,
                   JoinEligibility eligibility, EventSignatureVerifier signatures, ServerKeyring keyring,
-                  JoinProperties properties, MeterRegistry meters, EventRelay relay, StrippedState strippedState) {
+                  JoinProperties properties, MeterRegistry meters, EventRelay relay, StrippedState strippedState,
+                  RateLimits limits) {
+        this.limits = limits;
         this.graph = graph;
         this.localEvents = localEvents;
         this.persister = persister;
@@ -112,10 +116,14 @@ public class ResidentJoins {
         this.strippedState = strippedState;
     }
 
-    /** {@code GET /make_join}: the join template, or the errcode table's refusal. */
+    /**
+     * {@code GET /make_join}: the join template, or the errcode table's refusal (the server ACL was
+     * checked before, by the federation interceptor). 429 while the room has seen too many joins.
+     */
     public Map<String, Object> makeJoin(String origin, String roomId, String userId, Collection<String> supportedVersions) {
         Resident resident = residentRoom(roomId);
         RoomVersion version = requireOffered(resident, supportedVersions);
+        limits.checkJoinsInRoom(roomId);
         requireUserOfOrigin(userId, origin);
         RoomSnapshot snapshot = resident.snapshot();
         refuseBanned(roomId, userId, snapshot);
@@ -137,6 +145,7 @@ public class ResidentJoins {
     /** {@code PUT /send_join} (v1 and v2). */
     @Transactional
     public SendJoinAnswer sendJoin(String origin, String roomId, String eventId, byte[] body, boolean omitMembers) {
+        limits.checkJoinsInRoom(roomId);
         Resident resident = residentRoom(roomId);
         RoomVersion version = resident.version();
         Pdu event = parseMembershipEvent(origin, roomId, eventId, body, version, "join");
@@ -161,6 +170,7 @@ public class ResidentJoins {
         List<String> serversBefore = omitMembers ? List.copyOf(snapshot.joinedServers()) : List.of();
         persister.persistOrRefuse(signed);
         relay.relay(signed, localEvents.snapshot(roomId).joinedServers(), Set.of(origin));
+        limits.joinedRoom(roomId);
         return answer(roomId, signed, before, omitMembers, serversBefore);
     }
 

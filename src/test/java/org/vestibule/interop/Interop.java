@@ -25,11 +25,18 @@ final class Interop {
 
     /**
      * Vestibule servers with the settings of a test network beside Synapse: Synapse's certificate
-     * is self-signed, so peers' certificates are not checked.
+     * is self-signed, so peers' certificates are not checked; no rate limits (Synapse runs without
+     * them too).
      */
     static TestHomeservers vestibule(int count, IntFunction<String[]> extraArgs) {
-        return TestHomeservers.start(count, index -> {
-            List<String> args = new ArrayList<>(List.of("--vestibule.federation.tls.verify=false"));
+        return vestibule(count, index -> "localhost", extraArgs);
+    }
+
+    /** {@link #vestibule(int, IntFunction)} with each server's host ({@code localhost} or {@code 127.0.0.1}). */
+    static TestHomeservers vestibule(int count, IntFunction<String> hosts, IntFunction<String[]> extraArgs) {
+        return TestHomeservers.start(count, hosts, index -> {
+            List<String> args = new ArrayList<>(List.of("--vestibule.federation.tls.verify=false",
+                    "--vestibule.rate-limits.enabled=false"));
             args.addAll(List.of(extraArgs.apply(index)));
             return args.toArray(new String[0]);
         });

@@ -17,7 +17,17 @@ import org.vestibule.event.StrictJsonParser;
 public final class MatrixClient {
 
     /** A response: status and parsed JSON body (an object, or {"_list": [...]} for arrays). */
-    public record Response(int status, Map<String, Object> body, String raw) {
+    public record Response(int status, Map<String, Object> body, String raw, Map<String, List<String>> headers) {
+
+        /** A response header's first value (names are case-insensitive), or null. */
+        public String header(String name) {
+            for (Map.Entry<String, List<String>> h : headers.entrySet()) {
+                if (h.getKey().equalsIgnoreCase(name) && !h.getValue().isEmpty()) {
+                    return h.getValue().get(0);
+                }
+            }
+            return null;
+        }
 
         public String errcode() {
             return (String) body.get("errcode");
@@ -73,7 +83,7 @@ public final class MatrixClient {
                 Object v = StrictJsonParser.parse(r.body(), new StrictJsonParser.Limits(1 << 28, 128));
                 parsed = v instanceof Map<?, ?> ? Json.object(Map.of("v", v), "v") : Map.of("_list", v);
             }
-            return new Response(r.statusCode(), parsed, raw);
+            return new Response(r.statusCode(), parsed, raw, r.headers().map());
         } catch (Exception e) {
             throw new IllegalStateException(method + " " + path + " failed: " + e, e);
         }

@@ -21,7 +21,9 @@ import org.vestibule.config.TlsCertificates;
  * loopback. Each has its own database on the test PostgreSQL, its own data folder, plain HTTP on
  * a random port and HTTPS on a port chosen up front so that its server name can be
  * {@code localhost:<tlsPort>}; its certificate for {@code localhost} comes from the test CA,
- * which every instance trusts. Start them once per test class; closing stops them all.
+ * which every instance trusts. Start them once per test class; closing stops them all. Rate limits
+ * are off ({@code vestibule.rate-limits.enabled=false}) unless a test's settings turn them on; a
+ * setting a test gives replaces the default of the same key.
  *
  * <pre>{@code
  * static TestHomeservers servers = TestHomeservers.start(2);
@@ -134,11 +136,21 @@ public final class TestHomeservers implements AutoCloseable {
      * @param extraArgs more {@code --key=value} settings for the server with the given index
      */
     public static TestHomeservers start(int count, java.util.function.IntFunction<String[]> extraArgs) {
+        return start(count, index -> "localhost", extraArgs);
+    }
+
+    /**
+     * Starts {@code count} servers side by side, each named {@code <host>:<tlsPort>} by its index:
+     * {@code localhost} or {@code 127.0.0.1}, the names the test certificate covers (an IP literal
+     * name, for the server ACL's {@code allow_ip_literals}).
+     */
+    public static TestHomeservers start(int count, java.util.function.IntFunction<String> hosts,
+                                        java.util.function.IntFunction<String[]> extraArgs) {
         ExecutorService starter = Executors.newFixedThreadPool(count);
         List<Future<Homeserver>> starting = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             int index = i;
-            starting.add(starter.submit(() -> startOne(index, extraArgs.apply(index))));
+            starting.add(starter.submit(() -> startOne(index, hosts.apply(index), extraArgs.apply(index))));
         }
         starter.shutdown();
         List<Homeserver> started = new ArrayList<>();
@@ -161,14 +173,17 @@ public final class TestHomeservers implements AutoCloseable {
         return new TestHomeservers(started);
     }
 
-    private static Homeserver startOne(int index, String... extraArgs) throws IOException {
+    private static Homeserver startOne(int index, String host, String... extraArgs) throws IOException {
+        if (!host.equals("localhost") && !host.equals("127.0.0.1")) {
+            throw new IllegalArgumentException("the test certificate covers localhost and 127.0.0.1, not " + host);
+        }
         Path dir = Files.createTempDirectory("vestibule-homeserver-" + index + "-");
         Path[] tls = TestCertificates.writePem(TestCertificates.issue("localhost", "127.0.0.1"), dir.resolve("tls-test"),
                 "localhost");
         IllegalStateException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             int tlsPort = freePort();
-            String serverName = "localhost:" + tlsPort;
+            String serverName = host + ":" + tlsPort;
             List<String> args = new ArrayList<>(List.of(
                     "--server.port=0",
                     "--vestibule.server-name=" + serverName,
@@ -181,8 +196,15 @@ public final class TestHomeservers implements AutoCloseable {
                     "--spring.datasource.password=" + TestDatabase.server().password(),
                     "--spring.datasource.hikari.maximum-pool-size=5",
                     "--vestibule.federation.allow-private-addresses=true",
-                    "--vestibule.federation.tls.trusted-ca=" + TestCertificates.caPem()));
-            args.addAll(List.of(extraArgs));
+                    "--vestibule.federation.tls.trusted-ca=" + TestCertificates.caPem(),
+                    "--vestibule.rate-limits.enabled=false"));
+            for (String extra : extraArgs) {
+                // A repeated --key=value would bind as "a,b": the test's value replaces the default.
+                int eq = extra.indexOf('=');
+                String key = eq < 0 ? extra : extra.substring(0, eq + 1);
+                args.removeIf(a -> a.startsWith(key));
+                args.add(extra);
+            }
             try {
                 String[] all = args.toArray(new String[0]);
                 ConfigurableApplicationContext context = new SpringApplicationBuilder(VestibuleApplication.class).run(all);

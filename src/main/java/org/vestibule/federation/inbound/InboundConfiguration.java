@@ -18,11 +18,14 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.vestibule.config.VestibuleProperties;
 import org.vestibule.federation.FederationProperties;
 import org.vestibule.keys.RemoteServerKeys;
+import org.vestibule.ratelimit.RateLimits;
+import org.vestibule.room.ServerAcls;
 
 /**
  * Federation requests: bodies cached up to {@code vestibule.federation.max-request-body}, X-Matrix
- * checked on every {@code /_matrix/federation/} endpoint but {@code /v1/version}, and the
- * {@link Origin} available to controllers. {@code /_matrix/key/} stays open.
+ * checked on every {@code /_matrix/federation/} endpoint but {@code /v1/version}, then the origin's
+ * rate limit, then the server ACL of the room the path names; the {@link Origin} available to
+ * controllers. {@code /_matrix/key/} stays open.
  */
 @Configuration(proxyBeanMethods = false)
 class InboundConfiguration implements WebMvcConfigurer {
@@ -34,12 +37,17 @@ class InboundConfiguration implements WebMvcConfigurer {
     private final VestibuleProperties vestibule;
     private final RemoteServerKeys keys;
     private final Clock clock;
+    private final RateLimits limits;
+    private final ServerAcls acls;
 
-    InboundConfiguration(FederationProperties federation, VestibuleProperties vestibule, RemoteServerKeys keys, Clock clock) {
+    InboundConfiguration(FederationProperties federation, VestibuleProperties vestibule, RemoteServerKeys keys, Clock clock,
+                         RateLimits limits, ServerAcls acls) {
         this.federation = federation;
         this.vestibule = vestibule;
         this.keys = keys;
         this.clock = clock;
+        this.limits = limits;
+        this.acls = acls;
     }
 
     private int maxBody() {
@@ -70,6 +78,14 @@ class InboundConfiguration implements WebMvcConfigurer {
                 .addPathPatterns(FEDERATION_PATHS)
                 .excludePathPatterns(UNAUTHENTICATED_VERSION)
                 .order(Ordered.HIGHEST_PRECEDENCE);
+        registry.addInterceptor(new OriginRateLimitInterceptor(limits))
+                .addPathPatterns(FEDERATION_PATHS)
+                .excludePathPatterns(UNAUTHENTICATED_VERSION)
+                .order(Ordered.HIGHEST_PRECEDENCE + 1);
+        registry.addInterceptor(new ServerAclInterceptor(acls))
+                .addPathPatterns(FEDERATION_PATHS)
+                .excludePathPatterns(UNAUTHENTICATED_VERSION)
+                .order(Ordered.HIGHEST_PRECEDENCE + 2);
     }
 
     @Override

@@ -17,11 +17,13 @@ import org.vestibule.event.Pdu;
 import org.vestibule.event.StrictJsonParser;
 import org.vestibule.keys.ServerKeyring;
 import org.vestibule.room.RoomHistory;
+import org.vestibule.room.ServerAcls;
 
 /**
  * What servers in a room may read of it (spec server-server §Retrieving events, §Backfilling,
  * §Authentication chains): event, state, state_ids, event_auth, backfill, get_missing_events.
- * A server with no member in the room gets 403.
+ * A server with no member in the room gets 403, as does one the room's server ACL denies (checked
+ * for the paths with a room by {@link ServerAclInterceptor}; for /event, once the event names it).
  */
 @RestController
 class RoomReadController {
@@ -31,16 +33,19 @@ class RoomReadController {
     private final RoomHistory history;
     private final ServerKeyring keyring;
     private final Clock clock;
+    private final ServerAcls acls;
 
-    RoomReadController(RoomHistory history, ServerKeyring keyring, Clock clock) {
+    RoomReadController(RoomHistory history, ServerKeyring keyring, Clock clock, ServerAcls acls) {
         this.history = history;
         this.keyring = keyring;
         this.clock = clock;
+        this.acls = acls;
     }
 
     @GetMapping("/_matrix/federation/v1/event/{eventId}")
     Map<String, Object> event(Origin origin, @PathVariable String eventId) {
         Pdu pdu = history.event(null, eventId);
+        acls.require(origin.serverName(), pdu.roomId());
         history.requireServerInRoom(origin.serverName(), pdu.roomId(), eventId);
         return envelope(List.of(pdu.json()));
     }

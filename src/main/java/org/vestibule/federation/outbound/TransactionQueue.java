@@ -29,11 +29,13 @@ import org.vestibule.event.Pdu;
 import org.vestibule.keys.ServerKeyring;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.EventRelay;
+import org.vestibule.room.ServerAcls;
 
 /**
  * The durable per-destination queue of outgoing PDUs: rows written with the event, sent in order
  * in transactions of at most {@value #BATCH} PDUs, retried with exponential backoff, resumed after
  * a restart. A lease on each destination keeps several app instances from sending the same batch.
+ * Nothing of a room is queued to a server its server ACL denies (as of the state after the event).
  */
 @Component
 public class TransactionQueue implements EventRelay {
@@ -50,6 +52,7 @@ public class TransactionQueue implements EventRelay {
     private final TransactionSender sender;
     private final MeterRegistry meters;
     private final Clock clock;
+    private final ServerAcls acls;
     private final String instanceId = UUID.randomUUID().toString();
     // Peers remember (origin, txnId) and answer a repeat from their cache without reading it, so
     // IDs must not repeat after a restart or a database wipe: this process's start time leads them.
@@ -70,7 +73,8 @@ public class TransactionQueue implements EventRelay {
     private volatile boolean stopped;
 
     TransactionQueue(JdbcTemplate jdbc, EventGraph graph, ServerKeyring keyring,
-                     TransactionSender sender, MeterRegistry meters, Clock clock) {
+                     TransactionSender sender, MeterRegistry meters, Clock clock, ServerAcls acls) {
+        this.acls = acls;
         this.jdbc = jdbc;
         this.graph = graph;
         this.keyring = keyring;
@@ -89,6 +93,10 @@ public class TransactionQueue implements EventRelay {
         }
         destinations.remove(keyring.serverName());
         destinations.removeAll(except);
+        // Called in the transaction that stored the event, so the ACL is the one after it.
+        if (destinations.removeIf(d -> !acls.allows(d, event.roomId()))) {
+            log.debug("Not sending {} to servers that the server ACL of {} denies", event.eventId(), event.roomId());
+        }
         if (destinations.isEmpty()) {
             return;
         }

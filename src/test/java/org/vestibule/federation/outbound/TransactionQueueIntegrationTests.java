@@ -24,6 +24,7 @@ import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
 import org.vestibule.room.NewRoom;
 import org.vestibule.room.RoomCreator;
+import org.vestibule.room.ServerAcls;
 import org.vestibule.support.FakeFederationServer;
 import org.vestibule.support.FakeFederationServer.Reply;
 import org.vestibule.support.MutableClock;
@@ -45,6 +46,7 @@ class TransactionQueueIntegrationTests {
     @Autowired EventGraph graph;
     @Autowired TransactionSender sender;
     @Autowired MeterRegistry meters;
+    @Autowired ServerAcls acls;
 
     FakeFederationServer peer = FakeFederationServer.start();
 
@@ -133,7 +135,7 @@ class TransactionQueueIntegrationTests {
         jdbc.execute("alter sequence federation_outbound_pdus_id_seq restart");
         MutableClock later = MutableClock.now();
         later.advance(Duration.ofSeconds(5));
-        TransactionQueue restarted = new TransactionQueue(jdbc, graph, keyring, sender, meters, later);
+        TransactionQueue restarted = new TransactionQueue(jdbc, graph, keyring, sender, meters, later, acls);
         try {
             queueOne(room, user, destination, "after the wipe");
             restarted.resume();
