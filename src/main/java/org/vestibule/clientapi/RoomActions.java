@@ -56,10 +56,7 @@ public class RoomActions {
     public Pdu sendState(ClientUser user, String roomId, String type, String stateKey, Map<String, Object> content) {
         requireKnownRoom(roomId);
         if (StateKey.SERVER_ACL.type().equals(type)) {
-            ServerAcl.fromContent(content).refusal(keyring.serverName()).ifPresent(why -> {
-                throw MatrixException.invalidParam("This server ACL would deny this server, " + keyring.serverName()
-                        + ", and so cut the room off from its own users: " + why);
-            });
+            requireAclAllowsUs(content);
         }
         limits.message(user.userId());
         Map<String, Object> c = content;
@@ -69,6 +66,14 @@ public class RoomActions {
             c.remove("join_authorised_via_users_server");
         }
         return localEvents.send(roomId, user.userId(), type, stateKey, c);
+    }
+
+    /** 400 for an m.room.server_acl content that would deny this server (Synapse refuses it too). */
+    public void requireAclAllowsUs(Map<String, Object> content) {
+        ServerAcl.fromContent(content).refusal(keyring.serverName()).ifPresent(why -> {
+            throw MatrixException.invalidParam("This server ACL would deny this server, " + keyring.serverName()
+                    + ", and so cut the room off from its own users: " + why);
+        });
     }
 
     /** Sends a message event, once per (device, room, txnId); a new one is counted by rc_message. */

@@ -71,6 +71,9 @@ class RoomsController {
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> c = (Map<String, Object>) content;
+            if ("m.room.server_acl".equals(type)) {
+                actions.requireAclAllowsUs(c);
+            }
             initialState.add(new NewRoom.StateEvent(type, stateKey == null ? "" : (String) stateKey, c));
         }
         List<String> invite = new ArrayList<>();

@@ -266,6 +266,12 @@ class ServerAclIntegrationTests {
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.errcode()).isEqualTo("M_INVALID_PARAM");
         assertThat(r.error()).contains("would deny this server, " + resident);
+        MatrixClient.Response created = hs0.post("/_matrix/client/v3/createRoom", alice.accessToken(), Map.of(
+                "initial_state", List.of(Map.of("type", "m.room.server_acl", "state_key", "",
+                        "content", Map.of("allow", List.of("*"), "deny", List.of("localhost"))))));
+        assertThat(created.status()).isEqualTo(400);
+        assertThat(created.errcode()).isEqualTo("M_INVALID_PARAM");
+        assertThat(created.error()).contains("matches its deny entry 'localhost'");
     }
 
     @Test
