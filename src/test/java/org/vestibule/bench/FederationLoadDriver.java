@@ -410,6 +410,31 @@ public final class FederationLoadDriver {
             return new double[] {heap, cpu, gc};
         }
 
+        /**
+         * The target's vestibule_rate_limits_enabled gauge: "off" (what the figures assume:
+         * bench/federation-target.sh sets vestibule.rate-limits.enabled=false), "ON", or unknown.
+         */
+        String rateLimits() {
+            try {
+                String text = http.send(java.net.http.HttpRequest.newBuilder(metrics).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                for (String line : text.split("\n")) {
+                    if (line.startsWith("vestibule_rate_limits_enabled")) {
+                        return value(line) == 0 ? "off (vestibule.rate-limits.enabled=false)"
+                                : "ON: origins past rc_federation's limits are delayed or refused with 429, "
+                                        + "so these figures measure the limits; start the target with "
+                                        + "vestibule.rate-limits.enabled=false";
+                    }
+                }
+                return "unknown (the target has no vestibule_rate_limits_enabled gauge)";
+            } catch (IOException | RuntimeException e) {
+                return "unknown (" + e + ")";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "unknown";
+            }
+        }
+
         private static double value(String line) {
             return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
         }
@@ -625,6 +650,7 @@ public final class FederationLoadDriver {
     void run() throws Exception {
         System.out.printf("Federation load driver: we are %s (key %s), target %s at %s, client API %s%n",
                 keys.serverName, keys.key.keyId(), o.targetName(), o.federationUrl(), o.clientUrl());
+        System.out.printf("Target's rate limits: %s%n", probe.rateLimits());
         System.out.printf("Driver JVM: %s %s, %d cores visible; phases %s%n", System.getProperty("java.vm.name"),
                 System.getProperty("java.version"), CORES, o.phases());
         signingCost();

@@ -26,9 +26,11 @@ public final class RemoteJoinBenchmark {
 
     public static void main(String[] args) throws Exception {
         int[] sizes = args.length == 0 ? new int[] {1_000, 10_000} : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
+        // Rate limits off, explicitly: thousands of joins into one room are far past rc_joins_per_room.
         try (TestHomeservers servers = TestHomeservers.start(3, i -> i == 2
-                ? new String[] {"--logging.level.root=WARN", "--vestibule.join.partial-state=true"}
-                : new String[] {"--logging.level.root=WARN"})) {
+                ? new String[] {"--logging.level.root=WARN", "--vestibule.join.partial-state=true",
+                        "--vestibule.rate-limits.enabled=false"}
+                : new String[] {"--logging.level.root=WARN", "--vestibule.rate-limits.enabled=false"})) {
             TestHomeservers.Homeserver hs1 = servers.get(0);
             TestHomeservers.Homeserver hs2 = servers.get(1);
             TestHomeservers.Homeserver hs3 = servers.get(2);

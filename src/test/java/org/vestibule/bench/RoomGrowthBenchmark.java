@@ -30,7 +30,7 @@ public final class RoomGrowthBenchmark {
         String url = TestDatabase.newDatabase("bench");
         try (ConfigurableApplicationContext ctx = new SpringApplicationBuilder(VestibuleApplication.class)
                 .run("--server.port=0", "--vestibule.tls.enabled=false", "--logging.level.root=WARN",
-                        "--vestibule.server-name=bench.vestibule.invalid",
+                        "--vestibule.server-name=bench.vestibule.invalid", "--vestibule.rate-limits.enabled=false",
                         "--vestibule.data-dir=" + Files.createTempDirectory("vestibule-bench"),
                         "--spring.datasource.url=" + url, "--spring.datasource.username=" + TestDatabase.server().username(),
                         "--spring.datasource.password=" + TestDatabase.server().password())) {
