@@ -11,13 +11,16 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.vestibule.accounts.ClientUser;
+import org.vestibule.auth.PowerLevels;
 import org.vestibule.auth.StateKey;
 import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
 import org.vestibule.event.Pdu;
+import org.vestibule.event.RoomVersion;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
+import org.vestibule.room.Redactions;
 import org.vestibule.room.RoomMembership;
 import org.vestibule.room.RoomMemberships;
 import org.vestibule.room.RoomSnapshot;
@@ -32,13 +35,16 @@ public class RoomActions {
     private final RoomMemberships memberships;
     private final JdbcTemplate jdbc;
     private final Clock clock;
+    private final Redactions redactions;
 
-    RoomActions(LocalEvents localEvents, EventGraph graph, RoomMemberships memberships, JdbcTemplate jdbc, Clock clock) {
+    RoomActions(LocalEvents localEvents, EventGraph graph, RoomMemberships memberships, JdbcTemplate jdbc, Clock clock,
+                Redactions redactions) {
         this.localEvents = localEvents;
         this.graph = graph;
         this.memberships = memberships;
         this.jdbc = jdbc;
         this.clock = clock;
+        this.redactions = redactions;
     }
 
     /** Sends a state event; member content never keeps a client-supplied join_authorised_via_users_server. */
@@ -67,6 +73,42 @@ public class RoomActions {
                 + "values (?, ?, ?, ?, ?, ?) on conflict do nothing", user.userId(), user.deviceId(), txnId, roomId,
                 event.eventId(), clock.millis());
         return event.eventId();
+    }
+
+    /**
+     * Redacts an event of the room, once per (device, room, txnId) (spec client-server §Redactions):
+     * one's own event, or anyone's with the power level to redact.
+     */
+    @Transactional
+    public String redact(ClientUser user, String roomId, String eventId, String txnId, String reason) {
+        String key = "redact " + eventId + " " + txnId;
+        List<String> existing = jdbc.queryForList("select event_id from client_transactions where user_id = ? and "
+                + "device_id = ? and room_id = ? and txn_id = ?", String.class, user.userId(), user.deviceId(), roomId, key);
+        if (!existing.isEmpty()) {
+            return existing.get(0);
+        }
+        RoomState state = visibleState(user, roomId);
+        Pdu target = graph.event(eventId).filter(p -> roomId.equals(p.roomId()))
+                .orElseThrow(() -> MatrixException.notFound("Event " + eventId + " not found in " + roomId));
+        if (!user.userId().equals(target.sender())) {
+            RoomVersion version = target.roomVersion();
+            PowerLevels levels = PowerLevels.fromState(version, graph.stateEvents(state,
+                    List.of(StateKey.CREATE, StateKey.POWER_LEVELS)));
+            if (levels.userLevel(user.userId()) < levels.redact()) {
+                throw MatrixException.forbidden("Your power level " + levels.userLevel(user.userId())
+                        + " is below the redact level " + levels.redact() + " of " + roomId
+                        + ": you may redact only your own events");
+            }
+        }
+        Map<String, Object> content = new LinkedHashMap<>();
+        if (reason != null) {
+            content.put("reason", reason);
+        }
+        Pdu redaction = localEvents.sendRedaction(roomId, user.userId(), eventId, content);
+        jdbc.update("insert into client_transactions (user_id, device_id, txn_id, room_id, event_id, created_ts) "
+                + "values (?, ?, ?, ?, ?, ?) on conflict do nothing", user.userId(), user.deviceId(), key, roomId,
+                redaction.eventId(), clock.millis());
+        return redaction.eventId();
     }
 
     /** Changes another user's membership (kick, ban, unban). */
@@ -113,7 +155,7 @@ public class RoomActions {
     public Optional<Pdu> stateEvent(ClientUser user, String roomId, String type, String stateKey) {
         RoomState state = visibleState(user, roomId);
         String id = state.get(new StateKey(type, stateKey));
-        return id == null ? Optional.empty() : graph.event(id);
+        return id == null ? Optional.empty() : graph.event(id).map(p -> redactions.asSeen(List.of(p)).get(0));
     }
 
     /** The room's members' current member events, for a user in the room. */

@@ -1,6 +1,5 @@
 package org.vestibule.clientapi;
 
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -47,8 +46,7 @@ import org.vestibule.room.StrippedState;
  * initial sync); each joined room has its {@code unread_notifications} by the user's push rules.
  *
  * <p>History visibility is not applied (every member sees the room as under {@code shared});
- * redactions are not applied to what clients see; ephemeral events, presence, to-device messages
- * and device lists are always empty.
+ * ephemeral events, presence, to-device messages and device lists are always empty.
  */
 @Service
 public class SyncService implements DisposableBean {
@@ -84,12 +82,12 @@ public class SyncService implements DisposableBean {
     private final StrippedState strippedState;
     private final AccountData accountData;
     private final NotificationCounts notifications;
-    private final Clock clock;
+    private final ClientEventFormat eventFormat;
     private final ExecutorService recomputing;
 
     SyncService(StreamReads reads, StreamNotifier notifier, EventGraph graph, RoomMemberships memberships,
                 OutOfBandMemberships outOfBand, StrippedState strippedState, AccountData accountData,
-                NotificationCounts notifications, Clock clock) {
+                NotificationCounts notifications, ClientEventFormat eventFormat) {
         this.reads = reads;
         this.notifier = notifier;
         this.graph = graph;
@@ -98,7 +96,7 @@ public class SyncService implements DisposableBean {
         this.strippedState = strippedState;
         this.accountData = accountData;
         this.notifications = notifications;
-        this.clock = clock;
+        this.eventFormat = eventFormat;
         AtomicInteger n = new AtomicInteger();
         // Syncs woken after waiting compute here, never on the thread that woke them.
         ThreadPoolExecutor pool = new ThreadPoolExecutor(8, 8, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -490,31 +488,12 @@ public class SyncService implements DisposableBean {
         return then != null && "join".equals(then.membership());
     }
 
-    /** Client-format events; the sending device sees its transaction IDs (spec: unsigned.transaction_id). */
     List<Map<String, Object>> format(ClientUser user, Collection<Pdu> events) {
-        List<String> own = events.stream().filter(p -> user.userId().equals(p.sender())).map(Pdu::eventId).toList();
-        Map<String, String> txnIds = reads.transactionIds(user.userId(), user.deviceId(), own);
-        long now = clock.millis();
-        List<Map<String, Object>> out = new ArrayList<>(events.size());
-        for (Pdu p : events) {
-            out.add(format(p, txnIds.get(p.eventId()), now));
-        }
-        return out;
+        return eventFormat.format(user, events);
     }
 
     private Map<String, Object> format(ClientUser user, Pdu event) {
-        return format(user, List.of(event)).get(0);
-    }
-
-    private static Map<String, Object> format(Pdu pdu, String txnId, long now) {
-        Map<String, Object> e = ClientEvents.format(pdu);
-        Map<String, Object> unsigned = new LinkedHashMap<>();
-        unsigned.put("age", Math.max(0, now - pdu.originServerTs()));
-        if (txnId != null) {
-            unsigned.put("transaction_id", txnId);
-        }
-        e.put("unsigned", unsigned);
-        return e;
+        return eventFormat.format(user, event);
     }
 
     @Override
