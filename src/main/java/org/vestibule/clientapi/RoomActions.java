@@ -11,16 +11,19 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.vestibule.accounts.ClientUser;
+import org.vestibule.auth.PowerLevels;
 import org.vestibule.auth.ServerAcl;
 import org.vestibule.auth.StateKey;
 import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
 import org.vestibule.event.Pdu;
+import org.vestibule.event.RoomVersion;
 import org.vestibule.keys.ServerKeyring;
 import org.vestibule.ratelimit.RateLimits;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
+import org.vestibule.room.Redactions;
 import org.vestibule.room.RoomMembership;
 import org.vestibule.room.RoomMemberships;
 import org.vestibule.room.RoomSnapshot;
@@ -37,9 +40,10 @@ public class RoomActions {
     private final Clock clock;
     private final RateLimits limits;
     private final ServerKeyring keyring;
+    private final Redactions redactions;
 
     RoomActions(LocalEvents localEvents, EventGraph graph, RoomMemberships memberships, JdbcTemplate jdbc, Clock clock,
-                RateLimits limits, ServerKeyring keyring) {
+                RateLimits limits, ServerKeyring keyring, Redactions redactions) {
         this.limits = limits;
         this.keyring = keyring;
         this.localEvents = localEvents;
@@ -47,6 +51,7 @@ public class RoomActions {
         this.memberships = memberships;
         this.jdbc = jdbc;
         this.clock = clock;
+        this.redactions = redactions;
     }
 
     /**
@@ -91,6 +96,43 @@ public class RoomActions {
                 + "values (?, ?, ?, ?, ?, ?) on conflict do nothing", user.userId(), user.deviceId(), txnId, roomId,
                 event.eventId(), clock.millis());
         return event.eventId();
+    }
+
+    /**
+     * Redacts an event of the room, once per (device, room, txnId) (spec client-server §Redactions):
+     * one's own event, or anyone's with the power level to redact.
+     */
+    @Transactional
+    public String redact(ClientUser user, String roomId, String eventId, String txnId, String reason) {
+        String key = "redact " + eventId + " " + txnId;
+        List<String> existing = jdbc.queryForList("select event_id from client_transactions where user_id = ? and "
+                + "device_id = ? and room_id = ? and txn_id = ?", String.class, user.userId(), user.deviceId(), roomId, key);
+        if (!existing.isEmpty()) {
+            return existing.get(0);
+        }
+        RoomState state = visibleState(user, roomId);
+        Pdu target = graph.event(eventId).filter(p -> roomId.equals(p.roomId()))
+                .orElseThrow(() -> MatrixException.notFound("Event " + eventId + " not found in " + roomId));
+        if (!user.userId().equals(target.sender())) {
+            RoomVersion version = target.roomVersion();
+            PowerLevels levels = PowerLevels.fromState(version, graph.stateEvents(state,
+                    List.of(StateKey.CREATE, StateKey.POWER_LEVELS)));
+            if (levels.userLevel(user.userId()) < levels.redact()) {
+                throw MatrixException.forbidden("Your power level " + levels.userLevel(user.userId())
+                        + " is below the redact level " + levels.redact() + " of " + roomId
+                        + ": you may redact only your own events");
+            }
+        }
+        limits.message(user.userId());
+        Map<String, Object> content = new LinkedHashMap<>();
+        if (reason != null) {
+            content.put("reason", reason);
+        }
+        Pdu redaction = localEvents.sendRedaction(roomId, user.userId(), eventId, content);
+        jdbc.update("insert into client_transactions (user_id, device_id, txn_id, room_id, event_id, created_ts) "
+                + "values (?, ?, ?, ?, ?, ?) on conflict do nothing", user.userId(), user.deviceId(), key, roomId,
+                redaction.eventId(), clock.millis());
+        return redaction.eventId();
     }
 
     /** Changes another user's membership (kick, ban, unban), counted by rc_message. */
@@ -138,7 +180,7 @@ public class RoomActions {
     public Optional<Pdu> stateEvent(ClientUser user, String roomId, String type, String stateKey) {
         RoomState state = visibleState(user, roomId);
         String id = state.get(new StateKey(type, stateKey));
-        return id == null ? Optional.empty() : graph.event(id);
+        return id == null ? Optional.empty() : graph.event(id).map(p -> redactions.asSeen(List.of(p)).get(0));
     }
 
     /** The room's members' current member events, for a user in the room. */

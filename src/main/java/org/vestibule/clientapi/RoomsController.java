@@ -33,14 +33,16 @@ class RoomsController {
     private final ClientProperties properties;
     private final RoomAliases aliases;
     private final Invites invites;
+    private final ClientEventFormat eventFormat;
 
     RoomsController(RoomCreator creator, RoomActions actions, ClientProperties properties, RoomAliases aliases,
-                    Invites invites) {
+                    Invites invites, ClientEventFormat eventFormat) {
         this.creator = creator;
         this.actions = actions;
         this.properties = properties;
         this.aliases = aliases;
         this.invites = invites;
+        this.eventFormat = eventFormat;
     }
 
     @PostMapping("/_matrix/client/{v:v3|r0}/createRoom")
@@ -121,7 +123,7 @@ class RoomsController {
 
     @GetMapping("/_matrix/client/{v:v3|r0}/rooms/{roomId}/state")
     List<Map<String, Object>> state(ClientUser user, @PathVariable String roomId) {
-        return actions.state(user, roomId).stream().map(ClientEvents::format).toList();
+        return eventFormat.format(user, actions.state(user, roomId));
     }
 
     @PutMapping("/_matrix/client/{v:v3|r0}/rooms/{roomId}/send/{eventType}/{txnId}")
@@ -159,10 +161,10 @@ class RoomsController {
     Map<String, Object> members(ClientUser user, @PathVariable String roomId,
                                 @RequestParam(required = false) String membership,
                                 @RequestParam(name = "not_membership", required = false) String notMembership) {
-        List<Map<String, Object>> chunk = actions.members(user, roomId).stream()
+        List<Pdu> members = actions.members(user, roomId).stream()
                 .filter(p -> membership == null || membership.equals(p.membership().orElse(null)))
-                .filter(p -> notMembership == null || !notMembership.equals(p.membership().orElse(null)))
-                .map(ClientEvents::format).toList();
+                .filter(p -> notMembership == null || !notMembership.equals(p.membership().orElse(null))).toList();
+        List<Map<String, Object>> chunk = eventFormat.format(user, members);
         return Map.of("chunk", chunk);
     }
 
@@ -173,6 +175,13 @@ class RoomsController {
 
     @GetMapping("/_matrix/client/{v:v3|r0}/rooms/{roomId}/event/{eventId}")
     Map<String, Object> event(ClientUser user, @PathVariable String roomId, @PathVariable String eventId) {
-        return ClientEvents.format(actions.event(user, roomId, eventId));
+        return eventFormat.format(user, actions.event(user, roomId, eventId));
+    }
+
+    @PutMapping("/_matrix/client/{v:v3|r0}/rooms/{roomId}/redact/{eventId}/{txnId}")
+    Map<String, Object> redact(ClientUser user, @PathVariable String roomId, @PathVariable String eventId,
+                               @PathVariable String txnId, @RequestBody(required = false) byte[] raw) {
+        String reason = JsonBody.parse(raw, JsonBody.SMALL).string("reason");
+        return Map.of("event_id", actions.redact(user, roomId, eventId, txnId, reason));
     }
 }

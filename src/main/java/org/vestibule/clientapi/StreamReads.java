@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
+import org.vestibule.room.EventGraph;
 
 /**
  * The reads behind /sync and /messages, by stream ordering: positions of memberships, timelines,
@@ -24,7 +25,7 @@ class StreamReads {
     private static final Logger log = LoggerFactory.getLogger(StreamReads.class);
 
     /** An event that clients may see, at its position. */
-    static final String VISIBLE = "not outlier and rejection_reason is null and not soft_failed";
+    static final String VISIBLE = EventGraph.CLIENT_VISIBLE;
 
     /** How long a read waits for writers that hold lower stream positions to finish. */
     private static final long MAX_WRITER_WAIT_MS = 5_000;
@@ -47,7 +48,7 @@ class StreamReads {
      * A stream position below which nothing more will appear. Stream orderings are handed out
      * when a row is written but become visible when its transaction commits, and transactions on
      * different rooms commit in any order; so after reading the sequence, this waits for the
-     * transactions then writing events, out-of-band memberships or state resets (they hold every position
+     * transactions then writing events, out-of-band memberships, state resets or account data (they hold every position
      * handed out and not yet visible) to end.
      */
     long safePosition() {
@@ -59,7 +60,7 @@ class StreamReads {
                 where locktype = 'relation' and mode = 'RowExclusiveLock' and granted and pid <> pg_backend_pid()
                   and database = (select oid from pg_database where datname = current_database())
                   and relation in ('events'::regclass, 'out_of_band_stream'::regclass,
-                                   'room_state_resets'::regclass)""", String.class);
+                                   'room_state_resets'::regclass, 'account_data'::regclass)""", String.class);
         long deadline = System.currentTimeMillis() + MAX_WRITER_WAIT_MS;
         long pause = 1;
         while (!writers.isEmpty()) {

@@ -1,6 +1,5 @@
 package org.vestibule.clientapi;
 
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -19,9 +18,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Service;
+import org.vestibule.accountdata.AccountData;
 import org.vestibule.accounts.ClientUser;
 import org.vestibule.auth.StateKey;
 import org.vestibule.event.Pdu;
+import org.vestibule.push.NotificationCounts;
+import org.vestibule.push.PushRuleSet;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.OutOfBandMemberships;
 import org.vestibule.room.RoomMemberships;
@@ -40,9 +42,11 @@ import org.vestibule.room.StrippedState;
  * membership event; {@code leave} for rooms left, kicked or banned from, rejected or rescinded
  * since the token (not in an initial sync, as Synapse without {@code include_leave}).
  *
+ * <p>Account data, global and per joined room, is what changed since the token (all of it in an
+ * initial sync); each joined room has its {@code unread_notifications} by the user's push rules.
+ *
  * <p>History visibility is not applied (every member sees the room as under {@code shared});
- * redactions are not applied to what clients see; ephemeral events, account data, presence,
- * to-device messages and device lists are always empty.
+ * ephemeral events, presence, to-device messages and device lists are always empty.
  */
 @Service
 public class SyncService implements DisposableBean {
@@ -76,18 +80,23 @@ public class SyncService implements DisposableBean {
     private final RoomMemberships memberships;
     private final OutOfBandMemberships outOfBand;
     private final StrippedState strippedState;
-    private final Clock clock;
+    private final AccountData accountData;
+    private final NotificationCounts notifications;
+    private final ClientEventFormat eventFormat;
     private final ExecutorService recomputing;
 
     SyncService(StreamReads reads, StreamNotifier notifier, EventGraph graph, RoomMemberships memberships,
-                OutOfBandMemberships outOfBand, StrippedState strippedState, Clock clock) {
+                OutOfBandMemberships outOfBand, StrippedState strippedState, AccountData accountData,
+                NotificationCounts notifications, ClientEventFormat eventFormat) {
         this.reads = reads;
         this.notifier = notifier;
         this.graph = graph;
         this.memberships = memberships;
         this.outOfBand = outOfBand;
         this.strippedState = strippedState;
-        this.clock = clock;
+        this.accountData = accountData;
+        this.notifications = notifications;
+        this.eventFormat = eventFormat;
         AtomicInteger n = new AtomicInteger();
         // Syncs woken after waiting compute here, never on the thread that woke them.
         ThreadPoolExecutor pool = new ThreadPoolExecutor(8, 8, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -207,6 +216,8 @@ public class SyncService implements DisposableBean {
         for (String roomId : wholeState) {
             join.put(roomId, joinedRoom(user, roomId, since == null ? 0 : since, upTo, request.timelineLimit(), null));
         }
+        List<AccountData.Entry> global = accountData.globalSince(userId, since, upTo);
+        Map<String, List<Map<String, Object>>> roomData = roomAccountData(userId, wholeState, joinedBefore, since, upTo);
         if (since != null) {
             // Rooms whose state was replaced wholesale (a partial-state join caught up): all of it again.
             Set<String> reset = reads.roomsReset(joinedBefore, since, upTo);
@@ -218,6 +229,19 @@ public class SyncService implements DisposableBean {
                     join.put(roomId, joinedRoom(user, roomId, since, upTo, request.timelineLimit(), since));
                 }
             }
+            for (String roomId : roomData.keySet()) {
+                if (!join.containsKey(roomId)) {
+                    // Only its account data changed (a tag, say): the room is listed for that.
+                    join.put(roomId, joinedRoom(user, roomId, since, upTo, request.timelineLimit(), since));
+                }
+            }
+        }
+        PushRuleSet rules = join.isEmpty() ? null : notifications.ruleSet(userId);
+        for (Map.Entry<String, Object> e : join.entrySet()) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> room = (Map<String, Object>) e.getValue();
+            room.put("account_data", Map.of("events", roomData.getOrDefault(e.getKey(), List.of())));
+            room.put("unread_notifications", notifications.counts(userId, e.getKey(), upTo, rules).json());
         }
 
         Map<String, Object> roomsBody = new LinkedHashMap<>();
@@ -229,11 +253,25 @@ public class SyncService implements DisposableBean {
         body.put("next_batch", StreamToken.at(upTo).toString());
         body.put("rooms", roomsBody);
         body.put("presence", Map.of("events", List.of()));
-        body.put("account_data", Map.of("events", List.of()));
+        body.put("account_data", Map.of("events", global.stream().map(AccountData.Entry::event).toList()));
         body.put("to_device", Map.of("events", List.of()));
         body.put("device_lists", Map.of("changed", List.of(), "left", List.of()));
-        boolean empty = join.isEmpty() && invite.isEmpty() && knock.isEmpty() && leave.isEmpty();
+        boolean empty = join.isEmpty() && invite.isEmpty() && knock.isEmpty() && leave.isEmpty() && global.isEmpty();
         return new Answer(body, empty, wakeKeys);
+    }
+
+    /** Room account data by room: all of it for rooms whose whole state is sent, what changed since the token otherwise. */
+    private Map<String, List<Map<String, Object>>> roomAccountData(String userId, List<String> wholeState,
+                                                                  List<String> joinedBefore, Long since, long upTo) {
+        Map<String, List<Map<String, Object>>> byRoom = new HashMap<>();
+        List<AccountData.Entry> entries = new ArrayList<>(accountData.roomsSince(userId, wholeState, null, upTo));
+        if (since != null) {
+            entries.addAll(accountData.roomsSince(userId, joinedBefore, since, upTo));
+        }
+        for (AccountData.Entry e : entries) {
+            byRoom.computeIfAbsent(e.roomId(), r -> new ArrayList<>()).add(e.event());
+        }
+        return byRoom;
     }
 
     private static Map<String, Object> sorted(Map<String, Object> rooms) {
@@ -254,8 +292,6 @@ public class SyncService implements DisposableBean {
         room.put("state", Map.of("events", format(user, state)));
         room.put("timeline", timeline.body());
         room.put("ephemeral", Map.of("events", List.of()));
-        room.put("account_data", Map.of("events", List.of()));
-        room.put("unread_notifications", Map.of("highlight_count", 0, "notification_count", 0));
         return room;
     }
 
@@ -452,31 +488,12 @@ public class SyncService implements DisposableBean {
         return then != null && "join".equals(then.membership());
     }
 
-    /** Client-format events; the sending device sees its transaction IDs (spec: unsigned.transaction_id). */
     List<Map<String, Object>> format(ClientUser user, Collection<Pdu> events) {
-        List<String> own = events.stream().filter(p -> user.userId().equals(p.sender())).map(Pdu::eventId).toList();
-        Map<String, String> txnIds = reads.transactionIds(user.userId(), user.deviceId(), own);
-        long now = clock.millis();
-        List<Map<String, Object>> out = new ArrayList<>(events.size());
-        for (Pdu p : events) {
-            out.add(format(p, txnIds.get(p.eventId()), now));
-        }
-        return out;
+        return eventFormat.format(user, events);
     }
 
     private Map<String, Object> format(ClientUser user, Pdu event) {
-        return format(user, List.of(event)).get(0);
-    }
-
-    private static Map<String, Object> format(Pdu pdu, String txnId, long now) {
-        Map<String, Object> e = ClientEvents.format(pdu);
-        Map<String, Object> unsigned = new LinkedHashMap<>();
-        unsigned.put("age", Math.max(0, now - pdu.originServerTs()));
-        if (txnId != null) {
-            unsigned.put("transaction_id", txnId);
-        }
-        e.put("unsigned", unsigned);
-        return e;
+        return eventFormat.format(user, event);
     }
 
     @Override

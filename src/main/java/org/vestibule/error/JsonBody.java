@@ -2,11 +2,11 @@ package org.vestibule.error;
 
 import java.util.List;
 import java.util.Map;
-import org.vestibule.error.Errcode;
-import org.vestibule.error.MatrixException;
 import org.vestibule.event.Json;
 import org.vestibule.event.MalformedJsonException;
 import org.vestibule.event.StrictJsonParser;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A client request body read with the strict parser, so event content is canonical-JSON safe; every
@@ -17,6 +17,7 @@ public record JsonBody(Map<String, Object> map) {
     private static final StrictJsonParser.Limits LIMITS = new StrictJsonParser.Limits(1024 * 1024, 64);
     /** For bodies of a few fields (a reason, a displayname, a room ID), not event content. */
     public static final StrictJsonParser.Limits SMALL = new StrictJsonParser.Limits(64 * 1024, 32);
+    private static final JsonMapper MAPPER = JsonMapper.builder().build();
 
     public static JsonBody parse(byte[] body) {
         return parse(body, LIMITS);
@@ -32,6 +33,44 @@ public record JsonBody(Map<String, Object> map) {
         } catch (MalformedJsonException e) {
             throw new MatrixException(400, Errcode.NOT_JSON, "The body is not valid JSON: " + e.getMessage());
         }
+    }
+
+    /**
+     * A body that is no event content (account data, tags): any JSON object, fractions included
+     * (a tag's order is one), parsed with Jackson's tree model. 413 over {@code maxBytes}.
+     */
+    public static Map<String, Object> parseAnyObject(byte[] body, int maxBytes) {
+        if (body == null || body.length == 0) {
+            throw new MatrixException(400, Errcode.NOT_JSON, "The body must be a JSON object");
+        }
+        if (body.length > maxBytes) {
+            throw new MatrixException(413, Errcode.TOO_LARGE, "The body of " + body.length + " bytes is over the limit of "
+                    + maxBytes);
+        }
+        Object value;
+        try {
+            value = MAPPER.readValue(body, Object.class);
+        } catch (JacksonException e) {
+            throw new MatrixException(400, Errcode.NOT_JSON, "The body is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (!(value instanceof Map<?, ?> map)) {
+            throw new MatrixException(400, Errcode.BAD_JSON, "The body must be a JSON object");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> object = (Map<String, Object>) map;
+        return object;
+    }
+
+    /** Any JSON value as text, as Jackson writes it (for storing what {@link #parseAnyObject} read). */
+    public static String write(Object value) {
+        return MAPPER.writeValueAsString(value);
+    }
+
+    /** Reads what {@link #write} wrote. */
+    public static Map<String, Object> readStored(String json) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = MAPPER.readValue(json, Map.class);
+        return map;
     }
 
     public String string(String key) {

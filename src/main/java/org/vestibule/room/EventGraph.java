@@ -22,6 +22,10 @@ import org.vestibule.event.RoomVersions;
 @Component
 public class EventGraph {
 
+    /** SQL: an event clients may see: in the graph, passed the auth rules, not soft-failed. */
+    public static final String CLIENT_VISIBLE = "not outlier and rejection_reason is null and not soft_failed";
+
+
     private static final int CACHED_EVENTS = 50_000;
 
     private final Events events;

@@ -46,11 +46,14 @@ public class EventPersister {
     private final EventWrites writes;
     private final PartialStateRooms partialRooms;
     private final JdbcTemplate jdbc;
+    private final Redactions redactions;
     private final Clock clock;
 
     EventPersister(Rooms rooms, EventRows rows, EventGraph graph, StateGroups stateGroups, RoomStateCache cache,
-                   EventWrites writes, PartialStateRooms partialRooms, JdbcTemplate jdbc, Clock clock) {
+                   EventWrites writes, PartialStateRooms partialRooms, JdbcTemplate jdbc, Redactions redactions,
+                   Clock clock) {
         this.partialRooms = partialRooms;
+        this.redactions = redactions;
         this.jdbc = jdbc;
         this.rooms = rooms;
         this.rows = rows;
@@ -436,6 +439,7 @@ public class EventPersister {
         }
         if (!softFailed) {
             advanceRoom(room, snapshot, event, stateAfter, stateAfterGroup, replaceExtremities);
+            redactions.onStored(event);
         }
         return new PersistOutcome.Stored(event, softFailed);
     }

@@ -59,10 +59,32 @@ public class LocalEvents {
      */
     @Transactional
     public Pdu send(String roomId, String sender, String type, String stateKey, Map<String, Object> content) {
+        return send(roomId, sender, type, stateKey, content, null);
+    }
+
+    /**
+     * A local user's m.room.redaction of {@code redacts}: named in content from room version 11,
+     * at the top level before (spec rooms v11 "redacts moved into content").
+     */
+    @Transactional
+    public Pdu sendRedaction(String roomId, String sender, String redacts, Map<String, Object> content) {
+        return send(roomId, sender, "m.room.redaction", null, content, redacts);
+    }
+
+    private Pdu send(String roomId, String sender, String type, String stateKey, Map<String, Object> content,
+                     String redacts) {
         Room room = rooms.lockById(roomId).orElseThrow(() -> MatrixException.notFound("Unknown room " + roomId));
         RoomVersion version = graph.roomVersion(roomId).orElseThrow();
         RoomSnapshot snapshot = cache.get(roomId, room.stateVersion());
-        Map<String, Object> unsigned = template(roomId, version, snapshot, sender, type, stateKey, content);
+        Map<String, Object> body = content;
+        if (redacts != null && version.redactsInContent()) {
+            body = new LinkedHashMap<>(content);
+            body.put("redacts", redacts);
+        }
+        Map<String, Object> unsigned = template(roomId, version, snapshot, sender, type, stateKey, body);
+        if (redacts != null && !version.redactsInContent()) {
+            unsigned.put("redacts", redacts);
+        }
         Pdu event = sign(unsigned, version);
         AuthResult auth = persister.checkAgainstState(event, snapshot.state());
         if (auth instanceof AuthResult.Rejected r) {

@@ -8,19 +8,19 @@ import org.vestibule.support.MatrixClient;
 import org.vestibule.support.MatrixClient.User;
 
 /** /sync from tests: one call, or Complement's MustSyncUntil (incremental syncs until a check holds, 5 s at most). */
-final class Syncing {
+public final class Syncing {
 
     /** Complement's SyncUntilTimeout. */
-    static final long BUDGET_MS = 5_000;
+    public static final long BUDGET_MS = 5_000;
 
     private Syncing() {}
 
-    static MatrixClient.Response raw(MatrixClient client, User user, String since, long timeoutMs) {
+    public static MatrixClient.Response raw(MatrixClient client, User user, String since, long timeoutMs) {
         String q = "?timeout=" + timeoutMs + (since == null ? "" : "&since=" + MatrixClient.encode(since));
         return client.get("/_matrix/client/v3/sync" + q, user.accessToken());
     }
 
-    static Map<String, Object> sync(MatrixClient client, User user, String since) {
+    public static Map<String, Object> sync(MatrixClient client, User user, String since) {
         return raw(client, user, since, 0).expect(200).body();
     }
 
@@ -28,7 +28,7 @@ final class Syncing {
      * Syncs from {@code since} (an initial sync when null) with {@code timeout=1000} until a response
      * satisfies the check, as Complement's MustSyncUntil does, and returns that response.
      */
-    static Map<String, Object> until(MatrixClient client, User user, String since, String what,
+    public static Map<String, Object> until(MatrixClient client, User user, String since, String what,
                                      Predicate<Map<String, Object>> check) {
         long deadline = System.currentTimeMillis() + BUDGET_MS;
         String token = since;
@@ -45,7 +45,7 @@ final class Syncing {
     }
 
     /** The value at a path of object keys, or null. */
-    static Object at(Map<String, Object> body, String... path) {
+    public static Object at(Map<String, Object> body, String... path) {
         Object v = body;
         for (String key : path) {
             if (!(v instanceof Map<?, ?> m)) {
@@ -57,34 +57,34 @@ final class Syncing {
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> map(Map<String, Object> body, String... path) {
+    public static Map<String, Object> map(Map<String, Object> body, String... path) {
         return (Map<String, Object>) at(body, path);
     }
 
     @SuppressWarnings("unchecked")
-    static List<Map<String, Object>> list(Map<String, Object> body, String... path) {
+    public static List<Map<String, Object>> list(Map<String, Object> body, String... path) {
         return (List<Map<String, Object>>) at(body, path);
     }
 
-    static List<Map<String, Object>> timeline(Map<String, Object> body, String section, String roomId) {
+    public static List<Map<String, Object>> timeline(Map<String, Object> body, String section, String roomId) {
         List<Map<String, Object>> events = list(body, "rooms", section, roomId, "timeline", "events");
         return events == null ? List.of() : events;
     }
 
-    static List<Map<String, Object>> state(Map<String, Object> body, String section, String roomId) {
+    public static List<Map<String, Object>> state(Map<String, Object> body, String section, String roomId) {
         List<Map<String, Object>> events = list(body, "rooms", section, roomId, "state", "events");
         return events == null ? List.of() : events;
     }
 
-    static List<String> ids(List<Map<String, Object>> events) {
+    public static List<String> ids(List<Map<String, Object>> events) {
         return events.stream().map(e -> (String) e.get("event_id")).toList();
     }
 
-    static List<String> types(List<Map<String, Object>> events) {
+    public static List<String> types(List<Map<String, Object>> events) {
         return events.stream().map(e -> (String) e.get("type")).toList();
     }
 
-    static boolean hasMember(List<Map<String, Object>> events, String userId, String membership) {
+    public static boolean hasMember(List<Map<String, Object>> events, String userId, String membership) {
         return events.stream().anyMatch(e -> "m.room.member".equals(e.get("type")) && userId.equals(e.get("state_key"))
                 && membership.equals(at(e, "content", "membership")));
     }

@@ -224,6 +224,8 @@ class KnockingIntegrationTests {
         // The member's server is in the room now but cannot authorise (PL 0): the restricted errcodes apply.
         User other = hs3.register(unique("other"));
         hs3.join(other, allowed, name(0)).expect(200);
+        // hs2 hears of that join from hs1 through its queue: only then does it know other qualifies.
+        waitForMembership(hs2, member, allowed, other.userId(), "join");
         assertError(hs3.join(other, room, name(1)), 400, "M_UNABLE_TO_GRANT_JOIN");
         hs3.join(other, room, name(1), name(0)).expect(200);
     }
