@@ -21,6 +21,8 @@ public class AccountService {
     public record Session(String userId, String accessToken, String deviceId) {}
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** As Synapse's LAST_SEEN_GRANULARITY: one write per device per two minutes at most. */
+    static final long LAST_SEEN_GRANULARITY_MS = 120_000;
 
     private final Accounts accounts;
     private final Sessions sessions;
@@ -85,7 +87,22 @@ public class AccountService {
     }
 
     public Optional<ClientUser> authenticate(String accessToken) {
-        return sessions.byTokenHash(PasswordHashing.sha256(accessToken));
+        return sessions.byTokenHash(PasswordHashing.sha256(accessToken)).map(Sessions.TokenOwner::user);
+    }
+
+    /**
+     * The user of an access token, recording the device as seen from {@code ip}: at most once per
+     * {@link #LAST_SEEN_GRANULARITY_MS} per device (the spec allows last_seen_* to be minutes out of date).
+     */
+    public Optional<ClientUser> authenticate(String accessToken, String ip) {
+        Optional<Sessions.TokenOwner> owner = sessions.byTokenHash(PasswordHashing.sha256(accessToken));
+        owner.ifPresent(o -> {
+            long now = clock.millis();
+            if (o.lastSeenTs() == null || o.lastSeenTs() < now - LAST_SEEN_GRANULARITY_MS) {
+                sessions.touchDevice(o.user().userId(), o.user().deviceId(), ip, now, now - LAST_SEEN_GRANULARITY_MS);
+            }
+        });
+        return owner.map(Sessions.TokenOwner::user);
     }
 
     @Transactional
