@@ -4,8 +4,11 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.vestibule.error.Errcode;
@@ -135,6 +138,16 @@ public class AccountService {
             }
         });
         return content;
+    }
+
+    /**
+     * Up to {@code max} active local users whose user ID or displayname contains {@code term},
+     * case-insensitively, by user ID (the user directory's local half).
+     */
+    public List<LocalProfile> searchLocal(String term, int max) {
+        String pattern = "%" + term.toLowerCase(Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
+        return accounts.search(pattern, Limit.of(max)).stream()
+                .map(a -> new LocalProfile(a.userId(), a.displayname(), a.avatarUrl())).toList();
     }
 
     @Transactional
