@@ -12,6 +12,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.vestibule.accounts.ClientProperties;
 import org.vestibule.accounts.ClientUser;
+import org.vestibule.directory.PublicRoomDirectory;
 import org.vestibule.directory.RoomAliases;
 import org.vestibule.error.Errcode;
 import org.vestibule.error.JsonBody;
@@ -33,14 +34,16 @@ class RoomsController {
     private final ClientProperties properties;
     private final RoomAliases aliases;
     private final Invites invites;
+    private final PublicRoomDirectory directory;
 
     RoomsController(RoomCreator creator, RoomActions actions, ClientProperties properties, RoomAliases aliases,
-                    Invites invites) {
+                    Invites invites, PublicRoomDirectory directory) {
         this.creator = creator;
         this.actions = actions;
         this.properties = properties;
         this.aliases = aliases;
         this.invites = invites;
+        this.directory = directory;
     }
 
     @PostMapping("/_matrix/client/{v:v3|r0}/createRoom")
@@ -91,6 +94,9 @@ class RoomsController {
         String roomId = creator.create(spec);
         if (alias != null) {
             aliases.createForNewRoom(alias, roomId, user.userId());
+        }
+        if ("public".equals(visibility)) {
+            directory.publish(roomId);
         }
         for (String invitee : invite) {
             invites.invite(roomId, user.userId(), invitee, null);

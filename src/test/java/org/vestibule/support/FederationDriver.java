@@ -67,6 +67,14 @@ public final class FederationDriver {
         }
     }
 
+    public Answer post(String destination, String path, Object body) {
+        try {
+            return new Answer(200, client.post(destination, path, body).json());
+        } catch (FederationErrorResponseException e) {
+            return new Answer(e.status(), e.json());
+        }
+    }
+
     public Answer makeJoin(String resident, String roomId, String userId, String... versions) {
         StringBuilder q = new StringBuilder();
         for (String v : versions.length == 0 ? RoomVersions.ids().toArray(new String[0]) : versions) {
