@@ -177,7 +177,8 @@ public class RoomActions {
 
     private void requireJoined(ClientUser user, String roomId) {
         if (!"join".equals(memberships.membershipOf(roomId, user.userId()).orElse(null))) {
-            throw notMember(roomId);
+            // The same words whether or not the room exists.
+            throw MatrixException.forbidden("You are not joined to " + roomId);
         }
     }
 
@@ -189,7 +190,7 @@ public class RoomActions {
     }
 
     private static MatrixException notMember(String roomId) {
-        return MatrixException.forbidden("You are not a member of " + roomId + ", and were not one before");
+        return MatrixException.forbidden("You are not a member of " + roomId + " and were not joined to it before");
     }
 
     private void requireKnownRoom(String roomId) {
