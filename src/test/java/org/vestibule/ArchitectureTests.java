@@ -42,7 +42,7 @@ class ArchitectureTests {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("features").definedBy("org.vestibule.clientapi..", "org.vestibule.join..",
                         "org.vestibule.invite..", "org.vestibule.directory..", "org.vestibule.profile..",
-                        "org.vestibule.accountdata..", "org.vestibule.push..")
+                        "org.vestibule.accountdata..", "org.vestibule.push..", "org.vestibule.voip..")
                 .layer("accounts").definedBy("org.vestibule.accounts..")
                 .layer("federation").definedBy("org.vestibule.federation..")
                 .layer("room").definedBy("org.vestibule.room..")

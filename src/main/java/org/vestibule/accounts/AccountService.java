@@ -4,8 +4,11 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.vestibule.error.Errcode;
@@ -22,6 +25,8 @@ public class AccountService {
     public record Session(String userId, String accessToken, String deviceId) {}
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** As Synapse's LAST_SEEN_GRANULARITY: one write per device per two minutes at most. */
+    static final long LAST_SEEN_GRANULARITY_MS = 120_000;
 
     private final Accounts accounts;
     private final Sessions sessions;
@@ -115,7 +120,22 @@ public class AccountService {
     }
 
     public Optional<ClientUser> authenticate(String accessToken) {
-        return sessions.byTokenHash(PasswordHashing.sha256(accessToken));
+        return sessions.byTokenHash(PasswordHashing.sha256(accessToken)).map(Sessions.TokenOwner::user);
+    }
+
+    /**
+     * The user of an access token, recording the device as seen from {@code ip}: at most once per
+     * {@link #LAST_SEEN_GRANULARITY_MS} per device (the spec allows last_seen_* to be minutes out of date).
+     */
+    public Optional<ClientUser> authenticate(String accessToken, String ip) {
+        Optional<Sessions.TokenOwner> owner = sessions.byTokenHash(PasswordHashing.sha256(accessToken));
+        owner.ifPresent(o -> {
+            long now = clock.millis();
+            if (o.lastSeenTs() == null || o.lastSeenTs() < now - LAST_SEEN_GRANULARITY_MS) {
+                sessions.touchDevice(o.user().userId(), o.user().deviceId(), ip, now, now - LAST_SEEN_GRANULARITY_MS);
+            }
+        });
+        return owner.map(Sessions.TokenOwner::user);
     }
 
     @Transactional
@@ -148,6 +168,16 @@ public class AccountService {
             }
         });
         return content;
+    }
+
+    /**
+     * Up to {@code max} active local users whose user ID or displayname contains {@code term},
+     * case-insensitively, by user ID (the user directory's local half).
+     */
+    public List<LocalProfile> searchLocal(String term, int max) {
+        String pattern = "%" + term.toLowerCase(Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
+        return accounts.search(pattern, Limit.of(max)).stream()
+                .map(a -> new LocalProfile(a.userId(), a.displayname(), a.avatarUrl())).toList();
     }
 
     @Transactional

@@ -1,7 +1,9 @@
 package org.vestibule.accounts;
 
 import jakarta.servlet.http.HttpServletRequest;
+import java.lang.reflect.ParameterizedType;
 import java.util.List;
+import java.util.Optional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.MethodParameter;
 import org.springframework.web.bind.support.WebDataBinderFactory;
@@ -12,7 +14,10 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
 
-/** Resolves a {@link ClientUser} controller parameter from the request's access token. */
+/**
+ * Resolves a {@link ClientUser} (or {@code Optional<ClientUser>}) controller parameter from the
+ * request's access token, and records the device as seen.
+ */
 @Configuration(proxyBeanMethods = false)
 class ClientAuthentication implements WebMvcConfigurer, HandlerMethodArgumentResolver {
 
@@ -29,18 +34,26 @@ class ClientAuthentication implements WebMvcConfigurer, HandlerMethodArgumentRes
 
     @Override
     public boolean supportsParameter(MethodParameter parameter) {
-        return parameter.getParameterType() == ClientUser.class;
+        // Optional<ClientUser>: endpoints the spec leaves open, which do more for a user who gives a token.
+        return parameter.getParameterType() == ClientUser.class || (parameter.getParameterType() == Optional.class
+                && parameter.getGenericParameterType() instanceof ParameterizedType p
+                && p.getActualTypeArguments()[0] == ClientUser.class);
     }
 
     @Override
     public Object resolveArgument(MethodParameter parameter, ModelAndViewContainer mav, NativeWebRequest request,
                                   WebDataBinderFactory binderFactory) {
-        String token = accessToken(request.getNativeRequest(HttpServletRequest.class));
+        HttpServletRequest http = request.getNativeRequest(HttpServletRequest.class);
+        String token = accessToken(http);
+        if (parameter.getParameterType() == Optional.class && token == null) {
+            return Optional.empty();
+        }
         if (token == null) {
             throw new MatrixException(401, Errcode.MISSING_TOKEN, "Missing access token");
         }
-        return accounts.authenticate(token)
+        ClientUser user = accounts.authenticate(token, http.getRemoteAddr())
                 .orElseThrow(() -> new MatrixException(401, Errcode.UNKNOWN_TOKEN, "Unrecognised access token"));
+        return parameter.getParameterType() == Optional.class ? Optional.of(user) : user;
     }
 
     /** The access token from the Authorization header or the deprecated access_token query parameter. */

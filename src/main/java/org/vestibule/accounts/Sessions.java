@@ -1,5 +1,9 @@
 package org.vestibule.accounts;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
@@ -24,11 +28,48 @@ class Sessions {
                 tokenHash, userId, deviceId, now);
     }
 
-    Optional<ClientUser> byTokenHash(byte[] tokenHash) {
-        return jdbc.query("select t.user_id, t.device_id, u.admin from access_tokens t join users u on u.user_id = t.user_id "
+    /** The user of a token, with when its device was last seen (null: never). */
+    record TokenOwner(ClientUser user, Long lastSeenTs) {}
+
+    Optional<TokenOwner> byTokenHash(byte[] tokenHash) {
+        return jdbc.query("select t.user_id, t.device_id, u.admin, d.last_seen_ts from access_tokens t "
+                        + "join users u on u.user_id = t.user_id "
+                        + "join devices d on d.user_id = t.user_id and d.device_id = t.device_id "
                         + "where t.token_hash = ? and not u.deactivated",
-                (rs, n) -> new ClientUser(rs.getString(1), rs.getString(2), rs.getBoolean(3)), tokenHash)
+                (rs, n) -> new TokenOwner(new ClientUser(rs.getString(1), rs.getString(2), rs.getBoolean(3)),
+                        (Long) rs.getObject(4)), tokenHash)
                 .stream().findFirst();
+    }
+
+    /** Records a device as seen, unless another request (on any instance) did since {@code staleBefore}. */
+    void touchDevice(String userId, String deviceId, String ip, long now, long staleBefore) {
+        jdbc.update("update devices set last_seen_ip = ?, last_seen_ts = ? where user_id = ? and device_id = ? "
+                + "and (last_seen_ts is null or last_seen_ts < ?)", ip, now, userId, deviceId, staleBefore);
+    }
+
+    List<Device> devices(String userId) {
+        return jdbc.query("select device_id, display_name, last_seen_ip, last_seen_ts from devices where user_id = ? "
+                + "order by device_id", Sessions::device, userId);
+    }
+
+    Optional<Device> device(String userId, String deviceId) {
+        return jdbc.query("select device_id, display_name, last_seen_ip, last_seen_ts from devices where user_id = ? "
+                + "and device_id = ?", Sessions::device, userId, deviceId).stream().findFirst();
+    }
+
+    boolean renameDevice(String userId, String deviceId, String displayName) {
+        return jdbc.update("update devices set display_name = ? where user_id = ? and device_id = ?", displayName, userId,
+                deviceId) > 0;
+    }
+
+    /** Deletes devices and, by the foreign key's cascade, every access token of theirs. */
+    void deleteDevices(String userId, Collection<String> deviceIds) {
+        jdbc.update("delete from devices where user_id = ? and device_id = any(?)", userId,
+                deviceIds.toArray(new String[0]));
+    }
+
+    private static Device device(ResultSet rs, int row) throws SQLException {
+        return new Device(rs.getString(1), rs.getString(2), rs.getString(3), (Long) rs.getObject(4));
     }
 
     void deleteToken(byte[] tokenHash) {

@@ -26,7 +26,6 @@ import org.vestibule.room.LocalEvents;
 import org.vestibule.room.Redactions;
 import org.vestibule.room.RoomMembership;
 import org.vestibule.room.RoomMemberships;
-import org.vestibule.room.RoomSnapshot;
 import org.vestibule.room.RoomState;
 
 /** What local users do in rooms through the client API, beyond joining. */
@@ -110,7 +109,8 @@ public class RoomActions {
         if (!existing.isEmpty()) {
             return existing.get(0);
         }
-        RoomState state = visibleState(user, roomId);
+        requireJoined(user, roomId);
+        RoomState state = localEvents.snapshot(roomId).state();
         Pdu target = graph.event(eventId).filter(p -> roomId.equals(p.roomId()))
                 .orElseThrow(() -> MatrixException.notFound("Event " + eventId + " not found in " + roomId));
         if (!user.userId().equals(target.sender())) {
@@ -169,7 +169,7 @@ public class RoomActions {
                 user.userId(), roomId);
     }
 
-    /** The current state, for a user joined to the room. */
+    /** The current state for a member; for one who left, the state when they left. */
     public List<Pdu> state(ClientUser user, String roomId) {
         RoomState state = visibleState(user, roomId);
         Map<String, StateKey> ids = new HashMap<>();
@@ -183,15 +183,21 @@ public class RoomActions {
         return id == null ? Optional.empty() : graph.event(id).map(p -> redactions.asSeen(List.of(p)).get(0));
     }
 
-    /** The room's members' current member events, for a user in the room. */
+    /** The room's member events: current for a member, as they were when they left for one who left. */
     public List<Pdu> members(ClientUser user, String roomId) {
-        visibleState(user, roomId);
-        List<String> ids = memberships.findByRoom(roomId).stream().map(RoomMembership::eventId).toList();
+        RoomState state = visibleState(user, roomId);
+        List<String> ids = new ArrayList<>();
+        state.forEach((key, id) -> {
+            if ("m.room.member".equals(key.type())) {
+                ids.add(id);
+            }
+        });
         return new ArrayList<>(graph.events(ids).values());
     }
 
+    /** Joined members and their profiles, for a user joined now (spec: "You aren't a member of the room"). */
     public Map<String, Object> joinedMembers(ClientUser user, String roomId) {
-        visibleState(user, roomId);
+        requireJoined(user, roomId);
         List<RoomMembership> joined = memberships.findByRoomAndMembership(roomId, "join");
         Map<String, Pdu> events = graph.events(joined.stream().map(RoomMembership::eventId).toList());
         Map<String, Object> out = new LinkedHashMap<>();
@@ -211,18 +217,48 @@ public class RoomActions {
 
     /** An event of a room the user is in. */
     public Pdu event(ClientUser user, String roomId, String eventId) {
-        visibleState(user, roomId);
+        requireJoined(user, roomId);
         return graph.event(eventId).filter(p -> roomId.equals(p.roomId()))
                 .orElseThrow(() -> MatrixException.notFound("Event " + eventId + " not found in " + roomId));
     }
 
+    /**
+     * The state a user may read (spec client-server, GET /rooms/{roomId}/state): the current state
+     * when joined; when they left or were banned after being joined, the state as it was then.
+     * Anyone else gets 403 whether or not the room exists, so the answer does not reveal it.
+     */
     private RoomState visibleState(ClientUser user, String roomId) {
-        requireKnownRoom(roomId);
+        RoomMembership m = memberships.find(roomId, user.userId()).orElseThrow(() -> notMember(roomId));
+        switch (m.membership()) {
+            case "join" -> {
+                return localEvents.snapshot(roomId).state();
+            }
+            case "leave", "ban" -> {
+                if (wasJoined(roomId, user.userId())) {
+                    return graph.stateAfter(m.eventId()).orElseThrow(() -> notMember(roomId));
+                }
+                throw notMember(roomId);
+            }
+            default -> throw notMember(roomId);
+        }
+    }
+
+    private void requireJoined(ClientUser user, String roomId) {
         if (!"join".equals(memberships.membershipOf(roomId, user.userId()).orElse(null))) {
+            // The same words whether or not the room exists.
             throw MatrixException.forbidden("You are not joined to " + roomId);
         }
-        RoomSnapshot snapshot = localEvents.snapshot(roomId);
-        return snapshot.state();
+    }
+
+    /** Whether the user was ever joined to the room: a left invitee or knocker was never a member. */
+    private boolean wasJoined(String roomId, String userId) {
+        List<String> ids = jdbc.queryForList("select event_id from events where room_id = ? and type = 'm.room.member' "
+                + "and state_key = ? and not outlier and rejection_reason is null", String.class, roomId, userId);
+        return graph.events(ids).values().stream().anyMatch(p -> "join".equals(p.membership().orElse(null)));
+    }
+
+    private static MatrixException notMember(String roomId) {
+        return MatrixException.forbidden("You are not a member of " + roomId + " and were not joined to it before");
     }
 
     private void requireKnownRoom(String roomId) {

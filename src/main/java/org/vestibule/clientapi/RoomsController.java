@@ -12,6 +12,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.vestibule.accounts.ClientProperties;
 import org.vestibule.accounts.ClientUser;
+import org.vestibule.directory.PublicRoomDirectory;
 import org.vestibule.directory.RoomAliases;
 import org.vestibule.error.Errcode;
 import org.vestibule.error.JsonBody;
@@ -34,15 +35,17 @@ class RoomsController {
     private final RoomAliases aliases;
     private final Invites invites;
     private final ClientEventFormat eventFormat;
+    private final PublicRoomDirectory directory;
 
     RoomsController(RoomCreator creator, RoomActions actions, ClientProperties properties, RoomAliases aliases,
-                    Invites invites, ClientEventFormat eventFormat) {
+                    Invites invites, ClientEventFormat eventFormat, PublicRoomDirectory directory) {
         this.creator = creator;
         this.actions = actions;
         this.properties = properties;
         this.aliases = aliases;
         this.invites = invites;
         this.eventFormat = eventFormat;
+        this.directory = directory;
     }
 
     @PostMapping("/_matrix/client/{v:v3|r0}/createRoom")
@@ -97,6 +100,9 @@ class RoomsController {
         String roomId = creator.create(spec);
         if (alias != null) {
             aliases.createForNewRoom(alias, roomId, user.userId());
+        }
+        if ("public".equals(visibility)) {
+            directory.publish(roomId);
         }
         invites.inviteAtCreation(roomId, user.userId(), invite);
         return Map.of("room_id", roomId);

@@ -19,6 +19,9 @@ class WebServerConfiguration {
         // Peers keep one connection open for many requests; Tomcat's default closes it after 100,
         // and each new TLS handshake costs more than the request.
         connector.setProperty("maxKeepAliveRequests", "-1");
+        // Every Matrix body is JSON, whatever its Content-Type: Tomcat must never decode a POST body
+        // as form parameters (curl -d sends application/x-www-form-urlencoded). See JsonRequestBodies.
+        connector.setParseBodyMethods("");
     }
 
     @Bean

@@ -125,11 +125,11 @@ public class RoomAliases {
         }
     }
 
-    /** {@code GET /rooms/{roomId}/aliases}: our aliases of a room, for its members. */
+    /**
+     * {@code GET /rooms/{roomId}/aliases}: our aliases of a room, for its members; 403 for anyone
+     * else, whether or not the room exists.
+     */
     public List<String> aliasesOf(String userId, String roomId) {
-        if (graph.roomVersion(roomId).isEmpty()) {
-            throw MatrixException.notFound("Room " + roomId + " is unknown to this server");
-        }
         if (!"join".equals(memberships.membershipOf(roomId, userId).orElse(null))) {
             throw MatrixException.forbidden("You are not a member of " + roomId);
         }
@@ -218,7 +218,8 @@ public class RoomAliases {
         }
     }
 
-    private boolean maySetCanonicalAlias(String userId, String roomId) {
+    /** Whether a joined user may send the room's m.room.canonical_alias: Synapse's test for a room moderator. */
+    boolean maySetCanonicalAlias(String userId, String roomId) {
         RoomVersion version = graph.roomVersion(roomId).orElse(null);
         if (version == null || !"join".equals(memberships.membershipOf(roomId, userId).orElse(null))) {
             return false;

@@ -67,6 +67,11 @@ public final class MatrixClient {
     }
 
     public Response request(String method, String path, String token, Object body) {
+        return request(method, path, token, body, "application/json");
+    }
+
+    /** A request whose body (JSON of {@code body}, or the bytes given) declares {@code contentType}. */
+    public Response request(String method, String path, String token, Object body, String contentType) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(60));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
@@ -74,8 +79,8 @@ public final class MatrixClient {
         HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
                 : body instanceof byte[] bytes ? HttpRequest.BodyPublishers.ofByteArray(bytes)
                 : HttpRequest.BodyPublishers.ofByteArray(CanonicalJson.encode(body));
-        if (body != null) {
-            b.header("Content-Type", "application/json");
+        if (body != null && contentType != null) {
+            b.header("Content-Type", contentType);
         }
         b.method(method, publisher);
         try {
