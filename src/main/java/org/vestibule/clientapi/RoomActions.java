@@ -16,6 +16,7 @@ import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
 import org.vestibule.event.Pdu;
+import org.vestibule.presence.Presence;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
 import org.vestibule.room.RoomMembership;
@@ -32,13 +33,16 @@ public class RoomActions {
     private final RoomMemberships memberships;
     private final JdbcTemplate jdbc;
     private final Clock clock;
+    private final Presence presence;
 
-    RoomActions(LocalEvents localEvents, EventGraph graph, RoomMemberships memberships, JdbcTemplate jdbc, Clock clock) {
+    RoomActions(LocalEvents localEvents, EventGraph graph, RoomMemberships memberships, JdbcTemplate jdbc, Clock clock,
+                Presence presence) {
         this.localEvents = localEvents;
         this.graph = graph;
         this.memberships = memberships;
         this.jdbc = jdbc;
         this.clock = clock;
+        this.presence = presence;
     }
 
     /** Sends a state event; member content never keeps a client-supplied join_authorised_via_users_server. */
@@ -66,6 +70,7 @@ public class RoomActions {
         jdbc.update("insert into client_transactions (user_id, device_id, txn_id, room_id, event_id, created_ts) "
                 + "values (?, ?, ?, ?, ?, ?) on conflict do nothing", user.userId(), user.deviceId(), txnId, roomId,
                 event.eventId(), clock.millis());
+        presence.active(user.userId()); // spec §Presence: sending a message is the pro-active event
         return event.eventId();
     }
 
