@@ -87,7 +87,8 @@ CREATE TABLE presence (
     status_msg        text,
     last_active_ts    bigint  NOT NULL,
     currently_active  boolean NOT NULL,
-    -- Our users: when a sync that marks them online last started or ended (offline some time after).
+    -- Our users: until when they are known to be connected: the end of their last sync, or the latest a
+    -- sync in progress may end (offline some time after).
     -- Other servers' users: when their server last told us (offline after a long silence).
     last_seen_ts      bigint  NOT NULL,
     -- Our users: when the servers sharing a room with them were last told.

@@ -319,7 +319,7 @@ public class SyncService implements DisposableBean {
 
     /** {@code set_presence} (spec sync.yaml): syncing marks the user online unless it says otherwise. */
     private void presenceOnSync(ClientUser user, Request request) {
-        presence.syncing(user.userId(), request.setPresence());
+        presence.syncing(user.userId(), request.setPresence(), request.timeoutMs());
     }
 
     /** A sync that answered keeps its user online for a while longer (presence's offline timeout). */

@@ -133,27 +133,33 @@ public class Presence {
      * keeps an idle one idle until they do something; {@code unavailable} marks them idle;
      * {@code offline} leaves their presence alone. Syncing itself is not activity (spec §Last
      * active ago: "pro-active" events are), unlike in Synapse, so the idle timeout can happen.
+     * The user counts as connected until the sync may end ({@code waitMs} from now): a long poll
+     * with nothing to tell must not let them time out while it waits.
      */
-    public void syncing(String userId, String setPresence) {
+    public void syncing(String userId, String setPresence, long waitMs) {
         if (PresenceState.OFFLINE.equals(setPresence)) {
             return;
         }
         change(userId, true, true, (s, now) -> {
+            long connectedUntil = now + Math.max(0, waitMs);
             if (PresenceState.UNAVAILABLE.equals(setPresence)) {
-                return s.with(PresenceState.UNAVAILABLE, s.statusMsg(), s.lastActiveTs(), false, now);
+                return s.with(PresenceState.UNAVAILABLE, s.statusMsg(), s.lastActiveTs(), false, connectedUntil);
             }
             if (PresenceState.OFFLINE.equals(s.presence())) {
-                return s.with(PresenceState.ONLINE, s.statusMsg(), now, true, now);
+                return s.with(PresenceState.ONLINE, s.statusMsg(), now, true, connectedUntil);
             }
-            return s.with(s.presence(), s.statusMsg(), s.lastActiveTs(), s.currentlyActive(), now);
+            return s.with(s.presence(), s.statusMsg(), s.lastActiveTs(), s.currentlyActive(), connectedUntil);
         });
     }
 
-    /** A sync that marked the user online or idle answered: they stay so for {@code offline-after} from now. */
+    /**
+     * A sync that marked the user online or idle answered: they stay so for {@code offline-after}
+     * from now at least (another device's sync may be waiting longer, hence never earlier).
+     */
     public void syncEnded(String userId, String setPresence) {
         if (!PresenceState.OFFLINE.equals(setPresence)) {
-            jdbc.update("update presence set last_seen_ts = ? where user_id = ? and presence <> 'offline'", clock.millis(),
-                    userId);
+            jdbc.update("update presence set last_seen_ts = greatest(last_seen_ts, ?) where user_id = ? "
+                    + "and presence <> 'offline'", clock.millis(), userId);
         }
     }
 

@@ -11,7 +11,9 @@ import java.util.Map;
  * @param statusMsg       null when none is set
  * @param lastActiveTs    when the user last did something (0: never seen)
  * @param currentlyActive whether the user is active now (shown for {@code online} only)
- * @param lastSeenTs      our users: their last sync or presence update; others: their server's last EDU
+ * @param lastSeenTs      our users: until when they are known to be connected (the end of their last
+ *                        sync, or the latest a sync in progress may end; a presence update); others:
+ *                        their server's last EDU
  * @param federatedTs     our users: when the servers sharing a room with them were last told
  */
 record PresenceState(String userId, boolean local, String presence, String statusMsg, long lastActiveTs,

@@ -10,6 +10,8 @@ import static org.vestibule.support.TestNames.unique;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -18,13 +20,16 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.vestibule.support.EphemeralSync;
 import org.vestibule.support.MatrixClient;
 import org.vestibule.support.MatrixClient.User;
 import org.vestibule.support.ShiftedClock;
 import org.vestibule.support.VestibuleIntegrationTest;
 
 /**
- * Presence's timeouts with a clock the test moves: offline once a user stops syncing, no longer
+ * Presence's timeouts with a clock the test moves: offline once a user stops syncing (not while a
+ * long poll waits), no longer
  * currently active a minute after their last action, idle after five minutes, online again on activity.
  */
 @VestibuleIntegrationTest
@@ -45,6 +50,12 @@ class PresenceTimeoutsIntegrationTests {
 
     @Autowired
     ShiftedClock clock;
+
+    @Autowired
+    Presence presence;
+
+    @Autowired
+    JdbcTemplate jdbc;
 
     MatrixClient client;
 
@@ -74,6 +85,30 @@ class PresenceTimeoutsIntegrationTests {
                 b -> presence(b, bob.userId()) != null);
         assertThat(presence(told, bob.userId())).containsEntry("presence", "offline").doesNotContainKey("currently_active");
         assertThat(presenceOf(alice, bob)).containsEntry("presence", "offline");
+    }
+
+    @Test
+    void aLongPollKeepsItsUserOnlineWhileItWaits() throws Exception {
+        User erin = client.register(unique("erin"));
+        String room = client.createRoom(erin, Map.of("preset", "private_chat"));
+        String since = next(sync(client, erin, null));
+        CompletableFuture<MatrixClient.Response> polling = CompletableFuture.supplyAsync(() ->
+                EphemeralSync.raw(client, erin, since, 20_000, null));
+        eventually("the long poll counted as connected for its 20 s", () -> jdbc.queryForObject(
+                "select last_seen_ts from presence where user_id = ?", Long.class, erin.userId())
+                > clock.millis() + 10_000 ? true : null);
+
+        // 31 s on, the poll started 31 s ago but may still be waiting: erin stays online.
+        clock.advance(Duration.ofSeconds(31));
+        presence.sweep();
+        assertThat(presenceOf(erin, erin)).containsEntry("presence", "online");
+        // 30 s after the latest it could have ended: offline.
+        clock.advance(Duration.ofSeconds(20));
+        presence.sweep();
+        assertThat(presenceOf(erin, erin)).containsEntry("presence", "offline");
+
+        client.sendMessage(erin, room, "wake up").expect(200);
+        assertThat(polling.get(10, TimeUnit.SECONDS).status()).isEqualTo(200);
     }
 
     @Test
