@@ -42,7 +42,8 @@ class ArchitectureTests {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("features").definedBy("org.vestibule.clientapi..", "org.vestibule.join..",
                         "org.vestibule.invite..", "org.vestibule.directory..", "org.vestibule.profile..",
-                        "org.vestibule.accountdata..", "org.vestibule.push..", "org.vestibule.voip..")
+                        "org.vestibule.accountdata..", "org.vestibule.push..", "org.vestibule.voip..",
+                        "org.vestibule.typing..", "org.vestibule.receipts..", "org.vestibule.presence..")
                 .layer("accounts").definedBy("org.vestibule.accounts..")
                 .layer("federation").definedBy("org.vestibule.federation..")
                 .layer("room").definedBy("org.vestibule.room..")

@@ -84,14 +84,19 @@ public class AccountData {
 
     /**
      * Changes one piece of account data in one transaction, concurrent changes taking turns: the
-     * function gets what is stored (empty when nothing is) and returns what to store.
+     * function gets what is stored (empty when nothing is) and returns what to store, or null to
+     * leave it as it is.
      */
     public Map<String, Object> modify(String userId, String roomId, String type,
                                       UnaryOperator<Map<String, Object>> change) {
         String room = roomId == null ? "" : roomId;
         return tx.execute(status -> {
             jdbc.query("select pg_advisory_xact_lock(hashtext(?))", rs -> null, type + " " + userId + " " + room);
-            Map<String, Object> changed = change.apply(find(userId, room, type).orElse(Map.of()));
+            Map<String, Object> stored = find(userId, room, type).orElse(Map.of());
+            Map<String, Object> changed = change.apply(stored);
+            if (changed == null) {
+                return stored;
+            }
             store(userId, room, type, changed);
             return changed;
         });

@@ -20,6 +20,7 @@ import org.vestibule.event.Identifiers;
 import org.vestibule.event.Pdu;
 import org.vestibule.event.RoomVersion;
 import org.vestibule.keys.ServerKeyring;
+import org.vestibule.presence.Presence;
 import org.vestibule.ratelimit.RateLimits;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
@@ -40,9 +41,10 @@ public class RoomActions {
     private final RateLimits limits;
     private final ServerKeyring keyring;
     private final Redactions redactions;
+    private final Presence presence;
 
     RoomActions(LocalEvents localEvents, EventGraph graph, RoomMemberships memberships, JdbcTemplate jdbc, Clock clock,
-                RateLimits limits, ServerKeyring keyring, Redactions redactions) {
+                RateLimits limits, ServerKeyring keyring, Redactions redactions, Presence presence) {
         this.limits = limits;
         this.keyring = keyring;
         this.localEvents = localEvents;
@@ -51,6 +53,7 @@ public class RoomActions {
         this.jdbc = jdbc;
         this.clock = clock;
         this.redactions = redactions;
+        this.presence = presence;
     }
 
     /**
@@ -94,6 +97,7 @@ public class RoomActions {
         jdbc.update("insert into client_transactions (user_id, device_id, txn_id, room_id, event_id, created_ts) "
                 + "values (?, ?, ?, ?, ?, ?) on conflict do nothing", user.userId(), user.deviceId(), txnId, roomId,
                 event.eventId(), clock.millis());
+        presence.active(user.userId()); // spec §Presence: sending a message is the pro-active event
         return event.eventId();
     }
 

@@ -48,8 +48,8 @@ class StreamReads {
      * A stream position below which nothing more will appear. Stream orderings are handed out
      * when a row is written but become visible when its transaction commits, and transactions on
      * different rooms commit in any order; so after reading the sequence, this waits for the
-     * transactions then writing events, out-of-band memberships, state resets or account data (they hold every position
-     * handed out and not yet visible) to end.
+     * transactions then writing events, out-of-band memberships, state resets, account data, typing,
+     * receipts or presence (they hold every position handed out and not yet visible) to end.
      */
     long safePosition() {
         Long h = jdbc.queryForObject("select case when is_called then last_value else 0 end "
@@ -60,7 +60,8 @@ class StreamReads {
                 where locktype = 'relation' and mode = 'RowExclusiveLock' and granted and pid <> pg_backend_pid()
                   and database = (select oid from pg_database where datname = current_database())
                   and relation in ('events'::regclass, 'out_of_band_stream'::regclass,
-                                   'room_state_resets'::regclass, 'account_data'::regclass)""", String.class);
+                                   'room_state_resets'::regclass, 'account_data'::regclass,
+                                   'typing_stream'::regclass, 'receipts'::regclass, 'presence'::regclass)""", String.class);
         long deadline = System.currentTimeMillis() + MAX_WRITER_WAIT_MS;
         long pause = 1;
         while (!writers.isEmpty()) {

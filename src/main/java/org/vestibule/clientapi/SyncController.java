@@ -9,6 +9,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.request.async.DeferredResult;
 import org.vestibule.accounts.ClientUser;
 import org.vestibule.error.MatrixException;
+import org.vestibule.presence.Presence;
 
 /** {@code GET /sync} and {@code GET /rooms/{roomId}/messages} (spec client-server §Syncing, §Getting events). */
 @RestController
@@ -28,12 +29,13 @@ class SyncController {
     DeferredResult<Map<String, Object>> sync(ClientUser user, @RequestParam(required = false) String since,
                                              @RequestParam(required = false) String timeout,
                                              @RequestParam(name = "full_state", required = false) String fullState,
-                                             @RequestParam(required = false) String filter) {
-        // set_presence is accepted and ignored: there is no presence here.
+                                             @RequestParam(required = false) String filter,
+                                             @RequestParam(name = "set_presence", required = false) String setPresence) {
         SyncService.Request request = new SyncService.Request(
                 since == null || since.isEmpty() ? null : StreamToken.parse("since", since),
                 Math.min(SyncService.MAX_TIMEOUT_MS, Math.max(0, number("timeout", timeout, 0))),
-                bool("full_state", fullState), filters.timelineLimit(user, filter));
+                bool("full_state", fullState), filters.timelineLimit(user, filter),
+                Presence.setPresenceParameter(setPresence));
         // Past the longest wait with time to answer: the container's own async timeout never fires first.
         DeferredResult<Map<String, Object>> result = new DeferredResult<>(request.timeoutMs() + 60_000);
         sync.sync(user, request).whenComplete((body, error) -> {

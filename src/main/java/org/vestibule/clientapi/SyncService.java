@@ -10,12 +10,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Service;
 import org.vestibule.accountdata.AccountData;
@@ -24,11 +27,14 @@ import org.vestibule.auth.StateKey;
 import org.vestibule.event.Pdu;
 import org.vestibule.push.NotificationCounts;
 import org.vestibule.push.PushRuleSet;
+import org.vestibule.presence.Presence;
+import org.vestibule.receipts.Receipts;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.OutOfBandMemberships;
 import org.vestibule.room.RoomMemberships;
 import org.vestibule.room.RoomState;
 import org.vestibule.room.StrippedState;
+import org.vestibule.typing.Typing;
 
 /**
  * {@code GET /sync} (spec client-server §Syncing). The token is a stream position
@@ -42,14 +48,18 @@ import org.vestibule.room.StrippedState;
  * membership event; {@code leave} for rooms left, kicked or banned from, rejected or rescinded
  * since the token (not in an initial sync, as Synapse without {@code include_leave}).
  *
- * <p>Account data, global and per joined room, is what changed since the token (all of it in an
- * initial sync); each joined room has its {@code unread_notifications} by the user's push rules.
+ * <p>Account data, global and per joined room ({@code m.fully_read} among it), is what changed
+ * since the token (all of it in an initial sync); each joined room has its
+ * {@code unread_notifications} by the user's push rules. Ephemeral events (typing, receipts) and
+ * presence come from their features, which take stream positions from the same sequence
+ * ({@link #addEphemeral}, {@link #presence}); {@code set_presence} is applied when the sync starts.
  *
- * <p>History visibility is not applied (every member sees the room as under {@code shared});
- * ephemeral events, presence, to-device messages and device lists are always empty.
+ * <p>To-device messages and device lists are always empty.
  */
 @Service
 public class SyncService implements DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(SyncService.class);
 
     /** The longest a sync waits for news, whatever the client asks (Synapse has no cap; clients ask 30 s). */
     static final long MAX_TIMEOUT_MS = 30_000;
@@ -65,8 +75,9 @@ public class SyncService implements DisposableBean {
      * @param since         null for an initial sync
      * @param timeoutMs     how long to wait for news, already capped
      * @param timelineLimit events per room timeline
+     * @param setPresence   null (online), online, unavailable or offline (spec: what syncing says of the user)
      */
-    public record Request(StreamToken since, long timeoutMs, boolean fullState, int timelineLimit) {}
+    public record Request(StreamToken since, long timeoutMs, boolean fullState, int timelineLimit, String setPresence) {}
 
     /** One computed answer: its body, whether it tells the client anything, and what to wait on if not. */
     private record Answer(Map<String, Object> body, boolean empty, Set<String> wakeKeys) {}
@@ -84,10 +95,14 @@ public class SyncService implements DisposableBean {
     private final NotificationCounts notifications;
     private final ClientEventFormat eventFormat;
     private final ExecutorService recomputing;
+    private final Typing typing;
+    private final Receipts receipts;
+    private final Presence presence;
 
     SyncService(StreamReads reads, StreamNotifier notifier, EventGraph graph, RoomMemberships memberships,
                 OutOfBandMemberships outOfBand, StrippedState strippedState, AccountData accountData,
-                NotificationCounts notifications, ClientEventFormat eventFormat) {
+                NotificationCounts notifications, ClientEventFormat eventFormat, Typing typing, Receipts receipts,
+                Presence presence) {
         this.reads = reads;
         this.notifier = notifier;
         this.graph = graph;
@@ -97,6 +112,9 @@ public class SyncService implements DisposableBean {
         this.accountData = accountData;
         this.notifications = notifications;
         this.eventFormat = eventFormat;
+        this.typing = typing;
+        this.receipts = receipts;
+        this.presence = presence;
         AtomicInteger n = new AtomicInteger();
         // Syncs woken after waiting compute here, never on the thread that woke them.
         ThreadPoolExecutor pool = new ThreadPoolExecutor(8, 8, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -114,10 +132,12 @@ public class SyncService implements DisposableBean {
      * with an empty answer when the timeout passes. The first look happens on the calling thread.
      */
     public CompletableFuture<Map<String, Object>> sync(ClientUser user, Request request) {
+        presenceOnSync(user, request);
         long deadline = System.currentTimeMillis() + request.timeoutMs();
         long generation = notifier.generation();
         Answer answer = compute(user, request);
-        return continueWith(user, request, deadline, answer, generation);
+        return continueWith(user, request, deadline, answer, generation)
+                .whenComplete((body, error) -> presenceAfterSync(user, request));
     }
 
     private CompletableFuture<Map<String, Object>> continueWith(ClientUser user, Request request, long deadline,
@@ -236,6 +256,7 @@ public class SyncService implements DisposableBean {
                 }
             }
         }
+        addEphemeral(user, since, upTo, request.timelineLimit(), wholeState, joinedBefore, join);
         PushRuleSet rules = join.isEmpty() ? null : notifications.ruleSet(userId);
         for (Map.Entry<String, Object> e : join.entrySet()) {
             @SuppressWarnings("unchecked")
@@ -243,6 +264,8 @@ public class SyncService implements DisposableBean {
             room.put("account_data", Map.of("events", roomData.getOrDefault(e.getKey(), List.of())));
             room.put("unread_notifications", notifications.counts(userId, e.getKey(), upTo, rules).json());
         }
+
+        List<Map<String, Object>> presenceEvents = presence(user, since, upTo);
 
         Map<String, Object> roomsBody = new LinkedHashMap<>();
         roomsBody.put("join", sorted(join));
@@ -252,11 +275,12 @@ public class SyncService implements DisposableBean {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("next_batch", StreamToken.at(upTo).toString());
         body.put("rooms", roomsBody);
-        body.put("presence", Map.of("events", List.of()));
+        body.put("presence", Map.of("events", presenceEvents));
         body.put("account_data", Map.of("events", global.stream().map(AccountData.Entry::event).toList()));
         body.put("to_device", Map.of("events", List.of()));
         body.put("device_lists", Map.of("changed", List.of(), "left", List.of()));
-        boolean empty = join.isEmpty() && invite.isEmpty() && knock.isEmpty() && leave.isEmpty() && global.isEmpty();
+        boolean empty = join.isEmpty() && invite.isEmpty() && knock.isEmpty() && leave.isEmpty() && global.isEmpty()
+                && presenceEvents.isEmpty();
         return new Answer(body, empty, wakeKeys);
     }
 
@@ -272,6 +296,62 @@ public class SyncService implements DisposableBean {
             byRoom.computeIfAbsent(e.roomId(), r -> new ArrayList<>()).add(e.event());
         }
         return byRoom;
+    }
+
+    // --- Ephemeral events and presence (features typing, receipts, presence) ---
+
+    /**
+     * Typing and receipts in {@code rooms.join.*.ephemeral} of the user's joined rooms: all of it
+     * for rooms seen whole (an initial sync, a room newly joined, {@code full_state}), else what changed after
+     * {@code since}. A joined room with only such news gets an entry with an empty timeline.
+     */
+    private void addEphemeral(ClientUser user, Long since, long upTo, int limit, List<String> wholeState,
+                              List<String> joinedBefore, Map<String, Object> join) {
+        Map<String, Long> after = new HashMap<>();
+        wholeState.forEach(roomId -> after.put(roomId, 0L));
+        if (since != null) {
+            joinedBefore.forEach(roomId -> after.put(roomId, since));
+        }
+        if (after.isEmpty()) {
+            return;
+        }
+        Map<String, Map<String, Object>> typingEvents = typing.events(after, upTo);
+        Map<String, List<Map<String, Object>>> receiptEvents = receipts.events(user.userId(), after, upTo);
+        Set<String> rooms = new TreeSet<>(typingEvents.keySet());
+        rooms.addAll(receiptEvents.keySet());
+        for (String roomId : rooms) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> room = (Map<String, Object>) join.get(roomId);
+            if (room == null) {
+                room = joinedRoom(user, roomId, since, upTo, limit, since);
+                join.put(roomId, room);
+            }
+            List<Map<String, Object>> ephemeral = new ArrayList<>();
+            if (typingEvents.containsKey(roomId)) {
+                ephemeral.add(typingEvents.get(roomId));
+            }
+            ephemeral.addAll(receiptEvents.getOrDefault(roomId, List.of()));
+            room.put("ephemeral", Map.of("events", ephemeral));
+        }
+    }
+
+    /** {@code presence.events}: the user's own and that of everyone sharing a room with them, changed after {@code since}. */
+    private List<Map<String, Object>> presence(ClientUser user, Long since, long upTo) {
+        return presence.events(user.userId(), since, upTo);
+    }
+
+    /** {@code set_presence} (spec sync.yaml): syncing marks the user online unless it says otherwise. */
+    private void presenceOnSync(ClientUser user, Request request) {
+        presence.syncing(user.userId(), request.setPresence(), request.timeoutMs());
+    }
+
+    /** A sync that answered keeps its user online for a while longer (presence's offline timeout). */
+    private void presenceAfterSync(ClientUser user, Request request) {
+        try {
+            presence.syncEnded(user.userId(), request.setPresence());
+        } catch (RuntimeException e) {
+            log.warn("Noting the end of {}'s sync for presence failed", user.userId(), e);
+        }
     }
 
     private static Map<String, Object> sorted(Map<String, Object> rooms) {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.vestibule.auth.StateKey;
@@ -57,10 +58,13 @@ public class IncomingTransactions {
     private final OutOfBandMemberships outOfBand;
     private final ServerAcls acls;
     private final RateLimits limits;
+    private final ObjectProvider<EduReceiver> eduReceivers;
+    private volatile Map<String, EduReceiver> eduReceiversByType;
 
     IncomingTransactions(EventGraph graph, EventPersister persister, RoomMemberships memberships, PduChecks checks,
                          FederationClient client, ServerKeyring keyring, JdbcTemplate jdbc, Clock clock,
-                         OutOfBandMemberships outOfBand, ServerAcls acls, RateLimits limits) {
+                         OutOfBandMemberships outOfBand, ServerAcls acls, RateLimits limits,
+                         ObjectProvider<EduReceiver> eduReceivers) {
         this.acls = acls;
         this.limits = limits;
         this.graph = graph;
@@ -72,6 +76,7 @@ public class IncomingTransactions {
         this.jdbc = jdbc;
         this.clock = clock;
         this.outOfBand = outOfBand;
+        this.eduReceivers = eduReceivers;
     }
 
     public Map<String, Object> receive(String origin, String txnId, Map<String, Object> body) {
@@ -107,17 +112,51 @@ public class IncomingTransactions {
                 results.put(id[0], error == null ? Map.of() : Map.of("error", error));
             }
         }
-        // EDUs (typing, receipts, presence, device lists) are accepted; none is acted on yet, but
-        // whatever acts on them must take only those the rooms' ACLs let through.
+        // After the PDUs, so that a receipt may name an event of the same transaction; only those the
+        // rooms' server ACLs let through.
         List<Map<String, Object>> allowedEdus = RoomEdus.allowed(edus, roomId -> acls.allows(origin, roomId));
         if (allowedEdus.size() < edus.size()) {
             log.info("Dropped {} EDUs from {} for rooms whose server ACL denies it", edus.size() - allowedEdus.size(),
                     origin);
         }
+        receiveEdus(origin, allowedEdus);
         Map<String, Object> response = Map.of("pdus", results);
         jdbc.update("insert into federation_inbound_transactions (origin, txn_id, response, received_ts) values (?, ?, ?, ?) "
                 + "on conflict do nothing", origin, txnId, CanonicalJson.encode(response), clock.millis());
         return response;
+    }
+
+    /** Hands each EDU to the feature that takes its type; those no feature takes (device lists, to-device) are ignored. */
+    private void receiveEdus(String origin, List<? extends Map<String, Object>> edus) {
+        for (Object o : edus) {
+            if (!(o instanceof Map<?, ?> edu) || !(edu.get("edu_type") instanceof String type)
+                    || !(edu.get("content") instanceof Map<?, ?>)) {
+                continue;
+            }
+            EduReceiver receiver = eduReceivers().get(type);
+            if (receiver == null) {
+                continue;
+            }
+            try {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> content = (Map<String, Object>) edu.get("content");
+                receiver.receive(origin, content);
+            } catch (RuntimeException e) {
+                // One bad EDU must not fail the transaction: its PDUs are already in.
+                log.warn("Processing a {} EDU from {} failed", type, origin, e);
+            }
+        }
+    }
+
+    /** Looked up on first use: the features' receivers may themselves need federation beans. */
+    private Map<String, EduReceiver> eduReceivers() {
+        Map<String, EduReceiver> byType = eduReceiversByType;
+        if (byType == null) {
+            Map<String, EduReceiver> found = new HashMap<>();
+            eduReceivers.orderedStream().forEach(r -> found.put(r.eduType(), r));
+            eduReceiversByType = byType = Map.copyOf(found);
+        }
+        return byType;
     }
 
     /** Processes one PDU; returns null when accepted, else why not. */

@@ -11,6 +11,7 @@ import org.vestibule.auth.StateKey;
 import org.vestibule.event.Json;
 import org.vestibule.event.Pdu;
 import org.vestibule.event.RoomVersion;
+import org.vestibule.receipts.Receipts;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
 import org.vestibule.room.RoomSnapshot;
@@ -39,8 +40,10 @@ public class NotificationCounts {
     private final EventGraph graph;
     private final LocalEvents localEvents;
     private final PushRules rules;
+    private final Receipts receipts;
 
-    NotificationCounts(JdbcTemplate jdbc, EventGraph graph, LocalEvents localEvents, PushRules rules) {
+    NotificationCounts(JdbcTemplate jdbc, EventGraph graph, LocalEvents localEvents, PushRules rules, Receipts receipts) {
+        this.receipts = receipts;
         this.jdbc = jdbc;
         this.graph = graph;
         this.localEvents = localEvents;
@@ -53,17 +56,17 @@ public class NotificationCounts {
     }
 
     /**
-     * Counts after the user's read position in the room, up to stream position {@code upTo}. The
-     * read position is the user's latest event there (a client reads up to what it sends), or a
-     * later read receipt.
+     * Counts after the user's read position in the room, up to stream position {@code upTo}: their
+     * latest read receipt, or their latest event there if later (a client reads up to what it sends).
      */
     public Counts counts(String userId, String roomId, long upTo, PushRuleSet ruleSet) {
-        Long read = jdbc.queryForObject("select max(stream_ordering) from events where room_id = ? and sender = ? and "
+        Long own = jdbc.queryForObject("select max(stream_ordering) from events where room_id = ? and sender = ? and "
                 + EventGraph.CLIENT_VISIBLE + " and stream_ordering <= ?", Long.class, roomId, userId, upTo);
+        long read = Math.max(own == null ? -1 : own, receipts.readUpTo(userId, roomId));
         List<String> unread = jdbc.queryForList("select event_id from events where room_id = ? and sender <> ? and "
                 + EventGraph.CLIENT_VISIBLE + " and stream_ordering > ? and stream_ordering <= ? "
                 + "order by stream_ordering desc limit " + MAX_EVALUATED, String.class, roomId, userId,
-                read == null ? -1L : read, upTo);
+                read, upTo);
         if (unread.isEmpty()) {
             return Counts.NONE;
         }

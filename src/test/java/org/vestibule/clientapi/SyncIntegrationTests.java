@@ -90,7 +90,13 @@ class SyncIntegrationTests {
 
         assertThat(body).containsOnlyKeys("next_batch", "rooms", "presence", "account_data", "to_device", "device_lists");
         position((String) body.get("next_batch"));
-        assertThat(body.get("presence")).isEqualTo(Map.of("events", List.of()));
+        // Syncing marked alice online (set_presence defaults to online): her own presence is the only one.
+        List<Map<String, Object>> presence = list(body, "presence", "events");
+        assertThat(presence).hasSize(1);
+        assertThat(presence.get(0)).containsOnlyKeys("type", "sender", "content")
+                .containsEntry("type", "m.presence").containsEntry("sender", alice.userId());
+        assertThat(map(presence.get(0), "content")).containsEntry("presence", "online")
+                .containsEntry("currently_active", true).containsKey("last_active_ago");
         // A user who never changed push rules gets them, as the default m.push_rules, and no other account data.
         assertThat(list(body, "account_data", "events")).extracting(e -> e.get("type")).containsExactly("m.push_rules");
         assertThat(body.get("to_device")).isEqualTo(Map.of("events", List.of()));

@@ -153,16 +153,26 @@ class PushRulesIntegrationTests {
         client.sendMessage(alice, room, "two").expect(200);
         client.put("/_matrix/client/v3/rooms/" + MatrixClient.encode(room) + "/send/m.room.message/n1",
                 alice.accessToken(), Map.of("msgtype", "m.notice", "body", "a bot says")).expect(200);
-        client.put("/_matrix/client/v3/rooms/" + MatrixClient.encode(room) + "/send/m.room.message/m1",
+        String mention = client.put("/_matrix/client/v3/rooms/" + MatrixClient.encode(room) + "/send/m.room.message/m1",
                 alice.accessToken(), Map.of("msgtype", "m.text", "body", "bob, look",
-                        "m.mentions", Map.of("user_ids", List.of(bob.userId())))).expect(200);
+                        "m.mentions", Map.of("user_ids", List.of(bob.userId())))).expect(200).string("event_id");
 
         assertThat(counts(bob, room)).isEqualTo(Map.of("notification_count", 3L, "highlight_count", 1L));
         assertThat(counts(carol, room)).isEqualTo(Map.of("notification_count", 3L, "highlight_count", 0L));
         assertThat(counts(alice, room)).isEqualTo(Map.of("notification_count", 0L, "highlight_count", 0L));
 
-        client.sendMessage(bob, room, "seen").expect(200);
+        String seen = client.sendMessage(bob, room, "seen").expect(200).string("event_id");
         assertThat(counts(bob, room)).isEqualTo(Map.of("notification_count", 0L, "highlight_count", 0L));
+
+        // A read receipt marks the room read up to its event: after the mention, bob's message is left.
+        client.post("/_matrix/client/v3/rooms/" + MatrixClient.encode(room) + "/receipt/m.read/" + MatrixClient.encode(mention),
+                carol.accessToken(), Map.of()).expect(200);
+        assertThat(counts(carol, room)).isEqualTo(Map.of("notification_count", 1L, "highlight_count", 0L));
+        client.post("/_matrix/client/v3/rooms/" + MatrixClient.encode(room) + "/receipt/m.read/" + MatrixClient.encode(seen),
+                carol.accessToken(), Map.of()).expect(200);
+        assertThat(counts(carol, room)).isEqualTo(Map.of("notification_count", 0L, "highlight_count", 0L));
+        client.sendMessage(alice, room, "three").expect(200);
+        assertThat(counts(carol, room)).isEqualTo(Map.of("notification_count", 1L, "highlight_count", 0L));
 
         // Silenced: the master rule on.
         client.put(RULES + "global/override/.m.rule.master/enabled", carol.accessToken(), Map.of("enabled", true))

@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -32,16 +34,22 @@ import org.vestibule.room.EventRelay;
 import org.vestibule.room.ServerAcls;
 
 /**
- * The durable per-destination queue of outgoing PDUs: rows written with the event, sent in order
- * in transactions of at most {@value #BATCH} PDUs, retried with exponential backoff, resumed after
- * a restart. A lease on each destination keeps several app instances from sending the same batch.
- * Nothing of a room is queued to a server its server ACL denies (as of the state after the event).
+ * The durable per-destination queue of outgoing PDUs and EDUs: PDU rows written with the event,
+ * sent in order in transactions of at most {@value #BATCH} PDUs and {@value #MAX_EDUS} EDUs,
+ * retried with exponential backoff, resumed after a restart. EDUs ride along with the PDUs, or go
+ * alone when no PDU waits, and never hold a PDU back; receipts are kept until acknowledged, typing
+ * and presence are best effort ({@link OutboundEdu}). A lease on each destination keeps several app
+ * instances from sending the same batch.
+ * Nothing of a room, PDU or EDU, is queued to a server its server ACL denies (for PDUs as of the
+ * state after the event).
  */
 @Component
 public class TransactionQueue implements EventRelay {
 
     private static final Logger log = LoggerFactory.getLogger(TransactionQueue.class);
     static final int BATCH = 50;
+    /** Spec server-server §Transactions: at most 100 EDUs in a transaction. */
+    static final int MAX_EDUS = 100;
     private static final long MIN_BACKOFF_MS = 2_000;
     private static final long MAX_BACKOFF_MS = 60 * 60 * 1000;
     private static final long LEASE_MS = 120_000;
@@ -50,6 +58,7 @@ public class TransactionQueue implements EventRelay {
     private final EventGraph graph;
     private final ServerKeyring keyring;
     private final TransactionSender sender;
+    private final OutboundEdus edus;
     private final MeterRegistry meters;
     private final Clock clock;
     private final ServerAcls acls;
@@ -79,13 +88,14 @@ public class TransactionQueue implements EventRelay {
         this.graph = graph;
         this.keyring = keyring;
         this.sender = sender;
+        this.edus = new OutboundEdus(jdbc);
         this.meters = meters;
         this.clock = clock;
         this.txnPrefix = Long.toString(clock.millis(), 36);
     }
 
     @Override
-    public void relay(Pdu event, java.util.Collection<String> joinedServers, Set<String> except) {
+    public void relay(Pdu event, Collection<String> joinedServers, Set<String> except) {
         Set<String> destinations = new LinkedHashSet<>(joinedServers);
         if ("m.room.member".equals(event.type())) {
             // A kicked, banned or invited server must hear of it too, though it has no joined member now.
@@ -113,12 +123,35 @@ public class TransactionQueue implements EventRelay {
         afterCommit(() -> destinations.forEach(this::wake));
     }
 
-    /** Resumes every destination with queued PDUs (after a restart). */
+    /**
+     * Queues an EDU for each destination (ours left out), in the caller's transaction when there
+     * is one, and starts sending once that commits.
+     */
+    public void queueEdu(Collection<String> destinations, OutboundEdu edu) {
+        Set<String> to = new LinkedHashSet<>(destinations);
+        to.remove(keyring.serverName());
+        if (to.isEmpty()) {
+            return;
+        }
+        edus.queue(to, edu, clock.millis());
+        for (String d : to) {
+            jdbc.update("insert into federation_destinations (destination) values (?) on conflict do nothing", d);
+        }
+        afterCommit(() -> to.forEach(this::wake));
+    }
+
+    /** Queues an EDU of a room (typing, a receipt) to its servers but those the room's server ACL denies. */
+    public void queueRoomEdu(String roomId, Collection<String> destinations, OutboundEdu edu) {
+        queueEdu(destinations.stream().filter(d -> acls.allows(d, roomId)).toList(), edu);
+    }
+
+    /** Resumes every destination with queued PDUs or EDUs (after a restart). */
     @EventListener(ApplicationReadyEvent.class)
     public void resume() {
-        for (String d : jdbc.queryForList("select distinct destination from federation_outbound_pdus", String.class)) {
-            wake(d);
-        }
+        Set<String> destinations = new LinkedHashSet<>(jdbc.queryForList(
+                "select distinct destination from federation_outbound_pdus", String.class));
+        destinations.addAll(edus.destinations());
+        destinations.forEach(this::wake);
     }
 
     /** Starts sending to a destination unless a sender is already on it or it is backing off. */
@@ -161,12 +194,12 @@ public class TransactionQueue implements EventRelay {
             }
             List<Object[]> batch = jdbc.query("select id, event_id from federation_outbound_pdus where destination = ? "
                     + "order by id limit " + BATCH, (rs, n) -> new Object[] {rs.getLong(1), rs.getString(2)}, destination);
-            if (batch.isEmpty()) {
+            List<OutboundEdus.Queued> eduBatch = edus.next(destination, MAX_EDUS, now);
+            if (batch.isEmpty() && eduBatch.isEmpty()) {
                 release(destination);
                 return;
             }
-            long first = (Long) batch.get(0)[0];
-            long last = (Long) batch.get(batch.size() - 1)[0];
+            List<Long> rowIds = batch.stream().map(r -> (Long) r[0]).toList();
             List<String> ids = batch.stream().map(r -> (String) r[1]).toList();
             Map<String, Pdu> events = graph.events(new HashSet<>(ids));
             List<Object> pdus = new ArrayList<>();
@@ -180,12 +213,21 @@ public class TransactionQueue implements EventRelay {
             txn.put("origin", keyring.serverName());
             txn.put("origin_server_ts", clock.millis());
             txn.put("pdus", pdus);
-            txn.put("edus", List.of());
-            // The same batch retried keeps its ID; a batch that grew meanwhile gets a new one.
-            String txnId = txnPrefix + "-" + first + "-" + last;
+            txn.put("edus", eduBatch.stream().map(OutboundEdus.Queued::json).toList());
+            String txnId = transactionId(rowIds, eduBatch);
             try {
                 sender.send(destination, txnId, txn);
-                jdbc.update("delete from federation_outbound_pdus where destination = ? and id <= ?", destination, last);
+                if (!rowIds.isEmpty()) {
+                    // By ID: a row with a lower ID whose transaction committed after we read the batch is not sent yet.
+                    jdbc.update("delete from federation_outbound_pdus where destination = ? and id in ("
+                            + String.join(", ", Collections.nCopies(rowIds.size(), "?")) + ")", ps -> {
+                                ps.setString(1, destination);
+                                for (int i = 0; i < rowIds.size(); i++) {
+                                    ps.setLong(i + 2, rowIds.get(i));
+                                }
+                            });
+                }
+                edus.delivered(destination, eduBatch);
                 jdbc.update("update federation_destinations set retry_at_ts = 0, backoff_ms = 0, failures = 0, "
                         + "last_error = null where destination = ?", destination);
                 meters.counter("vestibule.federation.transactions", "result", "sent").increment();
@@ -196,6 +238,23 @@ public class TransactionQueue implements EventRelay {
                 return;
             }
         }
+    }
+
+    /**
+     * The same batch retried keeps its ID; a batch that changed meanwhile gets a new one. PDU rows
+     * give their first and last row IDs as before; EDUs add their newest version and their count.
+     * Versions come from a sequence, and the process's start time leads every ID.
+     */
+    private String transactionId(List<Long> rowIds, List<OutboundEdus.Queued> eduBatch) {
+        StringBuilder id = new StringBuilder(txnPrefix);
+        if (!rowIds.isEmpty()) {
+            id.append('-').append(rowIds.get(0)).append('-').append(rowIds.get(rowIds.size() - 1));
+        }
+        if (!eduBatch.isEmpty()) {
+            long newest = eduBatch.stream().mapToLong(OutboundEdus.Queued::version).max().orElse(0);
+            id.append("-e").append(newest).append('.').append(eduBatch.size());
+        }
+        return id.toString();
     }
 
     private boolean claim(String destination, long now) {
@@ -228,10 +287,10 @@ public class TransactionQueue implements EventRelay {
         }
     }
 
-    /** Whether nothing is queued for any destination (for tests and shutdown). */
+    /** How many PDUs and EDUs are queued for any destination (for tests and shutdown). */
     public long pending() {
         Long n = jdbc.queryForObject("select count(*) from federation_outbound_pdus", Long.class);
-        return n == null ? 0 : n;
+        return (n == null ? 0 : n) + edus.count();
     }
 
     /** Retries every backing-off destination now (an operator's nudge, and for tests). */

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.vestibule.event.Json;
 import org.vestibule.event.RoomVersions;
 import org.vestibule.event.StrictJsonParser;
@@ -33,7 +34,9 @@ import org.vestibule.support.VestibuleIntegrationTest;
 /**
  * The durable outbound queue against a real HTTPS peer that fails first: PDUs go out in order,
  * in transactions of at most 50, are retried with backoff after a failure, are deleted once
- * acknowledged, and queued rows left from before a restart are sent when the queue resumes.
+ * acknowledged, and queued rows left from before a restart are sent when the queue resumes. EDUs
+ * ride along, at most 100 a transaction; reliable ones outlive a failure, stale best-effort ones
+ * are dropped, and a newer EDU of the same key replaces one not yet sent.
  */
 @VestibuleIntegrationTest
 class TransactionQueueIntegrationTests {
@@ -47,6 +50,7 @@ class TransactionQueueIntegrationTests {
     @Autowired TransactionSender sender;
     @Autowired MeterRegistry meters;
     @Autowired ServerAcls acls;
+    @Autowired TransactionTemplate tx;
 
     FakeFederationServer peer = FakeFederationServer.start();
 
@@ -146,6 +150,67 @@ class TransactionQueueIntegrationTests {
         assertThat(seenTxnIds).hasSize(2);
         assertThat(processed).hasSize(2);
         assertThat(processed.get(1)).contains("after the wipe");
+    }
+
+    @Test
+    void edusRideWithPdusAtMostAHundredATransactionAndReliableOnesOutliveAFailure() {
+        String user = "@edus:" + keyring.serverName();
+        String room = creator.create(new NewRoom(user, RoomVersions.V10, "public_chat", Map.of(), List.of(), Map.of(),
+                null, null, null, List.of(), false));
+        AtomicInteger calls = new AtomicInteger();
+        List<Map<String, Object>> received = new CopyOnWriteArrayList<>();
+        Set<String> txnIds = ConcurrentHashMap.newKeySet();
+        peer.onPrefix("/_matrix/federation/v1/send/", r -> {
+            if (calls.incrementAndGet() == 1) {
+                return Reply.raw(502, "text/plain", "not yet");
+            }
+            txnIds.add(r.path().substring("/_matrix/federation/v1/send/".length()));
+            received.add(StrictJsonParser.parseObject(r.body(), StrictJsonParser.Limits.REQUEST));
+            return Reply.json(200, Map.of("pdus", Map.of()));
+        });
+        String destination = peer.serverName();
+        String eventId = localEvents.send(room, user, "m.room.message", null, Map.of("body", "with edus")).eventId();
+        // All in one transaction: nothing is sent before it commits.
+        tx.executeWithoutResult(status -> {
+            jdbc.update("insert into federation_outbound_pdus (destination, event_id, room_id, queued_ts) "
+                    + "values (?, ?, ?, ?)", destination, eventId, room, System.currentTimeMillis());
+            for (int i = 0; i < 150; i++) {
+                queue.queueEdu(List.of(destination), OutboundEdu.reliable("m.receipt", "receipt " + i,
+                        Map.of("n", (long) i)));
+            }
+            // Worth sending for half a second: stale once the failed destination is tried again (2 s backoff).
+            queue.queueEdu(List.of(destination), OutboundEdu.bestEffort("m.typing", "typing", Map.of("typing", true),
+                    Duration.ofMillis(500)));
+            // The same key twice before anything is sent: only the newer goes; our own server is never a destination.
+            queue.queueEdu(List.of(destination, keyring.serverName()), OutboundEdu.bestEffort("m.presence", "presence",
+                    Map.of("presence", "online"), Duration.ofMinutes(5)));
+            queue.queueEdu(List.of(destination), OutboundEdu.bestEffort("m.presence", "presence",
+                    Map.of("presence", "unavailable"), Duration.ofMinutes(5)));
+        });
+        queue.resume();
+
+        until("the PDU and every EDU delivered", () -> pendingFor(destination) == 0 && edusFor(destination) == 0);
+        assertThat(received).hasSize(2);
+        assertThat(txnIds).hasSize(2);
+        assertThat(Json.list(received.get(0), "pdus")).hasSize(1);
+        assertThat(Json.list(received.get(1), "pdus")).isEmpty();
+        assertThat(Json.list(received.get(0), "edus")).hasSize(100);
+        assertThat(Json.list(received.get(1), "edus")).hasSize(51);
+        List<Map<String, Object>> edus = received.stream().flatMap(t -> Json.list(t, "edus").stream())
+                .map(e -> Json.object(Map.of("e", e), "e")).toList();
+        assertThat(edus).filteredOn(e -> "m.receipt".equals(e.get("edu_type"))).hasSize(150)
+                .extracting(e -> Json.object(e, "content").get("n")).doesNotHaveDuplicates();
+        assertThat(edus).filteredOn(e -> "m.typing".equals(e.get("edu_type"))).isEmpty();
+        assertThat(edus).filteredOn(e -> "m.presence".equals(e.get("edu_type")))
+                .containsExactly(Map.of("edu_type", "m.presence", "content", Map.of("presence", "unavailable")));
+        assertThat(jdbc.queryForObject("select count(*) from federation_destinations where destination = ?", Long.class,
+                keyring.serverName())).isZero();
+    }
+
+    private long edusFor(String destination) {
+        return jdbc.queryForObject("select (select count(*) from federation_outbound_edus where destination = ?) "
+                + "+ (select count(*) from federation_outbound_ephemeral_edus where destination = ?)", Long.class,
+                destination, destination);
     }
 
     private void queueOne(String room, String user, String destination, String body) {
