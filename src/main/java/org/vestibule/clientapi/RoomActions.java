@@ -32,8 +32,11 @@ public class RoomActions {
     private final RoomMemberships memberships;
     private final JdbcTemplate jdbc;
     private final Clock clock;
+    private final RoomReaders readers;
 
-    RoomActions(LocalEvents localEvents, EventGraph graph, RoomMemberships memberships, JdbcTemplate jdbc, Clock clock) {
+    RoomActions(LocalEvents localEvents, EventGraph graph, RoomMemberships memberships, JdbcTemplate jdbc, Clock clock,
+                RoomReaders readers) {
+        this.readers = readers;
         this.localEvents = localEvents;
         this.graph = graph;
         this.memberships = memberships;
@@ -142,11 +145,23 @@ public class RoomActions {
         return memberships.roomsOf(user.userId(), "join");
     }
 
-    /** An event of a room the user is in. */
+    /**
+     * An event of a room, for a user who may read the room and see the event (history
+     * visibility); 404 alike for an unknown event and one they may not see. A member sees the
+     * room's current state events whatever the visibility, as /state shows them.
+     */
     public Pdu event(ClientUser user, String roomId, String eventId) {
-        visibleState(user, roomId);
-        return graph.event(eventId).filter(p -> roomId.equals(p.roomId()))
+        requireKnownRoom(roomId);
+        RoomReaders.Reader reader = readers.reader(user.userId(), roomId);
+        Pdu event = graph.event(eventId).filter(p -> roomId.equals(p.roomId()))
                 .orElseThrow(() -> MatrixException.notFound("Event " + eventId + " not found in " + roomId));
+        boolean currentState = !reader.peeking() && event.isState()
+                && "join".equals(memberships.membershipOf(roomId, user.userId()).orElse(null))
+                && eventId.equals(localEvents.snapshot(roomId).state().get(StateKey.of(event)));
+        if (!currentState && !readers.maySee(reader, event)) {
+            throw MatrixException.notFound("Event " + eventId + " not found in " + roomId);
+        }
+        return event;
     }
 
     private RoomState visibleState(ClientUser user, String roomId) {

@@ -23,6 +23,7 @@ import org.vestibule.accounts.ClientUser;
 import org.vestibule.auth.StateKey;
 import org.vestibule.event.Pdu;
 import org.vestibule.room.EventGraph;
+import org.vestibule.room.EventVisibility;
 import org.vestibule.room.OutOfBandMemberships;
 import org.vestibule.room.RoomMemberships;
 import org.vestibule.room.RoomState;
@@ -40,9 +41,9 @@ import org.vestibule.room.StrippedState;
  * membership event; {@code leave} for rooms left, kicked or banned from, rejected or rescinded
  * since the token (not in an initial sync, as Synapse without {@code include_leave}).
  *
- * <p>History visibility is not applied (every member sees the room as under {@code shared});
- * redactions are not applied to what clients see; ephemeral events, account data, presence,
- * to-device messages and device lists are always empty.
+ * <p>Timelines show what history visibility lets the user see ({@link EventVisibility}); the
+ * state sections are not filtered. Redactions are not applied to what clients see; ephemeral
+ * events, account data, presence, to-device messages and device lists are always empty.
  */
 @Service
 public class SyncService implements DisposableBean {
@@ -76,11 +77,13 @@ public class SyncService implements DisposableBean {
     private final RoomMemberships memberships;
     private final OutOfBandMemberships outOfBand;
     private final StrippedState strippedState;
+    private final EventVisibility visibility;
     private final Clock clock;
     private final ExecutorService recomputing;
 
     SyncService(StreamReads reads, StreamNotifier notifier, EventGraph graph, RoomMemberships memberships,
-                OutOfBandMemberships outOfBand, StrippedState strippedState, Clock clock) {
+                OutOfBandMemberships outOfBand, StrippedState strippedState, EventVisibility visibility, Clock clock) {
+        this.visibility = visibility;
         this.reads = reads;
         this.notifier = notifier;
         this.graph = graph;
@@ -346,17 +349,20 @@ public class SyncService implements DisposableBean {
         List<StreamReads.Positioned> kept = new ArrayList<>(rows.subList(0, Math.min(limit, rows.size())));
         java.util.Collections.reverse(kept);
         Map<String, Pdu> pdus = graph.events(kept.stream().map(StreamReads.Positioned::eventId).toList());
+        // History visibility: a member does not see what the room kept from them (say, before they joined).
+        Set<String> visible = new HashSet<>();
+        visibility.visibleTo(user.userId(), new ArrayList<>(pdus.values()), false).forEach(p -> visible.add(p.eventId()));
         List<Pdu> events = new ArrayList<>();
         List<Long> positions = new ArrayList<>();
         for (StreamReads.Positioned p : kept) {
             Pdu pdu = pdus.get(p.eventId());
-            if (pdu != null) {
+            if (pdu != null && visible.contains(p.eventId())) {
                 events.add(pdu);
                 positions.add(p.position());
             }
         }
-        // prev_batch: just before the first event shown, or where the timeline would start.
-        StreamToken prevBatch = StreamToken.at(positions.isEmpty() ? upTo : positions.get(0) - 1);
+        // prev_batch: just before the first event read (shown or hidden), or where the timeline would start.
+        StreamToken prevBatch = StreamToken.at(kept.isEmpty() ? upTo : kept.get(0).position() - 1);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("events", format(user, events));
         body.put("limited", limited);
