@@ -54,8 +54,11 @@ public class RoomMessages {
                 : forwards(roomId, reader, request.from(), request.to(), request.filter(), limit);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("chunk", sync.format(user, readers.visible(reader, events(page.rows()))));
+        // Without from, backwards starts at the newest event the reader may see, forwards at the room's first.
         PageToken start = request.from() != null ? request.from()
-                : new PageToken.Stream(StreamToken.at(request.backwards() ? reader.upTo() : 0));
+                : request.backwards() ? new PageToken.Stream(StreamToken.at(reader.upTo()))
+                : page.rows().isEmpty() ? new PageToken.Stream(StreamToken.at(0))
+                : PageToken.before(page.rows().get(0).depth(), page.rows().get(0).position());
         body.put("start", start.toString());
         if (page.more() && !page.rows().isEmpty()) {
             // End: just past the last event given, in the direction of travel; absent when nothing is left.

@@ -6,6 +6,7 @@ import static org.vestibule.support.Eventually.until;
 import static org.vestibule.support.TestNames.unique;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -130,6 +131,20 @@ class BackfillIntegrationTests {
         Map<String, Object> after = hs2.get("/_matrix/client/v3/sync?timeout=0&since="
                 + MatrixClient.encode((String) sync.get("next_batch")), bob.accessToken()).expect(200).body();
         assertThat(Json.object(Json.object(after, "rooms"), "join")).doesNotContainKey(room);
+
+        // Forwards from the room's beginning, backfilled history first.
+        Map<String, Object> forwards = hs2.get("/_matrix/client/v3/rooms/" + MatrixClient.encode(room)
+                + "/messages?dir=f&limit=200", bob.accessToken()).expect(200).body();
+        List<String> oldestFirst = new ArrayList<>();
+        for (Object o : Json.list(forwards, "chunk")) {
+            if (((Map<?, ?>) o).get("content") instanceof Map<?, ?> c && c.get("body") instanceof String b) {
+                oldestFirst.add(b);
+            }
+        }
+        List<String> chronological = new ArrayList<>(bodies("m", 100, 1));
+        chronological.addAll(0, bodies("p", 15, 1));
+        Collections.reverse(chronological);
+        assertThat(oldestFirst).isEqualTo(chronological);
 
         // Once held, the same pages come again without asking anyone (and the same way).
         Paging.Walk again = Paging.back(hs2, bob, room, prevBatch, 20);
