@@ -43,7 +43,8 @@ class ArchitectureTests {
                 .layer("features").definedBy("org.vestibule.clientapi..", "org.vestibule.join..",
                         "org.vestibule.invite..", "org.vestibule.directory..", "org.vestibule.profile..",
                         "org.vestibule.accountdata..", "org.vestibule.push..", "org.vestibule.voip..",
-                        "org.vestibule.typing..", "org.vestibule.receipts..", "org.vestibule.presence..")
+                        "org.vestibule.typing..", "org.vestibule.receipts..", "org.vestibule.presence..",
+                        "org.vestibule.history..")
                 .layer("accounts").definedBy("org.vestibule.accounts..")
                 .layer("federation").definedBy("org.vestibule.federation..")
                 .layer("room").definedBy("org.vestibule.room..")

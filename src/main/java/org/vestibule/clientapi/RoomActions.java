@@ -42,11 +42,13 @@ public class RoomActions {
     private final ServerKeyring keyring;
     private final Redactions redactions;
     private final Presence presence;
+    private final RoomReaders readers;
 
     RoomActions(LocalEvents localEvents, EventGraph graph, RoomMemberships memberships, JdbcTemplate jdbc, Clock clock,
-                RateLimits limits, ServerKeyring keyring, Redactions redactions, Presence presence) {
+                RateLimits limits, ServerKeyring keyring, Redactions redactions, Presence presence, RoomReaders readers) {
         this.limits = limits;
         this.keyring = keyring;
+        this.readers = readers;
         this.localEvents = localEvents;
         this.graph = graph;
         this.memberships = memberships;
@@ -219,11 +221,25 @@ public class RoomActions {
         return memberships.roomsOf(user.userId(), "join");
     }
 
-    /** An event of a room the user is in. */
+    /**
+     * An event of a room, for a user who may read the room and see the event (history
+     * visibility); 404 alike for an unknown event and one they may not see. A member sees the
+     * room's current state events whatever the visibility, as /state shows them.
+     */
     public Pdu event(ClientUser user, String roomId, String eventId) {
-        requireJoined(user, roomId);
-        return graph.event(eventId).filter(p -> roomId.equals(p.roomId()))
+        if (graph.roomVersion(roomId).isEmpty()) {
+            throw notMember(roomId); // as for a room one was never in: the answer does not reveal which rooms exist
+        }
+        RoomReaders.Reader reader = readers.reader(user.userId(), roomId);
+        Pdu event = graph.event(eventId).filter(p -> roomId.equals(p.roomId()))
                 .orElseThrow(() -> MatrixException.notFound("Event " + eventId + " not found in " + roomId));
+        boolean currentState = !reader.peeking() && event.isState()
+                && "join".equals(memberships.membershipOf(roomId, user.userId()).orElse(null))
+                && eventId.equals(localEvents.snapshot(roomId).state().get(StateKey.of(event)));
+        if (!currentState && !readers.maySee(reader, event)) {
+            throw MatrixException.notFound("Event " + eventId + " not found in " + roomId);
+        }
+        return event;
     }
 
     /**

@@ -162,6 +162,52 @@ class StreamReads {
                 (rs, i) -> new Positioned(rs.getString(1), rs.getLong(2)), roomId, after, upTo, limit);
     }
 
+    /** A visible event at its place in topological order: depth, then stream position. */
+    record Placed(String eventId, long depth, long position) {}
+
+    /**
+     * Visible events of a room in topological order (depth, then stream ordering), as /messages
+     * and /context page through them: those between {@code from} and {@code to} (either may be
+     * null) in the direction of travel, nearest {@code from} first, at stream positions up to
+     * {@code upTo} (a reader's bound; backfilled history, below zero, is always within it), of the
+     * filter's types and senders, at most {@code limit}.
+     */
+    List<Placed> page(String roomId, PageToken from, PageToken to, boolean backwards, long upTo, RoomEventFilter filter,
+                      int limit) {
+        StringBuilder sql = new StringBuilder("select event_id, depth, stream_ordering from events where room_id = ? and "
+                + VISIBLE + " and stream_ordering <= ?");
+        List<Object> args = new ArrayList<>(List.of(roomId, upTo));
+        if (from != null) {
+            bound(sql, args, from, backwards ? "<=" : ">");
+        }
+        if (to != null) {
+            bound(sql, args, to, backwards ? ">" : "<=");
+        }
+        filter.appendSql(sql, args);
+        String order = backwards ? "desc" : "asc";
+        sql.append(" order by depth ").append(order).append(", stream_ordering ").append(order).append(" limit ?");
+        args.add(limit);
+        return jdbc.query(sql.toString(), (rs, i) -> new Placed(rs.getString(1), rs.getLong(2), rs.getLong(3)),
+                args.toArray());
+    }
+
+    /** An event's place in topological order, if it is in the graph and clients may see it. */
+    Optional<Placed> placed(String eventId) {
+        return jdbc.query("select event_id, depth, stream_ordering from events where event_id = ? and " + VISIBLE,
+                (rs, i) -> new Placed(rs.getString(1), rs.getLong(2), rs.getLong(3)), eventId).stream().findFirst();
+    }
+
+    private static void bound(StringBuilder sql, List<Object> args, PageToken token, String op) {
+        if (token instanceof PageToken.Topological t) {
+            sql.append(" and (depth, stream_ordering) ").append(op).append(" (?, ?)");
+            args.add(t.depth());
+            args.add(t.stream());
+        } else {
+            sql.append(" and stream_ordering ").append(op).append(" ?");
+            args.add(((PageToken.Stream) token).token().position());
+        }
+    }
+
     /** The transaction IDs this device sent these events with (spec: unsigned.transaction_id). */
     Map<String, String> transactionIds(String userId, String deviceId, Collection<String> eventIds) {
         Map<String, String> out = new HashMap<>();

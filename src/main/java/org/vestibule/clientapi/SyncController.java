@@ -53,8 +53,9 @@ class SyncController {
     Map<String, Object> messages(ClientUser user, @PathVariable String roomId,
                                  @RequestParam(required = false) String from, @RequestParam(required = false) String to,
                                  @RequestParam(required = false) String dir,
-                                 @RequestParam(required = false) String limit) {
-        // dir defaults to forwards as in Synapse, though the spec calls it required; filter is ignored.
+                                 @RequestParam(required = false) String limit,
+                                 @RequestParam(required = false) String filter) {
+        // dir defaults to forwards as in Synapse, though the spec calls it required.
         if (dir != null && !dir.equals("b") && !dir.equals("f")) {
             throw MatrixException.invalidParam("'dir' must be 'b' or 'f'");
         }
@@ -63,13 +64,13 @@ class SyncController {
             throw MatrixException.invalidParam("'limit' must not be negative");
         }
         RoomMessages.Request request = new RoomMessages.Request(
-                from == null || from.isEmpty() ? null : StreamToken.parse("from", from),
-                to == null || to.isEmpty() ? null : StreamToken.parse("to", to),
-                "b".equals(dir), (int) Math.min(n, RoomMessages.MAX_LIMIT));
+                from == null || from.isEmpty() ? null : PageToken.parse("from", from),
+                to == null || to.isEmpty() ? null : PageToken.parse("to", to),
+                "b".equals(dir), (int) Math.min(n, RoomMessages.MAX_LIMIT), RoomEventFilter.parse("filter", filter));
         return messages.messages(user, roomId, request);
     }
 
-    private static long number(String name, String value, long defaultValue) {
+    static long number(String name, String value, long defaultValue) {
         if (value == null || value.isEmpty()) {
             return defaultValue;
         }

@@ -30,6 +30,7 @@ import org.vestibule.push.PushRuleSet;
 import org.vestibule.presence.Presence;
 import org.vestibule.receipts.Receipts;
 import org.vestibule.room.EventGraph;
+import org.vestibule.room.EventVisibility;
 import org.vestibule.room.OutOfBandMemberships;
 import org.vestibule.room.RoomMemberships;
 import org.vestibule.room.RoomState;
@@ -54,7 +55,8 @@ import org.vestibule.typing.Typing;
  * presence come from their features, which take stream positions from the same sequence
  * ({@link #addEphemeral}, {@link #presence}); {@code set_presence} is applied when the sync starts.
  *
- * <p>To-device messages and device lists are always empty.
+ * <p>Timelines show what history visibility lets the user see ({@link EventVisibility}); the
+ * state sections are not filtered. To-device messages and device lists are always empty.
  */
 @Service
 public class SyncService implements DisposableBean {
@@ -94,6 +96,7 @@ public class SyncService implements DisposableBean {
     private final AccountData accountData;
     private final NotificationCounts notifications;
     private final ClientEventFormat eventFormat;
+    private final EventVisibility visibility;
     private final ExecutorService recomputing;
     private final Typing typing;
     private final Receipts receipts;
@@ -102,7 +105,8 @@ public class SyncService implements DisposableBean {
     SyncService(StreamReads reads, StreamNotifier notifier, EventGraph graph, RoomMemberships memberships,
                 OutOfBandMemberships outOfBand, StrippedState strippedState, AccountData accountData,
                 NotificationCounts notifications, ClientEventFormat eventFormat, Typing typing, Receipts receipts,
-                Presence presence) {
+                Presence presence, EventVisibility visibility) {
+        this.visibility = visibility;
         this.reads = reads;
         this.notifier = notifier;
         this.graph = graph;
@@ -462,17 +466,20 @@ public class SyncService implements DisposableBean {
         List<StreamReads.Positioned> kept = new ArrayList<>(rows.subList(0, Math.min(limit, rows.size())));
         java.util.Collections.reverse(kept);
         Map<String, Pdu> pdus = graph.events(kept.stream().map(StreamReads.Positioned::eventId).toList());
+        // History visibility: a member does not see what the room kept from them (say, before they joined).
+        Set<String> visible = new HashSet<>();
+        visibility.visibleTo(user.userId(), new ArrayList<>(pdus.values()), false).forEach(p -> visible.add(p.eventId()));
         List<Pdu> events = new ArrayList<>();
         List<Long> positions = new ArrayList<>();
         for (StreamReads.Positioned p : kept) {
             Pdu pdu = pdus.get(p.eventId());
-            if (pdu != null) {
+            if (pdu != null && visible.contains(p.eventId())) {
                 events.add(pdu);
                 positions.add(p.position());
             }
         }
-        // prev_batch: just before the first event shown, or where the timeline would start.
-        StreamToken prevBatch = StreamToken.at(positions.isEmpty() ? upTo : positions.get(0) - 1);
+        // prev_batch: just before the first event read (shown or hidden), or where the timeline would start.
+        StreamToken prevBatch = StreamToken.at(kept.isEmpty() ? upTo : kept.get(0).position() - 1);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("events", format(user, events));
         body.put("limited", limited);

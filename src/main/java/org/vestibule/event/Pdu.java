@@ -64,6 +64,19 @@ public final class Pdu {
 
     /** Checks a PDU given as the JSON model and computes its event ID. */
     public static Pdu fromJson(Map<String, ?> raw, RoomVersion version) {
+        return fromJson(raw, version, true);
+    }
+
+    /**
+     * {@link #fromJson(Map, RoomVersion)} for history a peer backfills us with: the counts of
+     * prev_events and auth_events are not limited, since events accepted before those limits
+     * existed may exceed them (spec server-server, GET /backfill: "MUST NOT be validated on these").
+     */
+    public static Pdu fromHistory(Map<String, ?> raw, RoomVersion version) {
+        return fromJson(raw, version, false);
+    }
+
+    private static Pdu fromJson(Map<String, ?> raw, RoomVersion version, boolean limitReferences) {
         LinkedHashMap<String, Object> copy = new LinkedHashMap<>(raw);
         copy.remove("unsigned");
         if (!version.hasExplicitEventIds()) {
@@ -71,7 +84,7 @@ public final class Pdu {
             copy.remove("event_id");
         }
         Map<String, Object> json = Json.frozenCopy(copy);
-        checkFormat(json, version);
+        checkFormat(json, version, limitReferences);
         String eventId = EventIds.compute(json, version);
         Pdu pdu = new Pdu(version, json, eventId);
         int size = pdu.canonicalBytes().length;
@@ -88,7 +101,7 @@ public final class Pdu {
      */
     public static Pdu templateForAuthCheck(Map<String, ?> template, RoomVersion version) {
         Map<String, Object> json = Json.frozenCopy(template);
-        checkFormat(json, version);
+        checkFormat(json, version, true);
         return new Pdu(version, json, version.hasExplicitEventIds() ? (String) json.get("event_id") : "$template");
     }
 
@@ -101,7 +114,7 @@ public final class Pdu {
         return pdu;
     }
 
-    private static void checkFormat(Map<String, Object> json, RoomVersion version) {
+    private static void checkFormat(Map<String, Object> json, RoomVersion version, boolean limitReferences) {
         String type = requireString(json, "type");
         requireMaxBytes(type, "type");
         String sender = requireString(json, "sender");
@@ -155,8 +168,8 @@ public final class Pdu {
                 throw new EventFormatException("event_id is not a valid event ID: " + eventId);
             }
         }
-        checkRefs(json, "prev_events", version, MAX_PREV_EVENTS);
-        checkRefs(json, "auth_events", version, MAX_AUTH_EVENTS);
+        checkRefs(json, "prev_events", version, limitReferences ? MAX_PREV_EVENTS : Integer.MAX_VALUE);
+        checkRefs(json, "auth_events", version, limitReferences ? MAX_AUTH_EVENTS : Integer.MAX_VALUE);
         if (version.redactsInContent() && "m.room.redaction".equals(type)) {
             Object redacts = ((Map<?, ?>) json.get("content")).get("redacts");
             if (redacts != null && !(redacts instanceof String)) {

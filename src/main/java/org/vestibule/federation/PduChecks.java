@@ -39,9 +39,21 @@ public class PduChecks {
      * the peer may vouch for keys of our own name that we lost with a wiped database.
      */
     public Result check(Map<String, Object> json, RoomVersion version, String peer) {
+        return check(json, version, peer, false);
+    }
+
+    /**
+     * {@link #check(Map, RoomVersion, String)} for events of a /backfill answer, whose counts of
+     * prev_events and auth_events are not limited (spec server-server, GET /backfill).
+     */
+    public Result checkHistory(Map<String, Object> json, RoomVersion version, String peer) {
+        return check(json, version, peer, true);
+    }
+
+    private Result check(Map<String, Object> json, RoomVersion version, String peer, boolean history) {
         Pdu pdu;
         try {
-            pdu = Pdu.fromJson(json, version);
+            pdu = history ? Pdu.fromHistory(json, version) : Pdu.fromJson(json, version);
         } catch (EventFormatException e) {
             Object id = json.get("event_id");
             return new Result.Dropped(id instanceof String s ? s : "(unknown)", "invalid event: " + e.getMessage());

@@ -1,5 +1,6 @@
 package org.vestibule.join;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,6 +19,7 @@ import org.vestibule.federation.PduChecks;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.EventPersister;
 import org.vestibule.room.PersistOutcome;
+import org.vestibule.room.RoomJoinServers;
 
 /**
  * Checks a send_join answer's state and auth chain, then stores the room, its state and our join
@@ -36,8 +38,13 @@ class JoinedRoomWriter {
     private final EventPersister persister;
     private final EventGraph graph;
     private final PartialStateResync resync;
+    private final RoomJoinServers joinServers;
+    private final Clock clock;
 
-    JoinedRoomWriter(PduChecks checks, EventPersister persister, EventGraph graph, PartialStateResync resync) {
+    JoinedRoomWriter(PduChecks checks, EventPersister persister, EventGraph graph, PartialStateResync resync,
+                     RoomJoinServers joinServers, Clock clock) {
+        this.joinServers = joinServers;
+        this.clock = clock;
         this.checks = checks;
         this.persister = persister;
         this.graph = graph;
@@ -87,14 +94,16 @@ class JoinedRoomWriter {
     }
 
     /**
-     * Stores the room, the checked events as outliers, and our join on top of the state.
+     * Stores the room, the checked events as outliers, and our join on top of the state; records
+     * the resident it came from, the first server to ask for the room's history later.
      *
      * @param partialStateServers for an answer with members omitted, the servers to fetch the full
      *                            state from: the room is flagged and its resync starts once this
      *                            commits; null for a full answer
      */
     @Transactional
-    Pdu persist(String roomId, RoomVersion version, Pdu join, CheckedAnswer answer, List<String> partialStateServers) {
+    Pdu persist(String server, String roomId, RoomVersion version, Pdu join, CheckedAnswer answer,
+                List<String> partialStateServers) {
         Pdu create = answer.state().stream().filter(p -> p.isStateOf("m.room.create", "")).findFirst().orElseThrow();
         persister.ensureRoom(roomId, version, create.sender());
         List<Pdu> all = new ArrayList<>(answer.authChain());
@@ -116,6 +125,7 @@ class JoinedRoomWriter {
             if (partialStateServers != null && outcome instanceof PersistOutcome.Stored) {
                 resync.startAfterCommit(roomId);
             }
+            joinServers.record(roomId, server, join.eventId(), clock.millis());
             return join;
         }
         // Throwing rolls back everything stored above.

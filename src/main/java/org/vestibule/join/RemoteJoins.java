@@ -68,7 +68,7 @@ public class RemoteJoins {
             throw new Failover.TryNext(new JoinAttempt(server, "send_join", 200, null, "unusable answer: " + e.getMessage()));
         }
         try {
-            return writer.persist(roomId, version, accepted, checked, partialStateServers);
+            return writer.persist(server, roomId, version, accepted, checked, partialStateServers);
         } catch (MatrixException e) {
             throw new Failover.TryNext(new JoinAttempt(server, "send_join", 200, null, e.getMessage()));
         }

@@ -91,6 +91,22 @@ public class EventGraph {
         return found;
     }
 
+    /** Of these events, those we have stored (outliers included). */
+    public Set<String> known(Collection<String> eventIds) {
+        return new java.util.HashSet<>(rows.knownIds(eventIds));
+    }
+
+    /** Of these events, those in the graph: stored with a state of their own, not as outliers. */
+    public Set<String> inGraph(Collection<String> eventIds) {
+        Set<String> out = new java.util.HashSet<>();
+        for (EventPlacement p : rows.placements(eventIds)) {
+            if (!p.outlier() && p.stateAfter() != null) {
+                out.add(p.eventId());
+            }
+        }
+        return out;
+    }
+
     public Optional<EventRecord> record(String eventId) {
         return events.findById(eventId);
     }

@@ -164,6 +164,114 @@ public class EventPersister {
     }
 
     /**
+     * What a batch of backfilled events came to.
+     *
+     * @param stored   events placed in the graph, rejected ones included
+     * @param rejected of those, the ones the auth rules refused (stored as rejected, never shown)
+     * @param skipped  events left out: auth events unknown, or no state to place them on
+     */
+    public record Backfilled(List<String> stored, List<String> rejected, List<String> skipped) {}
+
+    /**
+     * Places history older than what we held into the graph (spec server-server §Backfilling, and
+     * §Checks performed on receipt of a PDU steps 4 and 5): each event checked against its auth
+     * events and the state before it, that state resolved over its prev_events or, where we lack
+     * them, as a peer told us ({@code stateBefore}, from /state_ids). Step 6 does not apply: the
+     * current state is not what history answers to. Backfilled events never touch the current
+     * state, memberships or forward extremities, and take stream orderings below zero, so /sync
+     * never shows them; they lock the room's row like every other write to its graph.
+     *
+     * @param events      predecessors first; events already in the graph are passed over
+     * @param stateBefore for events whose prev_events we lack, the state before them; the state's
+     *                    events must be stored already (as outliers at least)
+     */
+    @Transactional
+    public Backfilled persistBackfilled(String roomId, List<Pdu> events, Map<String, Map<StateKey, String>> stateBefore) {
+        lock(roomId);
+        List<String> lookup = new ArrayList<>();
+        for (Pdu e : events) {
+            lookup.add(e.eventId());
+            lookup.addAll(e.prevEvents());
+        }
+        Map<String, EventPlacement> found = new HashMap<>();
+        rows.placements(lookup).forEach(r -> found.put(r.eventId(), r));
+        List<String> stored = new ArrayList<>();
+        List<String> rejected = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        long now = clock.millis();
+        for (Pdu event : events) {
+            if (!roomId.equals(event.roomId())) {
+                skipped.add(event.eventId());
+                continue;
+            }
+            EventPlacement existing = found.get(event.eventId());
+            if (existing != null && !existing.outlier()) {
+                continue;
+            }
+            Map<String, Pdu> authEvents = graph.events(event.authEvents());
+            if (authEvents.size() < new HashSet<>(event.authEvents()).size()) {
+                skipped.add(event.eventId());
+                continue;
+            }
+            List<EventPlacement> prevs = new ArrayList<>();
+            for (String prev : event.prevEvents()) {
+                EventPlacement r = found.get(prev);
+                if (r != null && r.stateAfter() != null) {
+                    prevs.add(r);
+                }
+            }
+            RoomState before;
+            Long beforeGroup;
+            Map<StateKey, String> told = stateBefore.get(event.eventId());
+            if (prevs.size() == event.prevEvents().size() && prevs.size() == 1) {
+                beforeGroup = prevs.get(0).stateAfter();
+                before = stateGroups.load(beforeGroup);
+            } else if (prevs.size() == event.prevEvents().size() && !prevs.isEmpty()) {
+                Long base = prevs.get(0).stateAfter();
+                RoomState baseState = stateGroups.load(base);
+                List<Map<StateKey, String>> sets = new ArrayList<>();
+                for (EventPlacement r : prevs) {
+                    sets.add(stateGroups.load(r.stateAfter()).toMap());
+                }
+                Map<StateKey, String> resolved = StateResolver.resolve(event.roomVersion(), sets, graph.lookup());
+                before = baseState.withAll(RoomState.of(resolved).diffFrom(baseState));
+                beforeGroup = stateGroups.store(roomId, before, base, baseState);
+            } else if (told != null) {
+                before = RoomState.of(told);
+                beforeGroup = stateGroups.store(roomId, before, null, null);
+            } else if (event.prevEvents().isEmpty() && isCreate(event)) {
+                before = RoomState.EMPTY;
+                beforeGroup = stateGroups.store(roomId, before, null, null);
+            } else {
+                skipped.add(event.eventId());
+                continue;
+            }
+            AuthResult auth = checkAgainstAuthEvents(event, authEvents);
+            if (auth.allowed()) {
+                auth = checkAgainstState(event, before);
+            }
+            RoomState after = before;
+            Long afterGroup = beforeGroup;
+            if (auth.allowed() && event.isState()) {
+                after = before.with(StateKey.of(event), event.eventId());
+                afterGroup = stateGroups.store(roomId, after, beforeGroup, before);
+            }
+            String rejection = auth instanceof AuthResult.Rejected r ? r.toString() : null;
+            writes.storeBackfilled(event, now, new EventWrites.Placement(false, rejection, false, beforeGroup, afterGroup),
+                    existing != null);
+            graph.cache(event);
+            graph.rememberRejection(event.eventId(), rejection != null);
+            found.put(event.eventId(), new EventPlacement(event.eventId(), false, afterGroup));
+            stored.add(event.eventId());
+            if (rejection != null) {
+                log.info("Rejected backfilled {}: {}", event.eventId(), rejection);
+                rejected.add(event.eventId());
+            }
+        }
+        return new Backfilled(stored, rejected, skipped);
+    }
+
+    /**
      * Ends a partial-state join: the full state before our join, fetched from a resident, becomes
      * the join's state-before, and every event placed since (and the current state) is rebased:
      * the full state after the join plus whatever changed on top of the partial state after it.

@@ -14,6 +14,9 @@ import org.springframework.stereotype.Component;
 @Component
 class EventRows {
 
+    /** The state groups before and after a stored event; both null for an outlier. */
+    record StateGroupsOf(String eventId, Long stateBefore, Long stateAfter) {}
+
     /** An event's JSON as stored, with its room (for the room version). */
     record StoredJson(String eventId, String roomId, byte[] json) {}
 
@@ -29,6 +32,15 @@ class EventRows {
         }
         return jdbc.query("select event_id, outlier, state_after from events where event_id = any(?)", ids(eventIds),
                 (rs, i) -> new EventPlacement(rs.getString(1), rs.getBoolean(2), rs.getObject(3, Long.class)));
+    }
+
+    List<StateGroupsOf> stateGroups(Collection<String> eventIds) {
+        if (eventIds.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.query("select event_id, state_before, state_after from events where event_id = any(?)",
+                ids(eventIds), (rs, i) -> new StateGroupsOf(rs.getString(1), rs.getObject(2, Long.class),
+                        rs.getObject(3, Long.class)));
     }
 
     List<String> knownIds(Collection<String> eventIds) {

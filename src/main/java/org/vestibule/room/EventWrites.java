@@ -54,27 +54,64 @@ class EventWrites {
                         select e.event_id, unnest(?::text[]) from e on conflict do nothing)
                     insert into event_auth_edges (event_id, auth_event_id)
                         select e.event_id, unnest(?::text[]) from e on conflict do nothing""")) {
-                int i = 1;
-                ps.setString(i++, event.eventId());
-                ps.setString(i++, event.roomId());
-                ps.setString(i++, event.type());
-                ps.setString(i++, event.stateKey());
-                ps.setString(i++, event.sender());
-                ps.setLong(i++, event.depth());
-                ps.setLong(i++, event.originServerTs());
-                ps.setLong(i++, receivedTs);
-                ps.setBytes(i++, event.canonicalBytes());
-                ps.setBoolean(i++, placement.outlier());
-                ps.setString(i++, placement.rejection());
-                ps.setBoolean(i++, placement.softFailed());
-                ps.setObject(i++, placement.stateBefore());
-                ps.setObject(i++, placement.stateAfter());
-                ps.setArray(i++, text(c, event.prevEvents()));
-                ps.setArray(i, text(c, event.authEvents()));
+                bindEvent(ps, c, event, receivedTs, placement);
                 ps.executeUpdate();
             }
             return null;
         });
+    }
+
+    /**
+     * Inserts a backfilled event (history older than what we held) with its edges, or places an
+     * outlier we had: in the graph with its state, at a stream ordering below zero (migration V30),
+     * so no sync shows it as news.
+     */
+    void storeBackfilled(Pdu event, long receivedTs, Placement placement, boolean alreadyStoredAsOutlier) {
+        if (alreadyStoredAsOutlier) {
+            jdbc.update("update events set outlier = false, rejection_reason = ?, soft_failed = false, state_before = ?, "
+                    + "state_after = ?, stream_ordering = nextval('events_backfill_ordering_seq') where event_id = ?",
+                    placement.rejection(), placement.stateBefore(), placement.stateAfter(), event.eventId());
+            insertEdgesOnly(event);
+            return;
+        }
+        jdbc.execute((ConnectionCallback<Void>) c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    with e as (
+                        insert into events (event_id, room_id, type, state_key, sender, depth, origin_server_ts,
+                            received_ts, json, outlier, rejection_reason, soft_failed, state_before, state_after,
+                            stream_ordering)
+                        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nextval('events_backfill_ordering_seq'))
+                        returning event_id),
+                    p as (insert into event_edges (event_id, prev_event_id)
+                        select e.event_id, unnest(?::text[]) from e on conflict do nothing)
+                    insert into event_auth_edges (event_id, auth_event_id)
+                        select e.event_id, unnest(?::text[]) from e on conflict do nothing""")) {
+                bindEvent(ps, c, event, receivedTs, placement);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private static void bindEvent(PreparedStatement ps, Connection c, Pdu event, long receivedTs, Placement placement)
+            throws SQLException {
+        int i = 1;
+        ps.setString(i++, event.eventId());
+        ps.setString(i++, event.roomId());
+        ps.setString(i++, event.type());
+        ps.setString(i++, event.stateKey());
+        ps.setString(i++, event.sender());
+        ps.setLong(i++, event.depth());
+        ps.setLong(i++, event.originServerTs());
+        ps.setLong(i++, receivedTs);
+        ps.setBytes(i++, event.canonicalBytes());
+        ps.setBoolean(i++, placement.outlier());
+        ps.setString(i++, placement.rejection());
+        ps.setBoolean(i++, placement.softFailed());
+        ps.setObject(i++, placement.stateBefore());
+        ps.setObject(i++, placement.stateAfter());
+        ps.setArray(i++, text(c, event.prevEvents()));
+        ps.setArray(i, text(c, event.authEvents()));
     }
 
     private void insertEdgesOnly(Pdu event) {

@@ -18,7 +18,9 @@ import org.vestibule.event.Pdu;
 
 /**
  * Reads of a room's history that other servers ask for: the state at an event, auth chains,
- * backfill and missing events. Each is bounded, and only servers in the room may ask.
+ * backfill and missing events. Each is bounded, and only servers in the room may ask. Events go
+ * out as the asking server may have them ({@link EventVisibility#asSeenBy}): those its users could
+ * not see, under the history visibility when they were sent, redacted.
  */
 @Service
 public class RoomHistory {
@@ -32,8 +34,11 @@ public class RoomHistory {
     private final EventGraph graph;
     private final RoomMemberships memberships;
     private final PartialStateRooms partialRooms;
+    private final EventVisibility visibility;
 
-    RoomHistory(EventGraph graph, RoomMemberships memberships, PartialStateRooms partialRooms) {
+    RoomHistory(EventGraph graph, RoomMemberships memberships, PartialStateRooms partialRooms,
+                EventVisibility visibility) {
+        this.visibility = visibility;
         this.graph = graph;
         this.memberships = memberships;
         this.partialRooms = partialRooms;
@@ -73,6 +78,11 @@ public class RoomHistory {
         return graph.events(ids).values().stream().anyMatch(p -> "join".equals(p.membership().orElse(null)));
     }
 
+    /** An event, as the server may have it (redacted when its users could not see it). */
+    public Pdu eventFor(String server, Pdu event) {
+        return visibility.asSeenBy(server, List.of(event)).get(0);
+    }
+
     /** An event of the room, or 404. */
     public Pdu event(String roomId, String eventId) {
         return graph.event(eventId).filter(p -> roomId == null || roomId.equals(p.roomId()))
@@ -99,8 +109,15 @@ public class RoomHistory {
         return new ArrayList<>(graph.authChain(List.of(eventId)));
     }
 
-    /** The given events and their predecessors, deepest first, up to {@code limit}. */
-    public List<Pdu> backfill(String roomId, Collection<String> from, int limit) {
+    /**
+     * The given events and their predecessors, deepest first, up to {@code limit}, as the server
+     * may have them.
+     */
+    public List<Pdu> backfill(String server, String roomId, Collection<String> from, int limit) {
+        return visibility.asSeenBy(server, backfill(roomId, from, limit));
+    }
+
+    private List<Pdu> backfill(String roomId, Collection<String> from, int limit) {
         int max = Math.max(0, Math.min(limit, MAX_EVENTS));
         List<Pdu> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -125,10 +142,16 @@ public class RoomHistory {
 
     /**
      * get_missing_events: events before {@code latest} back to (not including) {@code earliest},
-     * no shallower than {@code minDepth}, at most {@code limit}, oldest first.
+     * no shallower than {@code minDepth}, at most {@code limit}, oldest first, as the server may
+     * have them.
      */
-    public List<Pdu> missingEvents(String roomId, Collection<String> earliest, Collection<String> latest, int limit,
-                                   long minDepth) {
+    public List<Pdu> missingEvents(String server, String roomId, Collection<String> earliest, Collection<String> latest,
+                                   int limit, long minDepth) {
+        return visibility.asSeenBy(server, missingEvents(roomId, earliest, latest, limit, minDepth));
+    }
+
+    private List<Pdu> missingEvents(String roomId, Collection<String> earliest, Collection<String> latest, int limit,
+                                    long minDepth) {
         int max = Math.max(0, Math.min(limit, MAX_EVENTS));
         Set<String> stop = new HashSet<>(earliest);
         Set<String> seen = new HashSet<>(latest);

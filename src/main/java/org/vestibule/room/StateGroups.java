@@ -116,6 +116,62 @@ public class StateGroups {
         return loaded;
     }
 
+    /**
+     * A few slots of several groups' states, without loading them whole (history visibility needs
+     * two slots of each state an event page touches, in rooms of any size): per group, the slots
+     * that hold an event.
+     */
+    public Map<Long, Map<StateKey, String>> lookup(java.util.Collection<Long> groupIds, java.util.Collection<StateKey> keys) {
+        Map<Long, Map<StateKey, String>> out = new HashMap<>();
+        List<Long> missing = new java.util.ArrayList<>();
+        synchronized (cache) {
+            for (Long id : new java.util.LinkedHashSet<>(groupIds)) {
+                Group g = cache.get(id);
+                if (g == null) {
+                    missing.add(id);
+                    continue;
+                }
+                Map<StateKey, String> slots = new HashMap<>();
+                for (StateKey k : keys) {
+                    String v = g.state().get(k);
+                    if (v != null) {
+                        slots.put(k, v);
+                    }
+                }
+                out.put(id, slots);
+            }
+        }
+        if (missing.isEmpty() || keys.isEmpty()) {
+            missing.forEach(id -> out.put(id, new HashMap<>()));
+            return out;
+        }
+        String[] types = keys.stream().map(StateKey::type).toArray(String[]::new);
+        String[] stateKeys = keys.stream().map(StateKey::stateKey).toArray(String[]::new);
+        missing.forEach(id -> out.put(id, new HashMap<>()));
+        // Each group's chain of deltas, nearest first: the first entry found for a slot is its value.
+        jdbc.query(c -> {
+            PreparedStatement ps = c.prepareStatement("""
+                    with recursive chain(start, id, prev_group, lvl) as (
+                        select id, id, prev_group, 0 from state_groups where id = any(?)
+                        union all
+                        select c.start, g.id, g.prev_group, c.lvl + 1 from chain c join state_groups g on g.id = c.prev_group
+                    )
+                    select distinct on (c.start, e.type, e.state_key) c.start, e.type, e.state_key, e.event_id
+                    from chain c join state_group_entries e on e.state_group = c.id
+                    where (e.type, e.state_key) in (select * from unnest(?::text[], ?::text[]))
+                    order by c.start, e.type, e.state_key, c.lvl""");
+            ps.setArray(1, c.createArrayOf("bigint", missing.toArray()));
+            ps.setArray(2, c.createArrayOf("text", types));
+            ps.setArray(3, c.createArrayOf("text", stateKeys));
+            return ps;
+        }, rs -> {
+            if (rs.getString(4) != null) {
+                out.get(rs.getLong(1)).put(new StateKey(rs.getString(2), rs.getString(3)), rs.getString(4));
+            }
+        });
+        return out;
+    }
+
     private Integer chainDepth(long groupId) {
         synchronized (cache) {
             Group g = cache.get(groupId);

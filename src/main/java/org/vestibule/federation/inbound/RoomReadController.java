@@ -23,7 +23,8 @@ import org.vestibule.room.ServerAcls;
  * What servers in a room may read of it (spec server-server §Retrieving events, §Backfilling,
  * §Authentication chains): event, state, state_ids, event_auth, backfill, get_missing_events.
  * A server with no member in the room gets 403, as does one the room's server ACL denies (checked
- * for the paths with a room by {@link ServerAclInterceptor}; for /event, once the event names it).
+ * for the paths with a room by {@link ServerAclInterceptor}; for /event, once the event names it);
+ * events its users could not see come redacted.
  */
 @RestController
 class RoomReadController {
@@ -47,7 +48,7 @@ class RoomReadController {
         Pdu pdu = history.event(null, eventId);
         acls.require(origin.serverName(), pdu.roomId());
         history.requireServerInRoom(origin.serverName(), pdu.roomId(), eventId);
-        return envelope(List.of(pdu.json()));
+        return envelope(List.of(history.eventFor(origin.serverName(), pdu).json()));
     }
 
     @GetMapping("/_matrix/federation/v1/state/{roomId}")
@@ -79,7 +80,8 @@ class RoomReadController {
             throw MatrixException.invalidParam("At most " + MAX_LISTED_IDS + " events may be given to backfill from");
         }
         history.requireServerInRoom(origin.serverName(), roomId, from.isEmpty() ? null : from.get(0));
-        return envelope(history.backfill(roomId, from, limit).stream().map(p -> (Object) p.json()).toList());
+        return envelope(history.backfill(origin.serverName(), roomId, from, limit).stream().map(p -> (Object) p.json())
+                .toList());
     }
 
     @PostMapping("/_matrix/federation/v1/get_missing_events/{roomId}")
@@ -90,7 +92,8 @@ class RoomReadController {
         history.requireServerInRoom(origin.serverName(), roomId, latest.isEmpty() ? null : latest.get(0));
         long limit = Json.integer(body, "limit").orElse(10L);
         long minDepth = Json.integer(body, "min_depth").orElse(0L);
-        List<Pdu> events = history.missingEvents(roomId, earliest, latest, (int) Math.min(limit, Integer.MAX_VALUE), minDepth);
+        List<Pdu> events = history.missingEvents(origin.serverName(), roomId, earliest, latest,
+                (int) Math.min(limit, Integer.MAX_VALUE), minDepth);
         return Map.of("events", events.stream().map(p -> (Object) p.json()).toList());
     }
 

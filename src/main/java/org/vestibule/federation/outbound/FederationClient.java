@@ -8,6 +8,7 @@ import java.net.NoRouteToHostException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +60,17 @@ public class FederationClient {
     /** A signed GET. {@code pathAndQuery} is the raw target, e.g. {@code /_matrix/federation/v1/...?a=b}, already percent-encoded. */
     public FederationResponse get(String destination, String pathAndQuery) {
         return send("GET", destination, pathAndQuery, null);
+    }
+
+    /**
+     * A signed GET that must be answered within {@code within} (at most the request timeout): for
+     * reads whose caller has a client waiting, such as backfill for a page of history.
+     */
+    public FederationResponse get(String destination, String pathAndQuery, Duration within) {
+        requirePath(pathAndQuery);
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Authorization", XMatrix.sign(signingKey, "GET", pathAndQuery, origin, destination, null));
+        return exchange("GET", destination, pathAndQuery, headers, null, maxResponseBytes, within);
     }
 
     /** A signed PUT of a JSON body (maps, lists, strings, integers, booleans, null). */
@@ -132,6 +144,11 @@ public class FederationClient {
 
     private FederationResponse exchange(String method, String destination, String pathAndQuery,
                                         Map<String, String> headers, byte[] body, int maxBytes) {
+        return exchange(method, destination, pathAndQuery, headers, body, maxBytes, null);
+    }
+
+    private FederationResponse exchange(String method, String destination, String pathAndQuery,
+                                        Map<String, String> headers, byte[] body, int maxBytes, Duration within) {
         Destination to = discovery.resolve(destination);
         headers.put("Host", to.hostHeader());
         String request = method + " " + pathAndQuery;
@@ -143,7 +160,7 @@ public class FederationClient {
             HttpHost target = new HttpHost("https", address.getAddress(), to.tlsName(), address.getPort());
             URI uri = URI.create("https://" + to.authority(address.getPort()) + pathAndQuery);
             try {
-                result = executeOnce(target, method, uri, headers, body, maxBytes);
+                result = executeOnce(target, method, uri, headers, body, maxBytes, within);
             } catch (IOException e) {
                 failure = e;
                 if (!isConnectFailure(e)) {
@@ -166,12 +183,12 @@ public class FederationClient {
      * repeated: transactions by ID, events by event ID, and the rest are reads.
      */
     private FederationHttp.Result executeOnce(HttpHost target, String method, URI uri, Map<String, String> headers,
-                                              byte[] body, int maxBytes) throws IOException {
+                                              byte[] body, int maxBytes, Duration within) throws IOException {
         try {
-            return http.execute(target, method, uri, headers, body, false, maxBytes);
+            return http.execute(target, method, uri, headers, body, false, maxBytes, within);
         } catch (NoHttpResponseException e) {
             log.debug("{} {} got no response on a pooled connection; sending it again", method, uri);
-            return http.execute(target, method, uri, headers, body, false, maxBytes);
+            return http.execute(target, method, uri, headers, body, false, maxBytes, within);
         }
     }
 

@@ -131,10 +131,17 @@ final class FederationHttp implements AutoCloseable {
      */
     Result execute(HttpHost target, String method, URI uri, Map<String, String> headers, byte[] body,
                    boolean followRedirects, int maxBytes) throws IOException {
+        return execute(target, method, uri, headers, body, followRedirects, maxBytes, requestTimeout);
+    }
+
+    /** {@link #execute} within a shorter time than the request timeout (null: the request timeout). */
+    Result execute(HttpHost target, String method, URI uri, Map<String, String> headers, byte[] body,
+                   boolean followRedirects, int maxBytes, Duration within) throws IOException {
+        Duration timeout = within == null || within.compareTo(requestTimeout) > 0 ? requestTimeout : within;
         HttpUriRequestBase request = new HttpUriRequestBase(method, uri);
         request.setConfig(RequestConfig.custom()
                 .setConnectionRequestTimeout(Timeout.of(connectTimeout))
-                .setResponseTimeout(Timeout.of(requestTimeout))
+                .setResponseTimeout(Timeout.of(timeout))
                 .setRedirectsEnabled(followRedirects)
                 .setMaxRedirects(5)
                 .setCircularRedirectsAllowed(false)
@@ -145,7 +152,7 @@ final class FederationHttp implements AutoCloseable {
         }
         ScheduledFuture<?> deadline = deadlines.schedule(() -> {
             request.cancel();
-        }, requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
         try {
             return client.execute(target, request, HttpClientContext.create(), response -> {
                 Map<String, String> responseHeaders = new LinkedHashMap<>();
@@ -156,7 +163,7 @@ final class FederationHttp implements AutoCloseable {
             });
         } catch (IOException e) {
             if (request.isCancelled()) {
-                throw new RequestTimeoutException("no complete response within " + requestTimeout.toSeconds() + "s");
+                throw new RequestTimeoutException("no complete response within " + timeout.toMillis() + " ms");
             }
             throw e;
         } finally {
