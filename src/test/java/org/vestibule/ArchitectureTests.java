@@ -41,7 +41,8 @@ class ArchitectureTests {
     void everyPackageImportsOnlyWhatLiesBelowIt() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("features").definedBy("org.vestibule.clientapi..", "org.vestibule.join..",
-                        "org.vestibule.invite..", "org.vestibule.directory..", "org.vestibule.profile..")
+                        "org.vestibule.invite..", "org.vestibule.directory..", "org.vestibule.profile..",
+                        "org.vestibule.media..")
                 .layer("accounts").definedBy("org.vestibule.accounts..")
                 .layer("federation").definedBy("org.vestibule.federation..")
                 .layer("room").definedBy("org.vestibule.room..")
