@@ -1,10 +1,12 @@
 package org.vestibule.media;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
+import org.vestibule.accounts.ClientUser;
 import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
 import org.vestibule.keys.ServerKeyring;
@@ -83,6 +85,24 @@ class MediaRepository {
             throw frozen(mxc);
         }
         return media;
+    }
+
+    /**
+     * Deletes media (ours, or another server's we keep) with its thumbnails, for an admin; the
+     * files go once nothing else refers to them. Nothing else deletes media: not a user's
+     * deactivation, not leaving rooms.
+     */
+    Map<String, Object> delete(ClientUser admin, String serverName, String mediaId) {
+        if (!admin.admin()) {
+            throw MatrixException.forbidden("Only server admins may delete media");
+        }
+        MediaIds.require(serverName, mediaId);
+        if (records.find(serverName, mediaId).isEmpty()) {
+            throw MatrixException.notFound("There is no media mxc://" + serverName + "/" + mediaId + " here");
+        }
+        records.delete(serverName, mediaId).forEach(store::delete);
+        log.info("{} deleted mxc://{}/{}", admin.userId(), serverName, mediaId);
+        return Map.of("deleted_media", List.of(mediaId), "total", 1);
     }
 
     /** {@code /config}: the upload limit (spec authed-content-repo.yaml). */

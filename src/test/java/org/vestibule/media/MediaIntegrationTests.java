@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -323,6 +324,27 @@ class MediaIntegrationTests {
         // Config still needs a token.
         assertError(get("/_matrix/media/v3/config", null).json(), 401, "M_MISSING_TOKEN");
         assertThat(get("/_matrix/media/v3/config", alice).expect(200).json().body()).isEqualTo(Map.of("m.upload.size", (long) LIMIT));
+    }
+
+    @Test
+    void onlyAnAdminDeletesMediaAndItsThumbnails() {
+        byte[] png = TestImages.png(200, 200);
+        String mxc = client.upload(alice, png, "image/png", "to delete.png");
+        String twin = client.upload(bob, png, "image/png", "twin.png");
+        thumbnail(mxc, 32, 32, "crop").expect(200);
+        String path = "/_synapse/admin/v1/media/" + serverName + "/" + mediaId(mxc);
+        // Not the uploader, not anyone: admins only.
+        assertError(client.raw("DELETE", path, alice.accessToken(), null, null).json(), 403, "M_FORBIDDEN");
+
+        User admin = client.register(unique("admin"));
+        hs.bean(JdbcTemplate.class).update("update users set admin = true where user_id = ?", admin.userId());
+        assertThat(client.raw("DELETE", path, admin.accessToken(), null, null).expect(200).json().body())
+                .isEqualTo(Map.of("deleted_media", List.of(mediaId(mxc)), "total", 1L));
+        assertError(client.download(bob, mxc).json(), 404, "M_NOT_FOUND");
+        assertError(thumbnail(mxc, 32, 32, "crop").json(), 404, "M_NOT_FOUND");
+        assertError(client.raw("DELETE", path, admin.accessToken(), null, null).json(), 404, "M_NOT_FOUND");
+        // The same bytes uploaded by someone else stay.
+        assertThat(client.download(bob, twin).expect(200).body()).isEqualTo(png);
     }
 
     static Raw thumbnail(String mxc, int width, int height, String method) {
