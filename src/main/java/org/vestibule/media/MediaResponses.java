@@ -37,8 +37,9 @@ final class MediaResponses {
     /** A download: inline or attachment by type. */
     static ResponseEntity<Resource> download(MediaContent content, boolean authenticated) {
         String type = safeType(content.contentType());
+        // Spring sets Content-Length, and answers Range requests (206) from the file.
         return ResponseEntity.ok().headers(headers(type, ContentDisposition.of(type, content.fileName()), authenticated))
-                .contentLength(content.size()).body(new FileSystemResource(content.file()));
+                .body(new FileSystemResource(content.file()));
     }
 
     /** A thumbnail: always inline (spec v1.12), its types being images. */
@@ -46,7 +47,7 @@ final class MediaResponses {
         String type = safeType(content.contentType());
         String disposition = ContentDisposition.header(ContentDisposition.inline(type) ? "inline" : "attachment",
                 content.fileName());
-        return ResponseEntity.ok().headers(headers(type, disposition, authenticated)).contentLength(content.size())
+        return ResponseEntity.ok().headers(headers(type, disposition, authenticated))
                 .body(new FileSystemResource(content.file()));
     }
 

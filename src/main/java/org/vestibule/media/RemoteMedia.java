@@ -89,8 +89,8 @@ class RemoteMedia {
             MediaRecord media = cached(server, mediaId).orElseGet(() -> download(server, mediaId, timeoutMs));
             mine.complete(media);
             return media;
-        } catch (RuntimeException e) {
-            mine.completeExceptionally(e);
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e); // followers must not wait for a fetch that died
             throw e;
         } finally {
             inFlight.remove(key, mine);

@@ -75,7 +75,7 @@ class MediaIntegrationTests {
     }
 
     @Test
-    void uploadThenDownloadTheSameBytesWithTypeAndName() {
+    void uploadThenDownloadTheSameBytesWithTypeAndName() throws Exception {
         byte[] bytes = "Notes for the meeting\n".getBytes(StandardCharsets.UTF_8);
         String mxc = client.upload(alice, bytes, "text/plain", "notes.txt");
         assertThat(mxc).startsWith("mxc://" + serverName + "/").matches("mxc://[^/]+/[A-Za-z0-9]{24}");
@@ -88,6 +88,16 @@ class MediaIntegrationTests {
         assertThat(download.header("X-Content-Type-Options")).isEqualTo("nosniff");
         assertThat(download.header("Content-Security-Policy")).isEqualTo(CSP);
         assertThat(download.header("Cross-Origin-Resource-Policy")).isEqualTo("cross-origin");
+
+        // Range requests, as video players make them.
+        HttpRequest range = HttpRequest.newBuilder(URI.create(hs.clientBaseUrl() + "/_matrix/client/v1/media/download/"
+                + mxc.substring(6))).header("Authorization", "Bearer " + bob.accessToken()).header("Range", "bytes=6-8")
+                .GET().build();
+        HttpResponse<byte[]> part = HttpClient.newHttpClient().send(range, HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(part.statusCode()).isEqualTo(206);
+        assertThat(new String(part.body(), StandardCharsets.UTF_8)).isEqualTo("for");
+        assertThat(part.headers().firstValue("Content-Range")).hasValue("bytes 6-8/" + bytes.length);
+        assertThat(part.headers().firstValue("Content-Length")).hasValue("3");
 
         Raw renamed = get("/_matrix/client/v1/media/download/" + serverName + "/" + mediaId(mxc) + "/other%20name.txt", bob)
                 .expect(200);
