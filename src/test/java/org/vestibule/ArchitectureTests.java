@@ -44,7 +44,7 @@ class ArchitectureTests {
                         "org.vestibule.invite..", "org.vestibule.directory..", "org.vestibule.profile..",
                         "org.vestibule.accountdata..", "org.vestibule.push..", "org.vestibule.voip..",
                         "org.vestibule.typing..", "org.vestibule.receipts..", "org.vestibule.presence..",
-                        "org.vestibule.history..")
+                        "org.vestibule.history..", "org.vestibule.media..")
                 .layer("accounts").definedBy("org.vestibule.accounts..")
                 .layer("federation").definedBy("org.vestibule.federation..")
                 .layer("room").definedBy("org.vestibule.room..")

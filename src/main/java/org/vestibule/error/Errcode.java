@@ -28,6 +28,10 @@ public final class Errcode {
     public static final String BAD_STATE = "M_BAD_STATE";
     public static final String USER_DEACTIVATED = "M_USER_DEACTIVATED";
     public static final String EXCLUSIVE = "M_EXCLUSIVE";
+    /** PUT of media that already has content (spec content-repo.yaml, v1.7). */
+    public static final String CANNOT_OVERWRITE_MEDIA = "M_CANNOT_OVERWRITE_MEDIA";
+    /** Media created with /create whose content has not come yet (504). */
+    public static final String NOT_YET_UPLOADED = "M_NOT_YET_UPLOADED";
 
     private Errcode() {}
 }

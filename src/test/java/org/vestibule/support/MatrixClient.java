@@ -109,6 +109,59 @@ public final class MatrixClient {
     private static final JsonMapper LENIENT = JsonMapper.builder()
             .enable(DeserializationFeature.USE_LONG_FOR_INTS).build();
 
+    /** A response read as bytes (media), with its headers; {@link #json()} for error bodies. */
+    public record Raw(int status, Map<String, List<String>> headers, byte[] body) {
+
+        public String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().get(0)).findFirst().orElse(null);
+        }
+
+        public Response json() {
+            Map<String, Object> parsed = body.length == 0 ? Map.of()
+                    : StrictJsonParser.parseObject(body, new StrictJsonParser.Limits(1 << 20, 32));
+            return new Response(status, parsed, new String(body, StandardCharsets.UTF_8), headers);
+        }
+
+        public Raw expect(int expected) {
+            if (status != expected) {
+                throw new AssertionError("expected HTTP " + expected + " but got " + status + ": "
+                        + new String(body, StandardCharsets.UTF_8));
+            }
+            return this;
+        }
+    }
+
+    /** Any request with a raw body of the given type (null: none), answered as bytes. */
+    public Raw raw(String method, String path, String token, String contentType, byte[] body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(60));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        try {
+            HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new Raw(r.statusCode(), r.headers().map(), r.body());
+        } catch (Exception e) {
+            throw new IllegalStateException(method + " " + path + " failed: " + e, e);
+        }
+    }
+
+    /** {@code POST /_matrix/media/v3/upload}: the content URI. */
+    public String upload(User user, byte[] bytes, String contentType, String filename) {
+        return raw("POST", "/_matrix/media/v3/upload" + (filename == null ? "" : "?filename=" + encode(filename)),
+                user.accessToken(), contentType, bytes).expect(200).json().string("content_uri");
+    }
+
+    /** {@code GET /_matrix/client/v1/media/download/…} of an {@code mxc://} URI, authenticated. */
+    public Raw download(User user, String mxc) {
+        return raw("GET", "/_matrix/client/v1/media/download/" + mxc.substring("mxc://".length()), user.accessToken(),
+                null, null);
+    }
+
     public Response get(String path, String token) {
         return request("GET", path, token, null);
     }

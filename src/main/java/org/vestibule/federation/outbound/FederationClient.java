@@ -1,11 +1,13 @@
 package org.vestibule.federation.outbound;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.NoHttpResponseException;
 import org.slf4j.Logger;
@@ -120,6 +123,180 @@ public class FederationClient {
                 MAX_KEY_RESPONSE_BYTES).object();
     }
 
+    /** The media of a peer's answer: its headers and its bytes, to be read once, while the call lasts. */
+    public record MediaPart(String contentType, String contentDisposition, InputStream bytes) {}
+
+    /** Takes the media of an answer; it must read the bytes to their end, where a truncated answer fails. */
+    @FunctionalInterface
+    public interface MediaReceiver<T> {
+        T receive(MediaPart part) throws IOException;
+    }
+
+    /** What a media answer came to, before the receiver's result leaves the connection. */
+    private sealed interface MediaAnswer<T> {
+        record Received<T>(T value) implements MediaAnswer<T> {}
+
+        record Redirect<T>(URI location) implements MediaAnswer<T> {}
+
+        record Failed<T>(int status, byte[] body) implements MediaAnswer<T> {}
+    }
+
+    static final int MAX_MEDIA_ERROR_BODY = 64 * 1024;
+    static final int MAX_MEDIA_JSON_PART = 64 * 1024;
+    static final int MAX_MEDIA_REDIRECTS = 5;
+
+    /**
+     * A signed GET of a federation media endpoint ({@code /_matrix/federation/v1/media/download/…}
+     * or {@code …/thumbnail/…}, spec server-server §Content Repository). The answer is
+     * multipart/mixed: a JSON object, then the media, whose bytes go to {@code receiver}, or a
+     * {@code Location} to fetch them from, unsigned and over https only, following up to
+     * {@value #MAX_MEDIA_REDIRECTS} redirects, every address checked by our policy. Reading more
+     * than {@code maxBytes} of media fails with {@link FederationResponseTooLargeException}.
+     */
+    public <T> T downloadMedia(String destination, String pathAndQuery, long maxBytes, MediaReceiver<T> receiver) {
+        String request = "GET " + pathAndQuery;
+        MediaAnswer<T> answer = exchange("GET", destination, pathAndQuery, signedHeaders(destination, pathAndQuery),
+                null, null, (status, headers, entity) -> {
+                    if (status < 200 || status >= 300) {
+                        return new MediaAnswer.Failed<>(status, FederationHttp.readAtMost(entity, MAX_MEDIA_ERROR_BODY));
+                    }
+                    return multipartMedia(headers, entity, maxBytes, receiver);
+                });
+        if (answer instanceof MediaAnswer.Received<T> received) {
+            return received.value();
+        }
+        if (answer instanceof MediaAnswer.Failed<T> failed) {
+            throw error(destination, request, failed.status(), failed.body());
+        }
+        return followLocation(destination, ((MediaAnswer.Redirect<T>) answer).location(), maxBytes, receiver);
+    }
+
+    /**
+     * A signed GET of the deprecated client-API download ({@code /_matrix/media/v3/download/…}),
+     * for peers without the federation endpoints: the body is the media.
+     */
+    public <T> T downloadLegacyMedia(String destination, String pathAndQuery, long maxBytes,
+                                     MediaReceiver<T> receiver) {
+        String request = "GET " + pathAndQuery;
+        MediaAnswer<T> answer = exchange("GET", destination, pathAndQuery, signedHeaders(destination, pathAndQuery),
+                null, null, (status, headers, entity) -> plainMedia(status, headers, entity, maxBytes, receiver, null));
+        if (answer instanceof MediaAnswer.Received<T> received) {
+            return received.value();
+        }
+        MediaAnswer.Failed<T> failed = (MediaAnswer.Failed<T>) answer;
+        throw error(destination, request, failed.status(), failed.body());
+    }
+
+    private Map<String, String> signedHeaders(String destination, String pathAndQuery) {
+        requirePath(pathAndQuery);
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Authorization", XMatrix.sign(signingKey, "GET", pathAndQuery, origin, destination, null));
+        return headers;
+    }
+
+    private static <T> MediaAnswer<T> multipartMedia(Map<String, String> headers, HttpEntity entity, long maxBytes,
+                                                     MediaReceiver<T> receiver) throws IOException {
+        String contentType = headers.get("content-type");
+        String boundary = MultipartMixedReader.boundary(contentType);
+        if (boundary == null || entity == null) {
+            throw new MultipartMixedReader.MalformedMultipartException("the answer is " + contentType
+                    + ", not multipart/mixed with a boundary");
+        }
+        if (entity.getContentLength() > maxBytes + 2L * MAX_MEDIA_JSON_PART) {
+            throw new FederationHttp.ResponseTooLargeException("the answer of " + entity.getContentLength()
+                    + " bytes is over our media limit of " + maxBytes);
+        }
+        try (InputStream in = entity.getContent()) {
+            MultipartMixedReader parts = new MultipartMixedReader(in, boundary);
+            Map<String, String> first = parts.nextPart();
+            if (first == null || !isJson(first.get("content-type"))) {
+                throw new MultipartMixedReader.MalformedMultipartException("the first part is "
+                        + (first == null ? "missing" : first.get("content-type")) + ", not application/json");
+            }
+            try {
+                StrictJsonParser.parseObject(parts.readBody(MAX_MEDIA_JSON_PART),
+                        new StrictJsonParser.Limits(MAX_MEDIA_JSON_PART, 32));
+            } catch (MalformedJsonException e) {
+                throw new MultipartMixedReader.MalformedMultipartException("the first part is not a JSON object: "
+                        + e.getMessage());
+            }
+            Map<String, String> media = parts.nextPart();
+            if (media == null) {
+                throw new MultipartMixedReader.MalformedMultipartException("there is no media part after the JSON");
+            }
+            String location = media.get("location");
+            if (location != null) {
+                return new MediaAnswer.Redirect<>(locationUri(location, null));
+            }
+            return new MediaAnswer.Received<>(receiver.receive(new MediaPart(media.get("content-type"),
+                    media.get("content-disposition"), FederationHttp.limited(parts.body(), maxBytes))));
+        }
+    }
+
+    /** An unsigned answer whose body is the media; a redirect is handed back when {@code from} is its base. */
+    private static <T> MediaAnswer<T> plainMedia(int status, Map<String, String> headers, HttpEntity entity,
+                                                 long maxBytes, MediaReceiver<T> receiver, URI from) throws IOException {
+        if (from != null && status >= 300 && status < 400 && status != 304 && headers.get("location") != null) {
+            return new MediaAnswer.Redirect<>(locationUri(headers.get("location"), from));
+        }
+        if (status < 200 || status >= 300) {
+            return new MediaAnswer.Failed<>(status, FederationHttp.readAtMost(entity, MAX_MEDIA_ERROR_BODY));
+        }
+        if (entity != null && entity.getContentLength() > maxBytes) {
+            throw new FederationHttp.ResponseTooLargeException("the media of " + entity.getContentLength()
+                    + " bytes is over our limit of " + maxBytes);
+        }
+        try (InputStream in = entity == null ? InputStream.nullInputStream() : entity.getContent()) {
+            return new MediaAnswer.Received<>(receiver.receive(new MediaPart(headers.get("content-type"),
+                    headers.get("content-disposition"), FederationHttp.limited(in, maxBytes))));
+        }
+    }
+
+    /** MSC3916's Location: fetched as it is, without our signature, which is for the peer alone. */
+    private <T> T followLocation(String destination, URI location, long maxBytes, MediaReceiver<T> receiver) {
+        URI uri = location;
+        for (int hop = 0; hop <= MAX_MEDIA_REDIRECTS; hop++) {
+            if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+                throw new FederationUnreachableException(destination, destination + " pointed us at " + uri
+                        + " for its media; we only fetch https URLs", null);
+            }
+            URI from = uri;
+            MediaAnswer<T> answer;
+            try {
+                answer = http.stream(null, "GET", uri, new LinkedHashMap<>(), null, false, null,
+                        (status, headers, entity) -> plainMedia(status, headers, entity, maxBytes, receiver, from));
+            } catch (IOException e) {
+                String message = "GET " + uri + " (media of " + destination + ") failed: " + describe(e);
+                if (e instanceof FederationHttp.ResponseTooLargeException) {
+                    throw new FederationResponseTooLargeException(destination, message, e);
+                }
+                throw new FederationUnreachableException(destination, message, e);
+            }
+            if (answer instanceof MediaAnswer.Received<T> received) {
+                return received.value();
+            }
+            if (answer instanceof MediaAnswer.Failed<T> failed) {
+                throw error(destination, "GET " + uri, failed.status(), failed.body());
+            }
+            uri = ((MediaAnswer.Redirect<T>) answer).location();
+        }
+        throw new FederationUnreachableException(destination, "the media of " + destination + " redirected more than "
+                + MAX_MEDIA_REDIRECTS + " times", null);
+    }
+
+    private static URI locationUri(String location, URI base) throws IOException {
+        try {
+            URI uri = new URI(location.trim());
+            return base == null ? uri : base.resolve(uri);
+        } catch (URISyntaxException e) {
+            throw new MultipartMixedReader.MalformedMultipartException("the Location '" + location + "' is not a URL");
+        }
+    }
+
+    private static boolean isJson(String contentType) {
+        return contentType != null && contentType.split(";", 2)[0].trim().equalsIgnoreCase("application/json");
+    }
+
     /** Percent-encodes one path segment (a room ID, event ID, user ID…): everything but RFC 3986 unreserved characters. */
     public static String pathSegment(String value) {
         StringBuilder out = new StringBuilder(value.length() + 16);
@@ -149,18 +326,29 @@ public class FederationClient {
 
     private FederationResponse exchange(String method, String destination, String pathAndQuery,
                                         Map<String, String> headers, byte[] body, int maxBytes, Duration within) {
+        FederationHttp.Result result = exchange(method, destination, pathAndQuery, headers, body, within,
+                (status, responseHeaders, entity) -> new FederationHttp.Result(status, FederationHttp.read(entity,
+                        maxBytes), responseHeaders));
+        return interpret(destination, method + " " + pathAndQuery, result, maxBytes);
+    }
+
+    /**
+     * Sends a request to the addresses discovery found, in turn, and hands the first response to
+     * {@code reader}; {@code within} shortens the request timeout (null: the request timeout).
+     */
+    private <T> T exchange(String method, String destination, String pathAndQuery, Map<String, String> headers,
+                           byte[] body, Duration within, FederationHttp.ResponseReader<T> reader) {
         Destination to = discovery.resolve(destination);
         headers.put("Host", to.hostHeader());
         String request = method + " " + pathAndQuery;
-        FederationHttp.Result result = null;
         IOException failure = null;
         List<InetSocketAddress> addresses = to.addresses();
-        for (int i = 0; i < addresses.size() && result == null; i++) {
+        for (int i = 0; i < addresses.size(); i++) {
             InetSocketAddress address = addresses.get(i);
             HttpHost target = new HttpHost("https", address.getAddress(), to.tlsName(), address.getPort());
             URI uri = URI.create("https://" + to.authority(address.getPort()) + pathAndQuery);
             try {
-                result = executeOnce(target, method, uri, headers, body, maxBytes, within);
+                return executeOnce(target, method, uri, headers, body, within, reader);
             } catch (IOException e) {
                 failure = e;
                 if (!isConnectFailure(e)) {
@@ -170,11 +358,11 @@ public class FederationClient {
                         addresses.size() - i - 1, e.toString());
             }
         }
-        if (result == null) {
-            throw new FederationUnreachableException(destination, request + " to " + destination + " (" + to.via()
-                    + ") failed: " + describe(failure), failure);
+        String message = request + " to " + destination + " (" + to.via() + ") failed: " + describe(failure);
+        if (failure instanceof FederationHttp.ResponseTooLargeException) {
+            throw new FederationResponseTooLargeException(destination, message, failure);
         }
-        return interpret(destination, request, result, maxBytes);
+        throw new FederationUnreachableException(destination, message, failure);
     }
 
     /**
@@ -182,13 +370,13 @@ public class FederationClient {
      * all, and then the request goes once more on a new connection. Every federation request may be
      * repeated: transactions by ID, events by event ID, and the rest are reads.
      */
-    private FederationHttp.Result executeOnce(HttpHost target, String method, URI uri, Map<String, String> headers,
-                                              byte[] body, int maxBytes, Duration within) throws IOException {
+    private <T> T executeOnce(HttpHost target, String method, URI uri, Map<String, String> headers, byte[] body,
+                              Duration within, FederationHttp.ResponseReader<T> reader) throws IOException {
         try {
-            return http.execute(target, method, uri, headers, body, false, maxBytes, within);
+            return http.stream(target, method, uri, headers, body, false, within, reader);
         } catch (NoHttpResponseException e) {
             log.debug("{} {} got no response on a pooled connection; sending it again", method, uri);
-            return http.execute(target, method, uri, headers, body, false, maxBytes, within);
+            return http.stream(target, method, uri, headers, body, false, within, reader);
         }
     }
 
@@ -204,9 +392,14 @@ public class FederationClient {
                         + result.status() + " with a body that is not acceptable JSON: " + e.getMessage(), e);
             }
         }
+        throw error(destination, request, result.status(), result.body());
+    }
+
+    /** A non-2xx answer as the exception callers see, with its Matrix error when the body is one. */
+    private static FederationErrorResponseException error(String destination, String request, int status, byte[] body) {
         Map<String, Object> json = null;
         try {
-            if (StrictJsonParser.parse(result.body(), limits) instanceof Map<?, ?> map) {
+            if (StrictJsonParser.parse(body, StrictJsonParser.Limits.RESPONSE) instanceof Map<?, ?> map) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> m = (Map<String, Object>) map;
                 json = m;
@@ -216,8 +409,7 @@ public class FederationClient {
         }
         String errcode = json == null ? null : Json.string(json, "errcode").orElse(null);
         String error = json == null ? null : Json.string(json, "error").orElse(null);
-        throw new FederationErrorResponseException(destination, request, result.status(), errcode, error, result.body(),
-                json);
+        return new FederationErrorResponseException(destination, request, status, errcode, error, body, json);
     }
 
     private static boolean isConnectFailure(IOException e) {

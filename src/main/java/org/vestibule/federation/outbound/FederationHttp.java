@@ -1,6 +1,7 @@
 package org.vestibule.federation.outbound;
 
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -122,6 +123,12 @@ final class FederationHttp implements AutoCloseable {
         });
     }
 
+    /** Reads a response as it arrives: status, headers (names in lower case, first value kept) and body. */
+    @FunctionalInterface
+    interface ResponseReader<T> {
+        T read(int status, Map<String, String> headers, HttpEntity entity) throws IOException;
+    }
+
     /**
      * Sends one request and reads the whole response.
      *
@@ -131,12 +138,22 @@ final class FederationHttp implements AutoCloseable {
      */
     Result execute(HttpHost target, String method, URI uri, Map<String, String> headers, byte[] body,
                    boolean followRedirects, int maxBytes) throws IOException {
-        return execute(target, method, uri, headers, body, followRedirects, maxBytes, requestTimeout);
+        return execute(target, method, uri, headers, body, followRedirects, maxBytes, null);
     }
 
     /** {@link #execute} within a shorter time than the request timeout (null: the request timeout). */
     Result execute(HttpHost target, String method, URI uri, Map<String, String> headers, byte[] body,
                    boolean followRedirects, int maxBytes, Duration within) throws IOException {
+        return stream(target, method, uri, headers, body, followRedirects, within,
+                (status, responseHeaders, entity) -> new Result(status, read(entity, maxBytes), responseHeaders));
+    }
+
+    /**
+     * Sends one request and hands the response to {@code reader} while the connection is open;
+     * the request timeout (or {@code within}, when shorter) covers the reader's reading too.
+     */
+    <T> T stream(HttpHost target, String method, URI uri, Map<String, String> headers, byte[] body,
+                 boolean followRedirects, Duration within, ResponseReader<T> reader) throws IOException {
         Duration timeout = within == null || within.compareTo(requestTimeout) > 0 ? requestTimeout : within;
         HttpUriRequestBase request = new HttpUriRequestBase(method, uri);
         request.setConfig(RequestConfig.custom()
@@ -159,7 +176,7 @@ final class FederationHttp implements AutoCloseable {
                 for (Header h : response.getHeaders()) {
                     responseHeaders.putIfAbsent(h.getName().toLowerCase(Locale.ROOT), h.getValue());
                 }
-                return new Result(response.getCode(), read(response.getEntity(), maxBytes), responseHeaders);
+                return reader.read(response.getCode(), responseHeaders, response.getEntity());
             });
         } catch (IOException e) {
             if (request.isCancelled()) {
@@ -171,7 +188,8 @@ final class FederationHttp implements AutoCloseable {
         }
     }
 
-    private static byte[] read(HttpEntity entity, int maxBytes) throws IOException {
+    /** The whole body of a response, refusing more than {@code maxBytes}. */
+    static byte[] read(HttpEntity entity, int maxBytes) throws IOException {
         if (entity == null) {
             return new byte[0];
         }
@@ -192,6 +210,55 @@ final class FederationHttp implements AutoCloseable {
             }
         }
         return out.toByteArray();
+    }
+
+    /** A stream that fails with {@link ResponseTooLargeException} once more than {@code maxBytes} came through it. */
+    static InputStream limited(InputStream in, long maxBytes) {
+        return new FilterInputStream(in) {
+            private long count;
+
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                if (b >= 0) {
+                    counted(1);
+                }
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n > 0) {
+                    counted(n);
+                }
+                return n;
+            }
+
+            @Override
+            public long skip(long n) throws IOException {
+                long skipped = super.skip(n);
+                counted(skipped);
+                return skipped;
+            }
+
+            private void counted(long n) throws ResponseTooLargeException {
+                count += n;
+                if (count > maxBytes) {
+                    throw new ResponseTooLargeException("the media is over our limit of " + maxBytes + " bytes");
+                }
+            }
+        };
+    }
+
+    /** Up to {@code maxBytes} of a body, the rest left unread: for error answers, whose size we do not hold against them. */
+    static byte[] readAtMost(HttpEntity entity, int maxBytes) throws IOException {
+        if (entity == null) {
+            return new byte[0];
+        }
+        try (InputStream in = entity.getContent()) {
+            return in.readNBytes(maxBytes);
+        }
     }
 
     @Override
