@@ -95,7 +95,6 @@ describe("matrix-js-sdk session", () => {
   let alice;
   let bob;
   let roomId;
-  let lastFromAlice;
 
   before(async () => {
     alice = await registered("alice");
@@ -133,7 +132,6 @@ describe("matrix-js-sdk session", () => {
 
   test("messages both ways", async () => {
     const sent = await alice.sendTextMessage(roomId, "hello bob");
-    lastFromAlice = sent.event_id;
     await until("alice's message on bob's side", bob, ANY_ROOM_EVENT,
       () => bob.getRoom(roomId)?.findEventById(sent.event_id)?.getContent().body === "hello bob");
     const reply = await bob.sendTextMessage(roomId, "hello alice");
@@ -151,11 +149,14 @@ describe("matrix-js-sdk session", () => {
   });
 
   test("receipt seen", async () => {
-    const event = bob.getRoom(roomId).findEventById(lastFromAlice);
-    await bob.sendReadReceipt(event);
+    // A message of alice's after bob's own last one: only bob's receipt can mark it read.
+    const sent = await alice.sendTextMessage(roomId, "did you read this?");
+    await until("the message on bob's side", bob, ANY_ROOM_EVENT, () => bob.getRoom(roomId)?.findEventById(sent.event_id));
+    assert.notEqual(alice.getRoom(roomId).getEventReadUpTo(bob.getUserId()), sent.event_id);
+    await bob.sendReadReceipt(bob.getRoom(roomId).findEventById(sent.event_id));
     await until("bob's read receipt, on alice's side", alice, ANY_ROOM_EVENT,
-      () => alice.getRoom(roomId)?.getUsersReadUpTo(alice.getRoom(roomId).findEventById(lastFromAlice))
-        .includes(bob.getUserId()));
+      () => alice.getRoom(roomId)?.getEventReadUpTo(bob.getUserId()) === sent.event_id);
+    assert.ok(alice.getRoom(roomId).hasUserReadEvent(bob.getUserId(), sent.event_id));
   });
 
   test("redaction seen", async () => {
@@ -222,6 +223,23 @@ describe("matrix-js-sdk session", () => {
   test("user directory", async () => {
     const found = await bob.searchUserDirectory({ term: `alice${suffix}` });
     assert.ok(found.results.some((u) => u.user_id === alice.getUserId()), JSON.stringify(found));
+  });
+
+  test("media upload and download", async () => {
+    const config = await alice.getMediaConfig(true);
+    assert.equal(config["m.upload.size"], 52428800);
+    const bytes = new TextEncoder().encode("hello from matrix-js-sdk " + suffix);
+    const { content_uri: mxc } = await alice.uploadContent(new Blob([bytes], { type: "text/plain" }),
+      { name: "hello file.txt", type: "text/plain" });
+    assert.match(mxc, /^mxc:\/\/[^/]+\/[A-Za-z0-9]{24}$/);
+    // Bob fetches it as a client would, by the authenticated URL the SDK makes (spec v1.11).
+    const url = bob.mxcUrlToHttp(mxc, undefined, undefined, undefined, false, true, true);
+    assert.ok(url.includes("/_matrix/client/v1/media/download/"), url);
+    const response = await fetch(url, { headers: { Authorization: `Bearer ${bob.getAccessToken()}` } });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type").split(";")[0], "text/plain");
+    assert.match(response.headers.get("content-disposition"), /filename\*?=.*hello/);
+    assert.deepEqual(new Uint8Array(await response.arrayBuffer()), bytes);
   });
 
   test("leave", async () => {
