@@ -5,15 +5,17 @@ import org.apache.tomcat.util.net.SSLHostConfig;
 import org.apache.tomcat.util.net.SSLHostConfigCertificate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** Opens the HTTPS federation listener (8448 by default) beside the plain HTTP one. */
+/**
+ * Opens the HTTPS federation listener (8448 by default) beside the plain HTTP one, unless
+ * {@code vestibule.tls.enabled=false}: checked here rather than by a bean condition, which a build
+ * processed ahead of time would fix at build time.
+ */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnBooleanProperty(name = "vestibule.tls.enabled", matchIfMissing = true)
 class FederationListenerConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(FederationListenerConfiguration.class);
@@ -28,6 +30,9 @@ class FederationListenerConfiguration {
 
     @Bean
     FederationListener federationListener(VestibuleProperties vestibule, TlsProperties tls) {
+        if (!tls.enabled()) {
+            return new FederationListener(null);
+        }
         TlsCertificates.Identity identity;
         if (tls.certificate() != null && tls.privateKey() != null) {
             identity = TlsCertificates.load(tls.certificate(), tls.privateKey());
@@ -59,6 +64,10 @@ class FederationListenerConfiguration {
 
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> federationConnector(FederationListener listener) {
-        return factory -> factory.addAdditionalConnectors(listener.connector());
+        return factory -> {
+            if (listener.connector() != null) {
+                factory.addAdditionalConnectors(listener.connector());
+            }
+        };
     }
 }

@@ -1,11 +1,13 @@
 package org.vestibule.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.vestibule.VestibuleApplication;
 import org.vestibule.keys.ServerKeyring;
@@ -28,7 +30,8 @@ class ZeroConfigRestartIntegrationTests {
         String keyId;
         String certificate;
         try (ConfigurableApplicationContext first = start(dataDir)) {
-            assertThat(first.getEnvironment().getProperty("spring.datasource.url")).isNull();
+            assertThat(first.getEnvironment().getPropertySources().contains("vestibuleEmbeddedDatabase")).isTrue();
+            assertThat(first.getEnvironment().getProperty("spring.datasource.url")).startsWith("jdbc:postgresql://");
             assertThat(Files.isDirectory(dataDir.resolve("postgres"))).isTrue();
             keyId = first.getBean(ServerKeyring.class).signingKey().keyId();
             certificate = Files.readString(dataDir.resolve("tls/federation.crt"));
@@ -38,5 +41,20 @@ class ZeroConfigRestartIntegrationTests {
             assertThat(second.getBean(ServerKeyring.class).signingKey().keyId()).isEqualTo(keyId);
             assertThat(Files.readString(dataDir.resolve("tls/federation.crt"))).isEqualTo(certificate);
         }
+    }
+
+    @Test
+    void withoutDatabaseOrEmbeddedOneItStopsSayingWhatToSet() throws Exception {
+        Path dataDir = Files.createTempDirectory("vestibule-no-database");
+        assertThatThrownBy(() -> new SpringApplicationBuilder(VestibuleApplication.class).run(
+                        "--server.port=0", "--vestibule.tls.port=0", "--vestibule.data-dir=" + dataDir,
+                        "--spring.datasource.url=", "--vestibule.embedded-database.enabled=false"))
+                .isInstanceOfSatisfying(NoDatabaseConfigured.class, e -> {
+                    FailureAnalysis analysis = new NoDatabaseConfiguredAnalyzer().analyze(e);
+                    assertThat(analysis.getDescription()).contains("spring.datasource.url is not set");
+                    assertThat(analysis.getAction()).contains("SPRING_DATASOURCE_URL=jdbc:postgresql://")
+                            .contains("./mvnw spring-boot:run");
+                });
+        assertThat(Files.exists(dataDir.resolve("postgres"))).isFalse();
     }
 }
