@@ -3,6 +3,7 @@ package org.vestibule.error;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -84,6 +85,16 @@ class MatrixErrorHandler {
     ResponseEntity<Map<String, Object>> method(HttpRequestMethodNotSupportedException e, HttpServletRequest request) {
         return body(HttpStatus.METHOD_NOT_ALLOWED.value(), Errcode.UNRECOGNIZED, "Method " + request.getMethod()
                 + " is not supported on " + request.getRequestURI(), Map.of());
+    }
+
+    /**
+     * A Tomcat query string with a bad %-escape or bytes that are not UTF-8: Tomcat throws it on the
+     * first look at a parameter, which is Spring's, so it reaches us rather than Tomcat's error page.
+     */
+    @ExceptionHandler(InvalidParameterException.class)
+    ResponseEntity<Map<String, Object>> invalidQuery(InvalidParameterException e) {
+        return body(400, Errcode.INVALID_PARAM, "The query string is malformed: it has a bad %-escape, or bytes "
+                + "that are not UTF-8", Map.of());
     }
 
     @ExceptionHandler(Exception.class)
