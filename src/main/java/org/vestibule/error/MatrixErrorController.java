@@ -16,6 +16,9 @@ class MatrixErrorController implements ErrorController {
     ResponseEntity<Map<String, Object>> error(HttpServletRequest request) {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         int status = code instanceof Integer i ? i : 500;
+        if (DatabaseUnavailable.causedBy((Throwable) request.getAttribute(RequestDispatcher.ERROR_EXCEPTION))) {
+            return MatrixErrorHandler.databaseUnavailable();
+        }
         ErrorStatus error = ErrorStatus.of(status);
         return MatrixErrorHandler.body(status, error.errcode(), error.message(), Map.of());
     }

@@ -34,6 +34,18 @@ class MatrixErrorHandler {
         return ResponseEntity.status(status).body(body);
     }
 
+    /**
+     * 503 while PostgreSQL is down or restarting. The spec has no errcode for it, so M_UNKNOWN, as
+     * Synapse sends for every server-side failure; Retry-After (RFC 9110 §10.2.3) says when to retry.
+     */
+    static ResponseEntity<Map<String, Object>> databaseUnavailable() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("errcode", Errcode.UNKNOWN);
+        body.put("error", "The database is unavailable; try again in a few seconds");
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .header("Retry-After", Integer.toString(DatabaseUnavailable.RETRY_AFTER_SECONDS)).body(body);
+    }
+
     @ExceptionHandler(MatrixException.class)
     ResponseEntity<Map<String, Object>> matrix(MatrixException e) {
         ResponseEntity<Map<String, Object>> response = body(e.status(), e.errcode(), e.getMessage(), e.extra());
@@ -99,6 +111,11 @@ class MatrixErrorHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Map<String, Object>> unexpected(Exception e, HttpServletRequest request) {
+        if (DatabaseUnavailable.causedBy(e)) {
+            log.warn("The database is unavailable; answered {} {} with 503: {}", request.getMethod(),
+                    request.getRequestURI(), e.toString());
+            return databaseUnavailable();
+        }
         log.error("Unexpected error handling {} {}", request.getMethod(), request.getRequestURI(), e);
         return body(500, Errcode.UNKNOWN, "Internal server error; the server log has the details", Map.of());
     }
