@@ -1,12 +1,17 @@
 package org.vestibule.config;
 
+import org.apache.catalina.Lifecycle;
+import org.apache.catalina.Valve;
 import org.apache.catalina.connector.Connector;
+import org.apache.catalina.core.StandardHost;
+import org.apache.catalina.valves.ErrorReportValve;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.vestibule.error.MatrixErrorReportValve;
 
-/** Settings of the plain HTTP connector that the HTTPS one shares. */
+/** Settings of the plain HTTP connector that the HTTPS one shares, and Tomcat's error page. */
 @Configuration(proxyBeanMethods = false)
 class WebServerConfiguration {
 
@@ -27,5 +32,38 @@ class WebServerConfiguration {
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> encodedSlashes() {
         return factory -> factory.addConnectorCustomizers(WebServerConfiguration::tuneForFederation);
+    }
+
+    /**
+     * Tomcat's own error page (HTML) replaced by Matrix JSON on the Host, which both connectors share.
+     * Boot adds a plain ErrorReportValve in a context customizer of its own, in no order relative to
+     * ours, so the swap happens as the Host starts, when every customizer has run.
+     */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> matrixErrorReports() {
+        return factory -> factory.addContextCustomizers(context -> {
+            if (context.getParent() instanceof StandardHost host) {
+                host.setErrorReportValveClass(MatrixErrorReportValve.class.getName());
+                host.addLifecycleListener(event -> {
+                    if (Lifecycle.BEFORE_START_EVENT.equals(event.getType())) {
+                        useMatrixErrorReports(host);
+                    }
+                });
+            }
+        });
+    }
+
+    private static void useMatrixErrorReports(StandardHost host) {
+        boolean present = false;
+        for (Valve valve : host.getPipeline().getValves()) {
+            if (valve instanceof MatrixErrorReportValve) {
+                present = true;
+            } else if (valve instanceof ErrorReportValve) {
+                host.getPipeline().removeValve(valve);
+            }
+        }
+        if (!present) {
+            host.getPipeline().addValve(new MatrixErrorReportValve());
+        }
     }
 }

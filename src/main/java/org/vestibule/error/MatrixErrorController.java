@@ -16,20 +16,10 @@ class MatrixErrorController implements ErrorController {
     ResponseEntity<Map<String, Object>> error(HttpServletRequest request) {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         int status = code instanceof Integer i ? i : 500;
-        String errcode = switch (status) {
-            case 400 -> Errcode.BAD_JSON;
-            case 401 -> Errcode.UNAUTHORIZED;
-            case 403 -> Errcode.FORBIDDEN;
-            case 404, 405 -> Errcode.UNRECOGNIZED;
-            case 413 -> Errcode.TOO_LARGE;
-            default -> Errcode.UNKNOWN;
-        };
-        String message = switch (status) {
-            case 400 -> "Bad request";
-            case 404 -> "Unrecognized request";
-            case 413 -> "The request body is too large";
-            default -> "Request failed with status " + status;
-        };
-        return MatrixErrorHandler.body(status, errcode, message, Map.of());
+        if (DatabaseUnavailable.causedBy((Throwable) request.getAttribute(RequestDispatcher.ERROR_EXCEPTION))) {
+            return MatrixErrorHandler.databaseUnavailable();
+        }
+        ErrorStatus error = ErrorStatus.of(status);
+        return MatrixErrorHandler.body(status, error.errcode(), error.message(), Map.of());
     }
 }

@@ -3,6 +3,7 @@ package org.vestibule.error;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -31,6 +32,18 @@ class MatrixErrorHandler {
         body.put("error", message);
         body.putAll(extra);
         return ResponseEntity.status(status).body(body);
+    }
+
+    /**
+     * 503 while PostgreSQL is down or restarting. The spec has no errcode for it, so M_UNKNOWN, as
+     * Synapse sends for every server-side failure; Retry-After (RFC 9110 §10.2.3) says when to retry.
+     */
+    static ResponseEntity<Map<String, Object>> databaseUnavailable() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("errcode", Errcode.UNKNOWN);
+        body.put("error", "The database is unavailable; try again in a few seconds");
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .header("Retry-After", Integer.toString(DatabaseUnavailable.RETRY_AFTER_SECONDS)).body(body);
     }
 
     @ExceptionHandler(MatrixException.class)
@@ -86,8 +99,23 @@ class MatrixErrorHandler {
                 + " is not supported on " + request.getRequestURI(), Map.of());
     }
 
+    /**
+     * A Tomcat query string with a bad %-escape or bytes that are not UTF-8: Tomcat throws it on the
+     * first look at a parameter, which is Spring's, so it reaches us rather than Tomcat's error page.
+     */
+    @ExceptionHandler(InvalidParameterException.class)
+    ResponseEntity<Map<String, Object>> invalidQuery(InvalidParameterException e) {
+        return body(400, Errcode.INVALID_PARAM, "The query string is malformed: it has a bad %-escape, or bytes "
+                + "that are not UTF-8", Map.of());
+    }
+
     @ExceptionHandler(Exception.class)
     ResponseEntity<Map<String, Object>> unexpected(Exception e, HttpServletRequest request) {
+        if (DatabaseUnavailable.causedBy(e)) {
+            log.warn("The database is unavailable; answered {} {} with 503: {}", request.getMethod(),
+                    request.getRequestURI(), e.toString());
+            return databaseUnavailable();
+        }
         log.error("Unexpected error handling {} {}", request.getMethod(), request.getRequestURI(), e);
         return body(500, Errcode.UNKNOWN, "Internal server error; the server log has the details", Map.of());
     }

@@ -13,6 +13,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.vestibule.auth.StateKey;
+import org.vestibule.error.DatabaseUnavailable;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.CanonicalJson;
 import org.vestibule.event.EventIds;
@@ -105,6 +106,11 @@ public class IncomingTransactions {
             try {
                 error = receivePdu(origin, json, id);
             } catch (RuntimeException e) {
+                if (DatabaseUnavailable.causedBy(e)) {
+                    // Not a per-PDU error the sender would take as final: fail the whole transaction (503) so it
+                    // is sent again once the database is back, instead of recording it done without this PDU.
+                    throw e;
+                }
                 log.warn("Processing a PDU from {} failed", origin, e);
                 error = "internal error processing the event";
             }

@@ -1,0 +1,215 @@
+package org.vestibule.error;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.vestibule.event.StrictJsonParser;
+import org.vestibule.support.TestCertificates;
+import org.vestibule.support.TestHomeservers;
+
+/**
+ * Requests Tomcat refuses before Spring sees them (a path or header it cannot parse, a header
+ * over the size limit) get a Matrix error body, not Tomcat's HTML page, on the plain port and on
+ * the HTTPS federation port. Sent over raw sockets: HTTP clients refuse to send most of them.
+ */
+class RejectedRequestsIntegrationTests {
+
+    /** A response as it came off the wire. */
+    record Raw(int status, String head, String body) {
+
+        String header(String name) {
+            for (String line : head.split("\r\n")) {
+                int colon = line.indexOf(':');
+                if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
+                    return line.substring(colon + 1).trim();
+                }
+            }
+            return null;
+        }
+
+        /** The body as a Matrix error: JSON, an errcode and a message. */
+        Map<String, Object> matrixError() {
+            assertThat(header("Content-Type")).as(head).startsWith("application/json");
+            Map<String, Object> error = StrictJsonParser.parseObject(body.getBytes(StandardCharsets.UTF_8),
+                    StrictJsonParser.Limits.REQUEST);
+            assertThat(error.get("errcode")).asString().startsWith("M_");
+            assertThat(error.get("error")).asString().isNotBlank();
+            return error;
+        }
+    }
+
+    static TestHomeservers servers;
+
+    @BeforeAll
+    static void start() {
+        servers = TestHomeservers.start(1);
+    }
+
+    @AfterAll
+    static void stop() {
+        servers.close();
+    }
+
+    static Raw plain(String request) throws IOException {
+        return exchange(new Socket("127.0.0.1", servers.get(0).httpPort()), request);
+    }
+
+    static Raw tls(String request) throws IOException {
+        SSLSocket socket = (SSLSocket) TestCertificates.clientContext().getSocketFactory()
+                .createSocket("localhost", servers.get(0).tlsPort());
+        socket.startHandshake();
+        return exchange(socket, request);
+    }
+
+    /** Sends the bytes and reads the one response (Tomcat closes these connections after it). */
+    static Raw exchange(Socket socket, String request) throws IOException {
+        try (socket) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                received.write(buffer, 0, n);
+                String text = received.toString(StandardCharsets.UTF_8);
+                int end = text.indexOf("\r\n\r\n");
+                String length = end < 0 ? null : new Raw(0, text.substring(0, end), "").header("Content-Length");
+                if (length != null && text.length() - end - 4 >= Integer.parseInt(length)) {
+                    break;
+                }
+            }
+            String text = received.toString(StandardCharsets.UTF_8);
+            int end = text.indexOf("\r\n\r\n");
+            assertThat(end).as("a complete response head in: " + text).isPositive();
+            String head = text.substring(0, end);
+            Raw raw = new Raw(Integer.parseInt(head.split(" ")[1]), head, text.substring(end + 4));
+            return "chunked".equalsIgnoreCase(raw.header("Transfer-Encoding"))
+                    ? new Raw(raw.status(), head, dechunk(raw.body())) : raw;
+        }
+    }
+
+    /** A chunked body (what Spring sends) joined up; enough for one small response. */
+    static String dechunk(String chunked) {
+        StringBuilder body = new StringBuilder();
+        int at = 0;
+        while (true) {
+            int lineEnd = chunked.indexOf("\r\n", at);
+            int size = Integer.parseInt(chunked.substring(at, lineEnd).trim(), 16);
+            if (size == 0) {
+                return body.toString();
+            }
+            body.append(chunked, lineEnd + 2, lineEnd + 2 + size);
+            at = lineEnd + 2 + size + 2;
+        }
+    }
+
+    @Test
+    void aNulInThePathIsAMatrixError() throws IOException {
+        String request = "GET /_matrix/client/v3/rooms/%00/state HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        for (Raw response : new Raw[] {plain(request), tls(request)}) {
+            assertThat(response.status()).isEqualTo(400);
+            assertThat(response.matrixError()).containsEntry("error",
+                    "The request's path contains a character that is not allowed (%00)");
+        }
+    }
+
+    @Test
+    void aNulInThePathFromAnOrdinaryClient() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(servers.get(0).clientBaseUrl() + "/_matrix/client/v3/rooms/%00/state"))
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.headers().firstValue("Content-Type")).get().asString().startsWith("application/json");
+        assertThat(response.body()).contains("\"errcode\":\"M_");
+    }
+
+    @Test
+    void aMalformedHeaderIsAMatrixError() throws IOException {
+        String request = "GET /_matrix/client/versions HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n";
+        for (Raw response : new Raw[] {plain(request), tls(request)}) {
+            assertThat(response.status()).isEqualTo(400);
+            assertThat(response.matrixError().get("error")).asString().contains("[Bad Header]");
+        }
+    }
+
+    @Test
+    void aHeaderOverTheSizeLimitIsAMatrixError() throws IOException {
+        String request = "GET /_matrix/client/versions HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "a".repeat(20_000)
+                + "\r\n\r\n";
+        for (Raw response : new Raw[] {plain(request), tls(request)}) {
+            assertThat(response.status()).isEqualTo(400);
+            assertThat(response.matrixError().get("error")).asString().contains("size limit");
+        }
+    }
+
+    @Test
+    void anInvalidMethodTokenIsAMatrixError() throws IOException {
+        Raw response = plain("G(T /_matrix/client/versions HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.matrixError().get("error")).asString().contains("method name");
+    }
+
+    @Test
+    void badCharactersAndEscapesInTheTargetAreMatrixErrors() throws IOException {
+        Raw unescaped = plain("GET /_matrix/client/v3/rooms/{x}/state HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        assertThat(unescaped.status()).isEqualTo(400);
+        assertThat(unescaped.matrixError().get("error")).asString().contains("Invalid character");
+
+        Raw query = plain("GET /_matrix/client/v3/sync?since=| HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        assertThat(query.status()).isEqualTo(400);
+        query.matrixError();
+
+        Raw escape = plain("GET /_matrix/client/v3/rooms/%zz/state HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        assertThat(escape.status()).isEqualTo(400);
+        assertThat(escape.matrixError().get("error")).asString().contains("malformed %-escape");
+
+        Raw notUtf8 = tls("GET /_matrix/client/v3/rooms/%C0%AF/state HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        assertThat(notUtf8.status()).isEqualTo(400);
+        assertThat(notUtf8.matrixError().get("error")).asString().contains("not UTF-8");
+    }
+
+    @Test
+    void aMalformedEscapeInTheQueryIsAnInvalidParam() throws IOException {
+        // Spring answers this one (Tomcat decodes the query lazily); it keeps the connection unless told not to.
+        Raw response = plain("GET /_matrix/client/v3/publicRooms?since=%zz HTTP/1.1\r\nHost: localhost\r\n"
+                + "Connection: close\r\n\r\n");
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.matrixError()).containsEntry("errcode", Errcode.INVALID_PARAM);
+    }
+
+    @Test
+    void missingOrRepeatedHostAndUnknownVersionsAreMatrixErrors() throws IOException {
+        Raw noHost = plain("GET /_matrix/client/versions HTTP/1.1\r\n\r\n");
+        assertThat(noHost.status()).isEqualTo(400);
+        assertThat(noHost.matrixError().get("error")).asString().contains("no Host header");
+
+        Raw twoHosts = plain("GET /_matrix/client/versions HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+        assertThat(twoHosts.status()).isEqualTo(400);
+        assertThat(twoHosts.matrixError().get("error")).asString().contains("more than one Host");
+
+        Raw version = plain("GET /_matrix/client/versions HTTP/9.1\r\nHost: localhost\r\n\r\n");
+        assertThat(version.status()).isEqualTo(505);
+        version.matrixError();
+
+        Raw encoding = plain("POST /_matrix/client/v3/login HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: foo\r\n\r\n");
+        assertThat(encoding.status()).isEqualTo(501);
+        assertThat(encoding.matrixError()).containsEntry("errcode", Errcode.UNRECOGNIZED);
+    }
+}
