@@ -41,6 +41,10 @@ public class MatrixErrorReportValve extends ErrorReportValve {
             return;
         }
         ErrorStatus error = ErrorStatus.of(status);
+        if (status == 400) {
+            // Tomcat refused the request line or headers: no JSON was read, so not M_BAD_JSON.
+            error = new ErrorStatus(400, Errcode.UNRECOGNIZED, error.message());
+        }
         String message = reason(status, rawTarget(request), response.getMessage(), throwable,
                 request.getCoyoteRequest().getMimeHeaders());
         if (message != null) {

@@ -125,7 +125,7 @@ class RejectedRequestsIntegrationTests {
         String request = "GET /_matrix/client/v3/rooms/%00/state HTTP/1.1\r\nHost: localhost\r\n\r\n";
         for (Raw response : new Raw[] {plain(request), tls(request)}) {
             assertThat(response.status()).isEqualTo(400);
-            assertThat(response.matrixError()).containsEntry("error",
+            assertThat(response.matrixError()).containsEntry("errcode", Errcode.UNRECOGNIZED).containsEntry("error",
                     "The request's path contains a character that is not allowed (%00)");
         }
     }
