@@ -19,6 +19,8 @@
 # run, a client-API load through open registration (m.login.dummy, as test servers allow): --users
 # users register, join one public room, send 5 messages each and sync, 4 at a time; then the RSS
 # again. Prints a table: median and range of the start times, median idle RSS, RSS after the load.
+# Exits non-zero when a server does not become ready or refuses the load (CI uses it as the check
+# that the packaged server, as bin/vestibule runs it, works).
 set -euo pipefail
 
 project=$(cd "$(dirname "$0")/.." && pwd)
@@ -120,7 +122,7 @@ client_load() {
       | sed -n 's/.*"access_token" *: *"\([^"]*\)".*/\1/p'
   }
   owner=$(register "fp$(date +%s)owner")
-  [[ -n "$owner" ]] || { echo "registration refused on $base: open registration is needed" >&2; echo "-"; return; }
+  [[ -n "$owner" ]] || { echo "registration refused on $base: open registration is needed" >&2; return 1; }
   room=$(curl -s -X POST "$base/_matrix/client/v3/createRoom" -H "Authorization: Bearer $owner" \
     -H 'Content-Type: application/json' -d '{"preset":"public_chat","name":"footprint"}' \
     | sed -n 's/.*"room_id" *: *"\([^"]*\)".*/\1/p')
@@ -149,19 +151,21 @@ for spec in "${servers[@]}"; do
   port=$(port_of "$url")
   base=${url%%/_matrix*}
   echo "== $name: $start (ready: $url)"
-  read -r ms pid <<< "$(start_server "$url" "$start" "$work/$name-0.log")"
+  out=$(start_server "$url" "$start" "$work/$name-0.log") || { tail -n 30 "$work/$name-0.log" >&2; exit 1; }
+  read -r ms pid <<< "$out"
   echo "   first start (not counted): $ms ms"
   stop_server "$pid" "$stop" "$port"
   times=(); rss=()
   for run in $(seq 1 "$runs"); do
-    read -r ms pid <<< "$(start_server "$url" "$start" "$work/$name-$run.log")"
+    out=$(start_server "$url" "$start" "$work/$name-$run.log") || { tail -n 30 "$work/$name-$run.log" >&2; exit 1; }
+    read -r ms pid <<< "$out"
     sleep 5
     idle=$(rss_mb "$pid")
     echo "   run $run: ready in $ms ms, idle RSS $idle MB (pid $pid)"
     times+=("$ms"); rss+=("$idle")
     if (( run < runs )); then stop_server "$pid" "$stop" "$port"; fi
   done
-  seconds=$(client_load "$base")
+  seconds=$(client_load "$base") || { stop_server "$pid" "$stop" "$port"; exit 1; }
   loaded=$(rss_mb "$pid")
   echo "   load: $users users registered, joined, sent 5 messages and synced in $seconds s; RSS $loaded MB"
   stop_server "$pid" "$stop" "$port"
