@@ -27,9 +27,10 @@ public class Filters {
         this.jdbc = jdbc;
     }
 
-    /** Stores a user's filter and returns its ID. */
+    /** Stores a user's filter and returns its ID; one a sync could not use is refused now, not at each sync. */
     public String create(ClientUser user, String userId, Map<String, Object> filter) {
         requireOwn(user, userId);
+        SyncFilter.of(filter);
         Long id = jdbc.queryForObject("insert into user_filters (user_id, filter_json) values (?, ?) returning filter_id",
                 Long.class, userId, CanonicalJson.encode(filter));
         return String.valueOf(id);
@@ -42,12 +43,12 @@ public class Filters {
     }
 
     /**
-     * The timeline limit a sync's {@code filter} parameter asks for: inline JSON (it starts with
-     * "{") or one of the user's filter IDs (400 M_INVALID_PARAM if unknown, as Synapse).
+     * What a sync's {@code filter} parameter asks for: inline JSON (it starts with "{") or one of
+     * the user's filter IDs (400 M_INVALID_PARAM if unknown, as Synapse).
      */
-    int timelineLimit(ClientUser user, String filter) {
+    SyncFilter syncFilter(ClientUser user, String filter) {
         if (filter == null || filter.isEmpty()) {
-            return SyncService.DEFAULT_TIMELINE_LIMIT;
+            return SyncFilter.NONE;
         }
         Map<String, Object> json;
         if (filter.startsWith("{")) {
@@ -60,15 +61,7 @@ public class Filters {
             json = find(user.userId(), filter).orElseThrow(() ->
                     MatrixException.invalidParam("No filter " + filter + " of " + user.userId()));
         }
-        if (json.get("room") instanceof Map<?, ?> room && room.get("timeline") instanceof Map<?, ?> timeline
-                && timeline.get("limit") instanceof Number limit) {
-            long n = limit.longValue();
-            if (n < 0) {
-                throw MatrixException.invalidParam("The filter's room.timeline.limit must not be negative");
-            }
-            return (int) Math.min(n, SyncService.MAX_TIMELINE_LIMIT);
-        }
-        return SyncService.DEFAULT_TIMELINE_LIMIT;
+        return SyncFilter.of(json);
     }
 
     private Optional<Map<String, Object>> find(String userId, String filterId) {

@@ -45,36 +45,57 @@ record RoomEventFilter(List<String> types, List<String> notTypes, List<String> s
         } catch (MalformedJsonException e) {
             throw new MatrixException(400, Errcode.NOT_JSON, "'" + parameter + "' is not a JSON filter: " + e.getMessage());
         }
+        RoomEventFilter filter = of(map, "filter's");
+        if (filter.limit() != null && filter.limit() == 0) {
+            throw MatrixException.invalidParam("The filter's limit must be a positive integer");
+        }
+        return filter;
+    }
+
+    /**
+     * One (Room)EventFilter object of a filter; {@code where} names it in errors ("filter's",
+     * "filter's presence"). Null or absent is {@link #ALL}.
+     */
+    static RoomEventFilter of(Object value, String where) {
+        if (value == null) {
+            return ALL;
+        }
+        if (!(value instanceof Map<?, ?> raw)) {
+            throw MatrixException.invalidParam("The " + where + " filter must be a JSON object");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = (Map<String, Object>) raw;
         Integer limit = null;
         if (map.get("limit") != null) {
-            if (!(map.get("limit") instanceof Long n) || n < 1) {
-                throw MatrixException.invalidParam("The filter's limit must be a positive integer");
+            if (!(map.get("limit") instanceof Long n) || n < 0) {
+                throw MatrixException.invalidParam("The " + where + " limit must be a whole number, not negative");
             }
             limit = (int) Math.min(n, RoomMessages.MAX_LIMIT);
         }
-        List<String> notTypes = strings(map, "not_types");
-        List<String> notSenders = strings(map, "not_senders");
+        List<String> notTypes = strings(map, "not_types", where);
+        List<String> notSenders = strings(map, "not_senders", where);
         Object lazy = map.get("lazy_load_members");
         if (lazy != null && !(lazy instanceof Boolean)) {
-            throw MatrixException.invalidParam("The filter's lazy_load_members must be true or false");
+            throw MatrixException.invalidParam("The " + where + " lazy_load_members must be true or false");
         }
-        return new RoomEventFilter(strings(map, "types"), notTypes == null ? List.of() : notTypes,
-                strings(map, "senders"), notSenders == null ? List.of() : notSenders, limit, Boolean.TRUE.equals(lazy));
+        return new RoomEventFilter(strings(map, "types", where), notTypes == null ? List.of() : notTypes,
+                strings(map, "senders", where), notSenders == null ? List.of() : notSenders, limit,
+                Boolean.TRUE.equals(lazy));
     }
 
-    private static List<String> strings(Map<String, Object> map, String key) {
+    static List<String> strings(Map<String, Object> map, String key, String where) {
         Object value = map.get(key);
         if (value == null) {
             return null;
         }
         if (!(value instanceof List<?> list) || list.size() > MAX_ENTRIES) {
-            throw MatrixException.invalidParam("The filter's " + key + " must be a list of at most " + MAX_ENTRIES
+            throw MatrixException.invalidParam("The " + where + " " + key + " must be a list of at most " + MAX_ENTRIES
                     + " strings");
         }
         List<String> out = new ArrayList<>();
         for (Object o : list) {
             if (!(o instanceof String s)) {
-                throw MatrixException.invalidParam("The filter's " + key + " must list strings");
+                throw MatrixException.invalidParam("The " + where + " " + key + " must list strings");
             }
             out.add(s);
         }
@@ -87,6 +108,32 @@ record RoomEventFilter(List<String> types, List<String> notTypes, List<String> s
                 && notTypes.stream().noneMatch(t -> glob(t, event.type()))
                 && (senders == null || senders.contains(event.sender()))
                 && !notSenders.contains(event.sender());
+    }
+
+    /**
+     * Events given as client JSON (presence, account data, ephemeral events) that pass the filter,
+     * at most its limit. The sender is {@code sender}, else {@code content.user_id} (old presence);
+     * an event with neither fails a {@code senders} list, as in Synapse.
+     */
+    List<Map<String, Object>> apply(List<Map<String, Object>> events) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map<String, Object> event : events) {
+            if (limit != null && out.size() >= limit) {
+                break;
+            }
+            String type = event.get("type") instanceof String t ? t : "";
+            Object sender = event.get("sender");
+            if (sender == null && event.get("content") instanceof Map<?, ?> content) {
+                sender = content.get("user_id");
+            }
+            if ((types == null || types.stream().anyMatch(t -> glob(t, type)))
+                    && notTypes.stream().noneMatch(t -> glob(t, type))
+                    && (senders == null || sender != null && senders.contains(sender))
+                    && (sender == null || !notSenders.contains(sender))) {
+                out.add(event);
+            }
+        }
+        return out;
     }
 
     /** The smaller of a request's limit and the filter's own. */

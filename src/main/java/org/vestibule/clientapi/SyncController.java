@@ -34,7 +34,7 @@ class SyncController {
         SyncService.Request request = new SyncService.Request(
                 since == null || since.isEmpty() ? null : StreamToken.parse("since", since),
                 Math.min(SyncService.MAX_TIMEOUT_MS, Math.max(0, number("timeout", timeout, 0))),
-                bool("full_state", fullState), filters.timelineLimit(user, filter),
+                bool("full_state", fullState), filters.syncFilter(user, filter),
                 Presence.setPresenceParameter(setPresence));
         // Past the longest wait with time to answer: the container's own async timeout never fires first.
         DeferredResult<Map<String, Object>> result = new DeferredResult<>(request.timeoutMs() + 60_000);

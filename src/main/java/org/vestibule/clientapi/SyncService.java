@@ -55,8 +55,9 @@ import org.vestibule.typing.Typing;
  * presence come from their features, which take stream positions from the same sequence
  * ({@link #addEphemeral}, {@link #presence}); {@code set_presence} is applied when the sync starts.
  *
- * <p>Timelines show what history visibility lets the user see ({@link EventVisibility}); the
- * state sections are not filtered. To-device messages and device lists are always empty.
+ * <p>A filter sets the timeline limit, filters presence, account data and the rooms' ephemeral
+ * events and account data, and picks the rooms ({@link SyncFilter}). Timelines show what history
+ * visibility lets the user see ({@link EventVisibility}); the state sections are not filtered. To-device messages and device lists are always empty.
  */
 @Service
 public class SyncService implements DisposableBean {
@@ -76,10 +77,16 @@ public class SyncService implements DisposableBean {
      *
      * @param since         null for an initial sync
      * @param timeoutMs     how long to wait for news, already capped
-     * @param timelineLimit events per room timeline
+     * @param filter        what the request's filter changes (timeline limit, sections' filters, rooms)
      * @param setPresence   null (online), online, unavailable or offline (spec: what syncing says of the user)
      */
-    public record Request(StreamToken since, long timeoutMs, boolean fullState, int timelineLimit, String setPresence) {}
+    public record Request(StreamToken since, long timeoutMs, boolean fullState, SyncFilter filter, String setPresence) {
+
+        /** Events per room timeline. */
+        int timelineLimit() {
+            return filter.timelineLimit();
+        }
+    }
 
     /** One computed answer: its body, whether it tells the client anything, and what to wait on if not. */
     private record Answer(Map<String, Object> body, boolean empty, Set<String> wakeKeys) {}
@@ -260,16 +267,22 @@ public class SyncService implements DisposableBean {
                 }
             }
         }
-        addEphemeral(user, since, upTo, request.timelineLimit(), wholeState, joinedBefore, join);
+        addEphemeral(user, since, upTo, request.filter(), wholeState, joinedBefore, join);
         PushRuleSet rules = join.isEmpty() ? null : notifications.ruleSet(userId);
         for (Map.Entry<String, Object> e : join.entrySet()) {
             @SuppressWarnings("unchecked")
             Map<String, Object> room = (Map<String, Object>) e.getValue();
-            room.put("account_data", Map.of("events", roomData.getOrDefault(e.getKey(), List.of())));
+            room.put("account_data", Map.of("events",
+                    request.filter().roomAccountData().apply(roomData.getOrDefault(e.getKey(), List.of()))));
             room.put("unread_notifications", notifications.counts(userId, e.getKey(), upTo, rules).json());
         }
 
-        List<Map<String, Object>> presenceEvents = presence(user, since, upTo);
+        List<Map<String, Object>> presenceEvents = request.filter().presence().apply(presence(user, since, upTo));
+        List<Map<String, Object>> globalData = request.filter().accountData().apply(
+                global.stream().map(AccountData.Entry::event).toList());
+        for (Map<String, Object> section : List.of(join, invite, leave, knock)) {
+            section.keySet().removeIf(roomId -> !request.filter().includesRoom(roomId));
+        }
 
         Map<String, Object> roomsBody = new LinkedHashMap<>();
         roomsBody.put("join", sorted(join));
@@ -280,10 +293,10 @@ public class SyncService implements DisposableBean {
         body.put("next_batch", StreamToken.at(upTo).toString());
         body.put("rooms", roomsBody);
         body.put("presence", Map.of("events", presenceEvents));
-        body.put("account_data", Map.of("events", global.stream().map(AccountData.Entry::event).toList()));
+        body.put("account_data", Map.of("events", globalData));
         body.put("to_device", Map.of("events", List.of()));
         body.put("device_lists", Map.of("changed", List.of(), "left", List.of()));
-        boolean empty = join.isEmpty() && invite.isEmpty() && knock.isEmpty() && leave.isEmpty() && global.isEmpty()
+        boolean empty = join.isEmpty() && invite.isEmpty() && knock.isEmpty() && leave.isEmpty() && globalData.isEmpty()
                 && presenceEvents.isEmpty();
         return new Answer(body, empty, wakeKeys);
     }
@@ -309,7 +322,7 @@ public class SyncService implements DisposableBean {
      * for rooms seen whole (an initial sync, a room newly joined, {@code full_state}), else what changed after
      * {@code since}. A joined room with only such news gets an entry with an empty timeline.
      */
-    private void addEphemeral(ClientUser user, Long since, long upTo, int limit, List<String> wholeState,
+    private void addEphemeral(ClientUser user, Long since, long upTo, SyncFilter filter, List<String> wholeState,
                               List<String> joinedBefore, Map<String, Object> join) {
         Map<String, Long> after = new HashMap<>();
         wholeState.forEach(roomId -> after.put(roomId, 0L));
@@ -326,15 +339,19 @@ public class SyncService implements DisposableBean {
         for (String roomId : rooms) {
             @SuppressWarnings("unchecked")
             Map<String, Object> room = (Map<String, Object>) join.get(roomId);
-            if (room == null) {
-                room = joinedRoom(user, roomId, since, upTo, limit, since);
-                join.put(roomId, room);
-            }
             List<Map<String, Object>> ephemeral = new ArrayList<>();
             if (typingEvents.containsKey(roomId)) {
                 ephemeral.add(typingEvents.get(roomId));
             }
             ephemeral.addAll(receiptEvents.getOrDefault(roomId, List.of()));
+            ephemeral = filter.ephemeral().apply(ephemeral);
+            if (room == null) {
+                if (ephemeral.isEmpty()) {
+                    continue; // only news the filter leaves out: no entry for the room
+                }
+                room = joinedRoom(user, roomId, since, upTo, filter.timelineLimit(), since);
+                join.put(roomId, room);
+            }
             room.put("ephemeral", Map.of("events", ephemeral));
         }
     }

@@ -497,6 +497,56 @@ class SyncIntegrationTests {
     }
 
     @Test
+    void aFilterFiltersPresenceAccountDataEphemeralEventsAndRooms() {
+        User alice = client.register(unique("alice"));
+        String kept = client.createRoom(alice, Map.of("preset", "private_chat"));
+        String left = client.createRoom(alice, Map.of("preset", "private_chat"));
+        String user = MatrixClient.encode(alice.userId());
+        client.put("/_matrix/client/v3/user/" + user + "/account_data/org.example.kept", alice.accessToken(),
+                Map.of("a", 1L)).expect(200);
+        client.put("/_matrix/client/v3/user/" + user + "/account_data/m.direct", alice.accessToken(), Map.of()).expect(200);
+        client.put("/_matrix/client/v3/user/" + user + "/rooms/" + MatrixClient.encode(kept)
+                + "/account_data/org.example.room", alice.accessToken(), Map.of("b", 2L)).expect(200);
+        client.put("/_matrix/client/v3/rooms/" + MatrixClient.encode(kept) + "/typing/" + user, alice.accessToken(),
+                Map.of("typing", true, "timeout", 30_000L)).expect(200);
+        client.put("/_matrix/client/v3/presence/" + user + "/status", alice.accessToken(),
+                Map.of("presence", "online")).expect(200);
+
+        Map<String, Object> unfiltered = client.get("/_matrix/client/v3/sync", alice.accessToken()).expect(200).body();
+        assertThat(types(list(unfiltered, "presence", "events"))).containsExactly("m.presence");
+        assertThat(types(list(unfiltered, "rooms", "join", kept, "ephemeral", "events"))).contains("m.typing");
+        assertThat(types(list(unfiltered, "rooms", "join", kept, "account_data", "events"))).contains("org.example.room");
+        assertThat(map(unfiltered, "rooms", "join")).containsKeys(kept, left);
+
+        String filter = MatrixClient.encode("{\"presence\":{\"not_types\":[\"*\"]},"
+                + "\"account_data\":{\"types\":[\"org.example.*\"]},"
+                + "\"room\":{\"not_rooms\":[\"" + left + "\"],\"ephemeral\":{\"not_types\":[\"m.typing\"]},"
+                + "\"account_data\":{\"limit\":0}}}");
+        Map<String, Object> body = client.get("/_matrix/client/v3/sync?filter=" + filter, alice.accessToken())
+                .expect(200).body();
+        assertThat(list(body, "presence", "events")).isEmpty();
+        assertThat(types(list(body, "account_data", "events"))).containsExactly("org.example.kept");
+        assertThat(map(body, "rooms", "join")).containsOnlyKeys(kept);
+        assertThat(types(list(body, "rooms", "join", kept, "ephemeral", "events"))).doesNotContain("m.typing");
+        assertThat(list(body, "rooms", "join", kept, "account_data", "events")).isEmpty();
+
+        String onlyLeft = MatrixClient.encode("{\"room\":{\"rooms\":[\"" + left + "\"]},"
+                + "\"presence\":{\"senders\":[\"" + alice.userId() + "\"]}}");
+        Map<String, Object> second = client.get("/_matrix/client/v3/sync?filter=" + onlyLeft, alice.accessToken())
+                .expect(200).body();
+        assertThat(map(second, "rooms", "join")).containsOnlyKeys(left);
+        assertThat(types(list(second, "presence", "events"))).containsExactly("m.presence");
+
+        assertError(client.get("/_matrix/client/v3/sync?filter=" + MatrixClient.encode("{\"presence\":\"none\"}"),
+                alice.accessToken()), 400, "M_INVALID_PARAM");
+        assertError(client.post("/_matrix/client/v3/user/" + user + "/filter", alice.accessToken(),
+                Map.of("account_data", Map.of("not_senders", "@x:y"))), 400, "M_INVALID_PARAM");
+        assertError(client.get("/_matrix/client/v3/sync?filter="
+                + MatrixClient.encode("{\"room\":{\"ephemeral\":{\"types\":\"m.typing\"}}}"),
+                alice.accessToken()), 400, "M_INVALID_PARAM");
+    }
+
+    @Test
     void badRequestsGetMatrixErrors() {
         User alice = client.register(unique("alice"));
         assertError(client.get("/_matrix/client/v3/sync", null), 401, "M_MISSING_TOKEN");
