@@ -104,10 +104,7 @@ record RoomEventFilter(List<String> types, List<String> notTypes, List<String> s
 
     /** Whether an event passes the filter (for events already loaded: /context's state). */
     boolean matches(Pdu event) {
-        return (types == null || types.stream().anyMatch(t -> glob(t, event.type())))
-                && notTypes.stream().noneMatch(t -> glob(t, event.type()))
-                && (senders == null || senders.contains(event.sender()))
-                && !notSenders.contains(event.sender());
+        return passes(event.type(), event.sender());
     }
 
     /**
@@ -121,19 +118,23 @@ record RoomEventFilter(List<String> types, List<String> notTypes, List<String> s
             if (limit != null && out.size() >= limit) {
                 break;
             }
-            String type = event.get("type") instanceof String t ? t : "";
             Object sender = event.get("sender");
             if (sender == null && event.get("content") instanceof Map<?, ?> content) {
                 sender = content.get("user_id");
             }
-            if ((types == null || types.stream().anyMatch(t -> glob(t, type)))
-                    && notTypes.stream().noneMatch(t -> glob(t, type))
-                    && (senders == null || sender != null && senders.contains(sender))
-                    && (sender == null || !notSenders.contains(sender))) {
+            if (passes(event.get("type") instanceof String t ? t : "", sender instanceof String s ? s : null)) {
                 out.add(event);
             }
         }
         return out;
+    }
+
+    /** The type and sender conditions; a null sender passes only when no {@code senders} list is given. */
+    private boolean passes(String type, String sender) {
+        return (types == null || types.stream().anyMatch(t -> glob(t, type)))
+                && notTypes.stream().noneMatch(t -> glob(t, type))
+                && (senders == null || sender != null && senders.contains(sender))
+                && (sender == null || !notSenders.contains(sender));
     }
 
     /** The smaller of a request's limit and the filter's own. */

@@ -23,14 +23,9 @@ record SyncFilter(int timelineLimit, RoomEventFilter presence, RoomEventFilter a
 
     static SyncFilter of(Map<String, Object> json) {
         Map<String, Object> room = object(json.get("room"), "room");
-        Map<String, Object> timeline = object(room.get("timeline"), "room.timeline");
-        int limit = SyncService.DEFAULT_TIMELINE_LIMIT;
-        if (timeline.get("limit") instanceof Number n) {
-            if (n.longValue() < 0) {
-                throw MatrixException.invalidParam("The filter's room.timeline.limit must not be negative");
-            }
-            limit = (int) Math.min(n.longValue(), SyncService.MAX_TIMELINE_LIMIT);
-        }
+        Integer timelineLimit = RoomEventFilter.of(room.get("timeline"), "filter's room.timeline").limit();
+        int limit = timelineLimit == null ? SyncService.DEFAULT_TIMELINE_LIMIT
+                : Math.min(timelineLimit, SyncService.MAX_TIMELINE_LIMIT);
         List<String> notRooms = RoomEventFilter.strings(room, "not_rooms", "filter's room");
         return new SyncFilter(limit,
                 RoomEventFilter.of(json.get("presence"), "filter's presence"),

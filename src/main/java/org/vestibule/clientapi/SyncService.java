@@ -57,7 +57,8 @@ import org.vestibule.typing.Typing;
  *
  * <p>A filter sets the timeline limit, filters presence, account data and the rooms' ephemeral
  * events and account data, and picks the rooms ({@link SyncFilter}). Timelines show what history
- * visibility lets the user see ({@link EventVisibility}); the state sections are not filtered. To-device messages and device lists are always empty.
+ * visibility lets the user see ({@link EventVisibility}); the state sections are not filtered.
+ * To-device messages and device lists are always empty.
  */
 @Service
 public class SyncService implements DisposableBean {
@@ -184,6 +185,7 @@ public class SyncService implements DisposableBean {
         reads.outOfBand(userId).forEach(o -> remote.put(o.roomId(), o));
         Set<String> rooms = new HashSet<>(local.keySet());
         rooms.addAll(remote.keySet());
+        rooms.removeIf(roomId -> !request.filter().includesRoom(roomId));
         Set<String> forgotten = since == null ? Set.of() : reads.forgotten(userId);
 
         List<String> joinedBefore = new ArrayList<>();
@@ -248,7 +250,8 @@ public class SyncService implements DisposableBean {
             join.put(roomId, joinedRoom(user, roomId, since == null ? 0 : since, upTo, request.timelineLimit(), null));
         }
         List<AccountData.Entry> global = accountData.globalSince(userId, since, upTo);
-        Map<String, List<Map<String, Object>>> roomData = roomAccountData(userId, wholeState, joinedBefore, since, upTo);
+        Map<String, List<Map<String, Object>>> roomData = roomAccountData(userId, wholeState, joinedBefore, since, upTo,
+                request.filter().roomAccountData());
         if (since != null) {
             // Rooms whose state was replaced wholesale (a partial-state join caught up): all of it again.
             Set<String> reset = reads.roomsReset(joinedBefore, since, upTo);
@@ -272,17 +275,13 @@ public class SyncService implements DisposableBean {
         for (Map.Entry<String, Object> e : join.entrySet()) {
             @SuppressWarnings("unchecked")
             Map<String, Object> room = (Map<String, Object>) e.getValue();
-            room.put("account_data", Map.of("events",
-                    request.filter().roomAccountData().apply(roomData.getOrDefault(e.getKey(), List.of()))));
+            room.put("account_data", Map.of("events", roomData.getOrDefault(e.getKey(), List.of())));
             room.put("unread_notifications", notifications.counts(userId, e.getKey(), upTo, rules).json());
         }
 
         List<Map<String, Object>> presenceEvents = request.filter().presence().apply(presence(user, since, upTo));
         List<Map<String, Object>> globalData = request.filter().accountData().apply(
                 global.stream().map(AccountData.Entry::event).toList());
-        for (Map<String, Object> section : List.of(join, invite, leave, knock)) {
-            section.keySet().removeIf(roomId -> !request.filter().includesRoom(roomId));
-        }
 
         Map<String, Object> roomsBody = new LinkedHashMap<>();
         roomsBody.put("join", sorted(join));
@@ -301,9 +300,13 @@ public class SyncService implements DisposableBean {
         return new Answer(body, empty, wakeKeys);
     }
 
-    /** Room account data by room: all of it for rooms whose whole state is sent, what changed since the token otherwise. */
+    /**
+     * Room account data by room, as the filter lets through: all of it for rooms whose whole state is
+     * sent, what changed since the token otherwise. A room whose changes the filter drops is absent.
+     */
     private Map<String, List<Map<String, Object>>> roomAccountData(String userId, List<String> wholeState,
-                                                                  List<String> joinedBefore, Long since, long upTo) {
+                                                                  List<String> joinedBefore, Long since, long upTo,
+                                                                  RoomEventFilter filter) {
         Map<String, List<Map<String, Object>>> byRoom = new HashMap<>();
         List<AccountData.Entry> entries = new ArrayList<>(accountData.roomsSince(userId, wholeState, null, upTo));
         if (since != null) {
@@ -312,6 +315,8 @@ public class SyncService implements DisposableBean {
         for (AccountData.Entry e : entries) {
             byRoom.computeIfAbsent(e.roomId(), r -> new ArrayList<>()).add(e.event());
         }
+        byRoom.replaceAll((roomId, events) -> filter.apply(events));
+        byRoom.values().removeIf(List::isEmpty);
         return byRoom;
     }
 

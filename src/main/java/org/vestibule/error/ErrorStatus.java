@@ -8,7 +8,8 @@ public record ErrorStatus(int status, String errcode, String message) {
 
     public static ErrorStatus of(int status) {
         String errcode = switch (status) {
-            case 400 -> Errcode.BAD_JSON;
+            // The container refused the request line, headers or framing: nothing was read as JSON.
+            case 400 -> Errcode.UNRECOGNIZED;
             case 401 -> Errcode.UNAUTHORIZED;
             case 403 -> Errcode.FORBIDDEN;
             case 404, 405, 501 -> Errcode.UNRECOGNIZED;

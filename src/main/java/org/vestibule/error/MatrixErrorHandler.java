@@ -27,11 +27,16 @@ class MatrixErrorHandler {
     private static final Logger log = LoggerFactory.getLogger(MatrixErrorHandler.class);
 
     static ResponseEntity<Map<String, Object>> body(int status, String errcode, String message, Map<String, Object> extra) {
+        return ResponseEntity.status(status).body(json(errcode, message, extra));
+    }
+
+    /** A Matrix error body: errcode, error, then any extra fields. */
+    static Map<String, Object> json(String errcode, String message, Map<String, Object> extra) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("errcode", errcode);
         body.put("error", message);
         body.putAll(extra);
-        return ResponseEntity.status(status).body(body);
+        return body;
     }
 
     /**
@@ -39,11 +44,9 @@ class MatrixErrorHandler {
      * Synapse sends for every server-side failure; Retry-After (RFC 9110 §10.2.3) says when to retry.
      */
     static ResponseEntity<Map<String, Object>> databaseUnavailable() {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("errcode", Errcode.UNKNOWN);
-        body.put("error", "The database is unavailable; try again in a few seconds");
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-                .header("Retry-After", Integer.toString(DatabaseUnavailable.RETRY_AFTER_SECONDS)).body(body);
+                .header("Retry-After", Integer.toString(DatabaseUnavailable.RETRY_AFTER_SECONDS))
+                .body(json(Errcode.UNKNOWN, "The database is unavailable; try again in a few seconds", Map.of()));
     }
 
     @ExceptionHandler(MatrixException.class)

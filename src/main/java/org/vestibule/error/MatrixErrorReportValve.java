@@ -3,7 +3,6 @@ package org.vestibule.error;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.Enumeration;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -41,18 +40,12 @@ public class MatrixErrorReportValve extends ErrorReportValve {
             return;
         }
         ErrorStatus error = ErrorStatus.of(status);
-        if (status == 400) {
-            // Tomcat refused the request line or headers: no JSON was read, so not M_BAD_JSON.
-            error = new ErrorStatus(400, Errcode.UNRECOGNIZED, error.message());
-        }
         String message = reason(status, rawTarget(request), response.getMessage(), throwable,
                 request.getCoyoteRequest().getMimeHeaders());
         if (message != null) {
             error = error.withMessage(message);
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("errcode", error.errcode());
-        body.put("error", error.message());
+        Map<String, Object> body = MatrixErrorHandler.json(error.errcode(), error.message(), Map.of());
         try {
             response.setContentType("application/json");
             response.setCharacterEncoding("UTF-8");

@@ -105,6 +105,13 @@ class RejectedRequestsIntegrationTests {
         }
     }
 
+    /** A refusal as a peer checks it: the status, the Matrix errcode, and a message that says what was wrong. */
+    static void assertRefused(Raw response, int status, String errcode, String saying) {
+        assertThat(response.status()).as(response.head()).isEqualTo(status);
+        assertThat(response.matrixError()).containsEntry("errcode", errcode);
+        assertThat(response.matrixError().get("error")).asString().contains(saying);
+    }
+
     /** A chunked body (what Spring sends) joined up; enough for one small response. */
     static String dechunk(String chunked) {
         StringBuilder body = new StringBuilder();
@@ -144,8 +151,7 @@ class RejectedRequestsIntegrationTests {
     void aMalformedHeaderIsAMatrixError() throws IOException {
         String request = "GET /_matrix/client/versions HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n";
         for (Raw response : new Raw[] {plain(request), tls(request)}) {
-            assertThat(response.status()).isEqualTo(400);
-            assertThat(response.matrixError().get("error")).asString().contains("[Bad Header]");
+            assertRefused(response, 400, Errcode.UNRECOGNIZED, "[Bad Header]");
         }
     }
 
@@ -154,35 +160,29 @@ class RejectedRequestsIntegrationTests {
         String request = "GET /_matrix/client/versions HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "a".repeat(20_000)
                 + "\r\n\r\n";
         for (Raw response : new Raw[] {plain(request), tls(request)}) {
-            assertThat(response.status()).isEqualTo(400);
-            assertThat(response.matrixError().get("error")).asString().contains("size limit");
+            assertRefused(response, 400, Errcode.UNRECOGNIZED, "size limit");
         }
     }
 
     @Test
     void anInvalidMethodTokenIsAMatrixError() throws IOException {
         Raw response = plain("G(T /_matrix/client/versions HTTP/1.1\r\nHost: localhost\r\n\r\n");
-        assertThat(response.status()).isEqualTo(400);
-        assertThat(response.matrixError().get("error")).asString().contains("method name");
+        assertRefused(response, 400, Errcode.UNRECOGNIZED, "method name");
     }
 
     @Test
     void badCharactersAndEscapesInTheTargetAreMatrixErrors() throws IOException {
         Raw unescaped = plain("GET /_matrix/client/v3/rooms/{x}/state HTTP/1.1\r\nHost: localhost\r\n\r\n");
-        assertThat(unescaped.status()).isEqualTo(400);
-        assertThat(unescaped.matrixError().get("error")).asString().contains("Invalid character");
+        assertRefused(unescaped, 400, Errcode.UNRECOGNIZED, "Invalid character");
 
         Raw query = plain("GET /_matrix/client/v3/sync?since=| HTTP/1.1\r\nHost: localhost\r\n\r\n");
-        assertThat(query.status()).isEqualTo(400);
-        query.matrixError();
+        assertRefused(query, 400, Errcode.UNRECOGNIZED, "Invalid character");
 
         Raw escape = plain("GET /_matrix/client/v3/rooms/%zz/state HTTP/1.1\r\nHost: localhost\r\n\r\n");
-        assertThat(escape.status()).isEqualTo(400);
-        assertThat(escape.matrixError().get("error")).asString().contains("malformed %-escape");
+        assertRefused(escape, 400, Errcode.UNRECOGNIZED, "malformed %-escape");
 
         Raw notUtf8 = tls("GET /_matrix/client/v3/rooms/%C0%AF/state HTTP/1.1\r\nHost: localhost\r\n\r\n");
-        assertThat(notUtf8.status()).isEqualTo(400);
-        assertThat(notUtf8.matrixError().get("error")).asString().contains("not UTF-8");
+        assertRefused(notUtf8, 400, Errcode.UNRECOGNIZED, "not UTF-8");
     }
 
     @Test
@@ -197,16 +197,13 @@ class RejectedRequestsIntegrationTests {
     @Test
     void missingOrRepeatedHostAndUnknownVersionsAreMatrixErrors() throws IOException {
         Raw noHost = plain("GET /_matrix/client/versions HTTP/1.1\r\n\r\n");
-        assertThat(noHost.status()).isEqualTo(400);
-        assertThat(noHost.matrixError().get("error")).asString().contains("no Host header");
+        assertRefused(noHost, 400, Errcode.UNRECOGNIZED, "no Host header");
 
         Raw twoHosts = plain("GET /_matrix/client/versions HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
-        assertThat(twoHosts.status()).isEqualTo(400);
-        assertThat(twoHosts.matrixError().get("error")).asString().contains("more than one Host");
+        assertRefused(twoHosts, 400, Errcode.UNRECOGNIZED, "more than one Host");
 
         Raw version = plain("GET /_matrix/client/versions HTTP/9.1\r\nHost: localhost\r\n\r\n");
-        assertThat(version.status()).isEqualTo(505);
-        version.matrixError();
+        assertRefused(version, 505, Errcode.UNKNOWN, "HTTP version is not supported");
 
         Raw encoding = plain("POST /_matrix/client/v3/login HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: foo\r\n\r\n");
         assertThat(encoding.status()).isEqualTo(501);
