@@ -2,10 +2,12 @@ package org.vestibule;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
 /** Vestibule: a Matrix homeserver whose heart is federation joins. */
-@SpringBootApplication
+// Flyway runs only when the schema is behind: config.SchemaMigrations, not Boot's always-on initializer.
+@SpringBootApplication(exclude = FlywayAutoConfiguration.class)
 @ConfigurationPropertiesScan
 public class VestibuleApplication {
 
