@@ -1,17 +1,18 @@
 package org.vestibule.accounts;
 
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
+import java.security.DigestException;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import javax.crypto.SecretKeyFactory;
-import javax.crypto.spec.PBEKeySpec;
 
 /** PBKDF2-HMAC-SHA256 password hashes, stored as {@code pbkdf2-sha256$<iterations>$<salt>$<hash>}. */
 final class PasswordHashing {
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int BLOCK = 64; // SHA-256's block, HMAC's key length
+    private static final int LENGTH = 32; // SHA-256's output, and the derived key's length
 
     private PasswordHashing() {}
 
@@ -37,20 +38,63 @@ final class PasswordHashing {
         return MessageDigest.isEqual(expected, pbkdf2(password, salt, iterations));
     }
 
-    private static byte[] pbkdf2(String password, byte[] salt, int iterations) {
+    /**
+     * PBKDF2-HMAC-SHA256 with a 32-byte key (RFC 8018 §5.2), the same bytes as the JDK's
+     * PBKDF2WithHmacSHA256. HMAC's keyed pads are hashed once and their digest state copied for each
+     * of the 2 × iterations hashes, where the JDK's HMAC hashes them again every time: half the
+     * SHA-256 work, which is most of a registration or a login.
+     */
+    static byte[] pbkdf2(String password, byte[] salt, int iterations) {
+        byte[] key = password.getBytes(StandardCharsets.UTF_8);
+        MessageDigest inner = sha256();
+        MessageDigest outer = sha256();
+        if (key.length > BLOCK) {
+            key = inner.digest(key);
+        }
+        byte[] pad = new byte[BLOCK];
+        for (int i = 0; i < BLOCK; i++) {
+            pad[i] = (byte) ((i < key.length ? key[i] : 0) ^ 0x36);
+        }
+        inner.update(pad);
+        for (int i = 0; i < BLOCK; i++) {
+            pad[i] = (byte) ((i < key.length ? key[i] : 0) ^ 0x5c);
+        }
+        outer.update(pad);
         try {
-            PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, iterations, 256);
-            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("PBKDF2WithHmacSHA256 is in every JDK", e);
+            MessageDigest in = (MessageDigest) inner.clone();
+            in.update(salt);
+            in.update(new byte[] {0, 0, 0, 1}); // block index 1: one block is the whole 32-byte key
+            byte[] u = new byte[LENGTH];
+            byte[] result = new byte[LENGTH];
+            in.digest(u, 0, LENGTH);
+            for (int n = 0; n < iterations; n++) {
+                if (n > 0) {
+                    in = (MessageDigest) inner.clone();
+                    in.update(u);
+                    in.digest(u, 0, LENGTH);
+                }
+                MessageDigest out = (MessageDigest) outer.clone();
+                out.update(u);
+                out.digest(u, 0, LENGTH);
+                for (int i = 0; i < LENGTH; i++) {
+                    result[i] ^= u[i];
+                }
+            }
+            return result;
+        } catch (CloneNotSupportedException | DigestException e) {
+            throw new IllegalStateException("the JDK's SHA-256 can be copied and written in place", e);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is in every JDK", e);
         }
     }
 
     static byte[] sha256(String token) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        return sha256().digest(token.getBytes(StandardCharsets.UTF_8));
     }
 }
