@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.vestibule.config.VestibuleProperties;
 import org.vestibule.event.SigningKey;
 import org.vestibule.event.VerifyKey;
@@ -27,23 +27,40 @@ public class ServerKeyring {
     /** A retired key: still valid for events signed before it expired. */
     public record OldKey(VerifyKey key, long expiredTs) {}
 
-    ServerKeyring(VestibuleProperties properties, StoredSigningKeys keys, TransactionTemplate tx, Clock clock) {
+    // Plain SQL, not JPA: the key is needed while the context is built, and JPA's EntityManagerFactory
+    // is meanwhile bootstrapping on another thread (spring.data.jpa.repositories.bootstrap-mode).
+    ServerKeyring(VestibuleProperties properties, JdbcClient jdbc, Clock clock) {
         this.serverName = properties.serverName();
-        this.current = tx.execute(status -> {
-            List<StoredSigningKey> active = keys.findByExpiredTsIsNullOrderByCreatedTsDesc();
-            if (!active.isEmpty()) {
-                StoredSigningKey stored = active.get(0);
-                log.info("Using signing key {} for {}", stored.keyId(), serverName);
-                return SigningKey.fromSeed(stored.keyId(), stored.seed());
-            }
+        List<Row> rows = rows(jdbc);
+        if (rows.stream().noneMatch(row -> row.expiredTs() == null)) {
             SigningKey fresh = SigningKey.generate("ed25519:a_" + randomVersion());
-            keys.save(new StoredSigningKey(fresh.keyId(), fresh.seed(), clock.millis()));
-            log.info("Generated signing key {} for {}", fresh.keyId(), serverName);
-            return fresh;
-        });
-        this.oldKeys = keys.findByExpiredTsIsNotNull().stream().collect(Collectors.toUnmodifiableMap(
-                StoredSigningKey::keyId,
-                k -> new OldKey(SigningKey.fromSeed(k.keyId(), k.seed()).verifyKey(), k.expiredTs())));
+            // Only if no other instance made one meanwhile.
+            int made = jdbc.sql("""
+                    INSERT INTO server_signing_keys (key_id, seed, created_ts)
+                    SELECT :keyId, :seed, :createdTs
+                    WHERE NOT EXISTS (SELECT 1 FROM server_signing_keys WHERE expired_ts IS NULL)""")
+                    .param("keyId", fresh.keyId()).param("seed", fresh.seed()).param("createdTs", clock.millis())
+                    .update();
+            if (made == 1) {
+                log.info("Generated signing key {} for {}", fresh.keyId(), serverName);
+            }
+            rows = rows(jdbc);
+        }
+        Row active = rows.stream().filter(row -> row.expiredTs() == null).findFirst().orElseThrow();
+        this.current = SigningKey.fromSeed(active.keyId(), active.seed());
+        log.info("Using signing key {} for {}", active.keyId(), serverName);
+        this.oldKeys = rows.stream().filter(row -> row.expiredTs() != null).collect(Collectors.toUnmodifiableMap(
+                Row::keyId, row -> new OldKey(SigningKey.fromSeed(row.keyId(), row.seed()).verifyKey(), row.expiredTs())));
+    }
+
+    /** A row of server_signing_keys; the seed is secret and stays in this class. */
+    private record Row(String keyId, byte[] seed, Long expiredTs) {}
+
+    /** Newest first; the tie-break makes every instance pick the same one. */
+    private static List<Row> rows(JdbcClient jdbc) {
+        return jdbc.sql("SELECT key_id, seed, expired_ts FROM server_signing_keys ORDER BY created_ts DESC, key_id")
+                .query((rs, n) -> new Row(rs.getString(1), rs.getBytes(2), rs.getObject(3, Long.class)))
+                .list();
     }
 
     private static String randomVersion() {
