@@ -53,6 +53,9 @@ class FederationListenerConfiguration {
         SSLHostConfig ssl = new SSLHostConfig();
         ssl.setHostName("_default_");
         ssl.setProtocols("TLSv1.2+TLSv1.3");
+        ssl.setCipherSuites(String.join(",", TlsCipherSuites.tls13()));
+        ssl.setCiphers(String.join(",", TlsCipherSuites.tls12()));
+        ssl.setHonorCipherOrder(true);
         SSLHostConfigCertificate certificate = new SSLHostConfigCertificate(ssl, SSLHostConfigCertificate.Type.UNDEFINED);
         certificate.setCertificateKeystore(identity.keyStore(password));
         certificate.setCertificateKeystorePassword(new String(password));

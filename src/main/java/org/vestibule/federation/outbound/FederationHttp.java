@@ -38,6 +38,7 @@ import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vestibule.config.ServerVersion;
+import org.vestibule.config.TlsCipherSuites;
 import org.vestibule.federation.FederationProperties;
 
 /**
@@ -80,7 +81,7 @@ final class FederationHttp implements AutoCloseable {
     FederationHttp(FederationProperties properties, NameResolver names, AddressPolicy policy) {
         this.requestTimeout = properties.requestTimeout();
         this.connectTimeout = properties.connectTimeout();
-        ClientTlsStrategyBuilder tls = ClientTlsStrategyBuilder.create();
+        ClientTlsStrategyBuilder tls = ClientTlsStrategyBuilder.create().setCiphers(TlsCipherSuites.preferred());
         if (properties.tls().verify()) {
             tls.setSslContext(TlsTrust.verifying(properties.tls().trustedCa()));
         } else {

@@ -1,0 +1,87 @@
+package org.vestibule.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.vestibule.support.TestCertificates;
+import org.vestibule.support.TestHomeservers;
+
+/**
+ * How the listeners answer: JSON answers, errors included, whole with a Content-Length (not
+ * chunked); and on the federation port, ChaCha20-Poly1305 when the peer offers it, whatever the
+ * peer's order, AES-GCM when not.
+ */
+class ListenersIntegrationTests {
+
+    static final TestHomeservers servers = TestHomeservers.start(1);
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    @AfterAll
+    static void stop() {
+        servers.close();
+    }
+
+    static HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(servers.get(0).clientBaseUrl() + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static void assertWhole(HttpResponse<String> response) {
+        assertThat(response.headers().firstValue("transfer-encoding")).isEmpty();
+        assertThat(response.headers().firstValueAsLong("content-length")).hasValue(response.body().getBytes().length);
+    }
+
+    @Test
+    void anAnswer() throws Exception {
+        HttpResponse<String> versions = get("/_matrix/client/versions");
+        assertThat(versions.statusCode()).isEqualTo(200);
+        assertThat(versions.body()).contains("\"versions\"");
+        assertWhole(versions);
+    }
+
+    @Test
+    void anError() throws Exception {
+        HttpResponse<String> refused = get("/_matrix/client/v3/account/whoami");
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(refused.body()).contains("M_MISSING_TOKEN");
+        assertWhole(refused);
+    }
+
+    static String negotiated(String protocol, String... offered) throws IOException {
+        try (SSLSocket socket = (SSLSocket) TestCertificates.clientContext().getSocketFactory()
+                .createSocket("localhost", servers.get(0).tlsPort())) {
+            socket.setEnabledProtocols(new String[] {protocol});
+            socket.setEnabledCipherSuites(offered);
+            socket.startHandshake();
+            return socket.getSession().getCipherSuite();
+        }
+    }
+
+    @Test
+    void tls13() throws IOException {
+        assertThat(negotiated("TLSv1.3", "TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"))
+                .isEqualTo("TLS_CHACHA20_POLY1305_SHA256");
+        assertThat(negotiated("TLSv1.3", "TLS_AES_256_GCM_SHA384")).isEqualTo("TLS_AES_256_GCM_SHA384");
+    }
+
+    @Test
+    void tls12() throws IOException {
+        assertThat(negotiated("TLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+                "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256")).isEqualTo("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256");
+        assertThat(negotiated("TLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"))
+                .isEqualTo("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+    }
+
+    @Test
+    void ourClientOffersChaChaFirst() {
+        assertThat(TlsCipherSuites.preferred()).startsWith("TLS_CHACHA20_POLY1305_SHA256");
+        assertThat(TlsCipherSuites.tls12()).first().asString().contains("CHACHA20");
+    }
+}
