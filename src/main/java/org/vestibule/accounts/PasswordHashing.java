@@ -5,6 +5,7 @@ import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Base64;
 
 /** PBKDF2-HMAC-SHA256 password hashes, stored as {@code pbkdf2-sha256$<iterations>$<salt>$<hash>}. */
@@ -45,37 +46,25 @@ final class PasswordHashing {
      * SHA-256 work, which is most of a registration or a login.
      */
     static byte[] pbkdf2(String password, byte[] salt, int iterations) {
+        if (iterations < 1) {
+            throw new IllegalArgumentException("PBKDF2 needs at least one iteration, not " + iterations);
+        }
         byte[] key = password.getBytes(StandardCharsets.UTF_8);
-        MessageDigest inner = sha256();
-        MessageDigest outer = sha256();
         if (key.length > BLOCK) {
-            key = inner.digest(key);
+            key = sha256().digest(key);
         }
-        byte[] pad = new byte[BLOCK];
-        for (int i = 0; i < BLOCK; i++) {
-            pad[i] = (byte) ((i < key.length ? key[i] : 0) ^ 0x36);
-        }
-        inner.update(pad);
-        for (int i = 0; i < BLOCK; i++) {
-            pad[i] = (byte) ((i < key.length ? key[i] : 0) ^ 0x5c);
-        }
-        outer.update(pad);
+        MessageDigest inner = sha256();
+        inner.update(padded(key, 0x36));
+        MessageDigest outer = sha256();
+        outer.update(padded(key, 0x5c));
         try {
-            MessageDigest in = (MessageDigest) inner.clone();
-            in.update(salt);
-            in.update(new byte[] {0, 0, 0, 1}); // block index 1: one block is the whole 32-byte key
             byte[] u = new byte[LENGTH];
-            byte[] result = new byte[LENGTH];
-            in.digest(u, 0, LENGTH);
-            for (int n = 0; n < iterations; n++) {
-                if (n > 0) {
-                    in = (MessageDigest) inner.clone();
-                    in.update(u);
-                    in.digest(u, 0, LENGTH);
-                }
-                MessageDigest out = (MessageDigest) outer.clone();
-                out.update(u);
-                out.digest(u, 0, LENGTH);
+            byte[] first = Arrays.copyOf(salt, salt.length + 4);
+            first[salt.length + 3] = 1; // INT(1): the 32-byte key is one block
+            hmac(inner, outer, u, first);
+            byte[] result = u.clone();
+            for (int n = 1; n < iterations; n++) {
+                hmac(inner, outer, u, u);
                 for (int i = 0; i < LENGTH; i++) {
                     result[i] ^= u[i];
                 }
@@ -84,6 +73,26 @@ final class PasswordHashing {
         } catch (CloneNotSupportedException | DigestException e) {
             throw new IllegalStateException("the JDK's SHA-256 can be copied and written in place", e);
         }
+    }
+
+    /** The key, zero-filled to a block, XORed with HMAC's pad byte. */
+    private static byte[] padded(byte[] key, int pad) {
+        byte[] block = new byte[BLOCK];
+        for (int i = 0; i < BLOCK; i++) {
+            block[i] = (byte) ((i < key.length ? key[i] : 0) ^ pad);
+        }
+        return block;
+    }
+
+    /** HMAC of the message into {@code out} (which may be the message), from copies of the digests that hashed the pads. */
+    private static void hmac(MessageDigest inner, MessageDigest outer, byte[] out, byte[] message)
+            throws CloneNotSupportedException, DigestException {
+        MessageDigest in = (MessageDigest) inner.clone();
+        in.update(message);
+        in.digest(out, 0, LENGTH);
+        MessageDigest o = (MessageDigest) outer.clone();
+        o.update(out);
+        o.digest(out, 0, LENGTH);
     }
 
     private static MessageDigest sha256() {

@@ -30,14 +30,14 @@ import org.springframework.stereotype.Component;
  * one, a repeatable one, an empty database, goes to Flyway as it is.
  */
 @Component
-public class SchemaMigrations {
+class SchemaMigrations {
 
     static final String LOCATION = "classpath:db/migration";
     private static final Pattern VERSIONED = Pattern.compile("V([0-9][0-9._]*)__.+\\.sql");
     private static final Logger log = LoggerFactory.getLogger(SchemaMigrations.class);
 
     /** What starting did to the schema. */
-    public sealed interface Outcome {
+    sealed interface Outcome {
         /** Every migration was applied already; Flyway was not run. */
         record Current(int migrations) implements Outcome {}
 
@@ -45,14 +45,8 @@ public class SchemaMigrations {
         record Migrated(int applied) implements Outcome {}
     }
 
-    private final Outcome outcome;
-
     SchemaMigrations(DataSource dataSource) {
-        this.outcome = bringUpToDate(dataSource);
-    }
-
-    public Outcome outcome() {
-        return outcome;
+        bringUpToDate(dataSource);
     }
 
     static Outcome bringUpToDate(DataSource dataSource) {

@@ -8,45 +8,36 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Answers that fit Tomcat's buffer go out whole, with a Content-Length. Spring flushes after
- * writing every body, which commits the response before its length is known: Tomcat then sends it
- * chunked, in two writes (two TLS records on the federation port) where one would do. Our answers
+ * writing a ResponseEntity's body (every error answer is one), which commits the response before
+ * its length is known: Tomcat then sends it chunked, in two writes (two TLS records on the federation port) where one would do. Our answers
  * are never streamed to a reader who waits for part of one, so flushing is left to the container:
  * when the answer ends, or when its buffer fills for a large one (media, a big /sync). Only for
  * requests without a body: an early answer to one (413, 401 before the body is read) must be
  * flushed, since Tomcat reads what is left of the body before it ends the response.
  */
-@Configuration(proxyBeanMethods = false)
-class WholeResponses {
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE)
+class WholeResponses extends OncePerRequestFilter {
 
-    @Bean
-    FilterRegistrationBean<OncePerRequestFilter> wholeResponsesFilter() {
-        OncePerRequestFilter filter = new OncePerRequestFilter() {
-            @Override
-            protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
-                    throws ServletException, IOException {
-                chain.doFilter(request, hasBody(request) ? response : new Unflushed(response));
-            }
-        };
-        FilterRegistrationBean<OncePerRequestFilter> registration = new FilterRegistrationBean<>(filter);
-        registration.setName("wholeResponses");
-        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
-        return registration;
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        chain.doFilter(request, hasBody(request) ? response : new Unflushed(response));
     }
 
-    static boolean hasBody(HttpServletRequest request) {
+    private static boolean hasBody(HttpServletRequest request) {
         return request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
     }
 
     /** The response, with flushing left to the container. */
-    static final class Unflushed extends HttpServletResponseWrapper {
+    private static final class Unflushed extends HttpServletResponseWrapper {
 
         private ServletOutputStream body;
 

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -80,7 +81,10 @@ class ListenersIntegrationTests {
     }
 
     @Test
-    void ourClientOffersChaChaFirst() {
+    void everySuiteWeNameIsOneTheJdkHasAndOurClientOffersChaChaFirst() throws Exception {
+        // An unknown name would make the listener or every outbound connection fail to start.
+        assertThat(SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites())
+                .contains(TlsCipherSuites.preferred());
         assertThat(TlsCipherSuites.preferred()).startsWith("TLS_CHACHA20_POLY1305_SHA256");
         assertThat(TlsCipherSuites.tls12()).first().asString().contains("CHACHA20");
     }

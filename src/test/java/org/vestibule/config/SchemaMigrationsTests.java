@@ -28,6 +28,11 @@ class SchemaMigrationsTests {
         }
     }
 
+    private static String newestApplied(JdbcClient jdbc) {
+        return jdbc.sql("SELECT version FROM flyway_schema_history ORDER BY installed_rank DESC LIMIT 1")
+                .query(String.class).single();
+    }
+
     @Test
     void anEmptyDatabaseIsMigratedThenFoundCurrentWithoutFlyway() throws IOException {
         DataSource db = newDatabase("schema_current");
@@ -43,9 +48,8 @@ class SchemaMigrationsTests {
         DataSource db = newDatabase("schema_behind");
         SchemaMigrations.bringUpToDate(db);
         JdbcClient jdbc = JdbcClient.create(db);
-        // As if the newest migration had not run yet: its row gone, and the table it makes.
-        String newest = jdbc.sql("SELECT version FROM flyway_schema_history ORDER BY installed_rank DESC LIMIT 1")
-                .query(String.class).single();
+        // As if the newest migration had not run yet: its history row gone (its objects stay).
+        String newest = newestApplied(jdbc);
         String script = jdbc.sql("SELECT script FROM flyway_schema_history WHERE version = ?").param(newest)
                 .query(String.class).single();
         jdbc.sql("DELETE FROM flyway_schema_history WHERE version = ?").param(newest).update();
@@ -63,8 +67,7 @@ class SchemaMigrationsTests {
         DataSource db = newDatabase("schema_failed");
         SchemaMigrations.bringUpToDate(db);
         JdbcClient jdbc = JdbcClient.create(db);
-        String newest = jdbc.sql("SELECT version FROM flyway_schema_history ORDER BY installed_rank DESC LIMIT 1")
-                .query(String.class).single();
+        String newest = newestApplied(jdbc);
         jdbc.sql("UPDATE flyway_schema_history SET success = false WHERE version = ?").param(newest).update();
 
         assertThatThrownBy(() -> SchemaMigrations.bringUpToDate(db))
