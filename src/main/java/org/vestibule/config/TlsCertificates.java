@@ -1,5 +1,6 @@
 package org.vestibule.config;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
@@ -9,17 +10,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -51,10 +57,14 @@ public final class TlsCertificates {
     /** A certificate chain and its key. */
     public record Identity(List<X509Certificate> chain, PrivateKey privateKey) {
 
-        /** An in-memory PKCS#12 key store holding the identity under alias "vestibule". */
+        /**
+         * An in-memory key store holding the identity under alias "vestibule". JKS, not PKCS#12: it is never
+         * written out, and PKCS#12 would wrap the key with 10,000 rounds of PBKDF2 here and again when Tomcat
+         * unwraps it, ~30 ms of every start.
+         */
         public KeyStore keyStore(char[] password) {
             try {
-                KeyStore ks = KeyStore.getInstance("PKCS12");
+                KeyStore ks = KeyStore.getInstance("JKS");
                 ks.load(null, null);
                 ks.setKeyEntry("vestibule", privateKey, password, chain.toArray(new Certificate[0]));
                 return ks;
@@ -142,14 +152,10 @@ public final class TlsCertificates {
 
     /** Reads every certificate in a PEM file. */
     public static List<X509Certificate> readCertificates(Path pem) throws IOException, GeneralSecurityException {
+        CertificateFactory factory = CertificateFactory.getInstance("X.509");
         List<X509Certificate> chain = new ArrayList<>();
-        try (Reader reader = Files.newBufferedReader(pem, StandardCharsets.UTF_8); PEMParser parser = new PEMParser(reader)) {
-            Object item;
-            while ((item = parser.readObject()) != null) {
-                if (item instanceof X509CertificateHolder holder) {
-                    chain.add(new JcaX509CertificateConverter().getCertificate(holder));
-                }
-            }
+        for (byte[] der : pemBlocks(Files.readString(pem, StandardCharsets.UTF_8), "CERTIFICATE")) {
+            chain.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
         }
         if (chain.isEmpty()) {
             throw new GeneralSecurityException("no certificate found in " + pem);
@@ -157,7 +163,24 @@ public final class TlsCertificates {
         return chain;
     }
 
+    /**
+     * A PKCS#8 key ({@code BEGIN PRIVATE KEY}, what we write) is read by the JDK; older forms (SEC1's
+     * {@code BEGIN EC PRIVATE KEY}, PKCS#1's {@code BEGIN RSA PRIVATE KEY}) by BouncyCastle, whose PEM
+     * classes, from a signed jar the start-up cache cannot hold, are then loaded only for them.
+     */
     private static PrivateKey readPrivateKey(Path pem) throws IOException, GeneralSecurityException {
+        List<byte[]> pkcs8 = pemBlocks(Files.readString(pem, StandardCharsets.UTF_8), "PRIVATE KEY");
+        if (!pkcs8.isEmpty()) {
+            PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(pkcs8.get(0));
+            for (String algorithm : KEY_ALGORITHMS) {
+                try {
+                    return KeyFactory.getInstance(algorithm).generatePrivate(spec);
+                } catch (InvalidKeySpecException notThisOne) {
+                    // The next algorithm, until one reads it.
+                }
+            }
+            throw new GeneralSecurityException("the PKCS#8 key in " + pem + " is not a readable EC, RSA or Ed25519 key");
+        }
         try (Reader reader = Files.newBufferedReader(pem, StandardCharsets.UTF_8); PEMParser parser = new PEMParser(reader)) {
             Object item;
             JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
@@ -171,6 +194,29 @@ public final class TlsCertificates {
             }
         }
         throw new GeneralSecurityException("no private key found in " + pem);
+    }
+
+    private static final List<String> KEY_ALGORITHMS = List.of("EC", "RSA", "Ed25519", "RSASSA-PSS");
+
+    /** The DER bytes of each {@code -----BEGIN <label>-----} block, in order; other blocks and text are skipped. */
+    static List<byte[]> pemBlocks(String pem, String label) throws GeneralSecurityException {
+        String begin = "-----BEGIN " + label + "-----";
+        String end = "-----END " + label + "-----";
+        List<byte[]> blocks = new ArrayList<>();
+        int from = pem.indexOf(begin);
+        while (from >= 0) {
+            int to = pem.indexOf(end, from);
+            if (to < 0) {
+                throw new GeneralSecurityException("a " + begin + " block has no " + end);
+            }
+            try {
+                blocks.add(Base64.getMimeDecoder().decode(pem.substring(from + begin.length(), to)));
+            } catch (IllegalArgumentException e) {
+                throw new GeneralSecurityException("a " + label + " block is not Base64: " + e.getMessage());
+            }
+            from = pem.indexOf(begin, to);
+        }
+        return blocks;
     }
 
     /** Writes a certificate or key as PEM. */

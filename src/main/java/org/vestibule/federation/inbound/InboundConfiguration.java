@@ -50,13 +50,17 @@ class InboundConfiguration implements WebMvcConfigurer {
         this.acls = acls;
     }
 
-    private int maxBody() {
+    private static int maxBody(FederationProperties federation) {
         return (int) federation.maxRequestBody().toBytes();
     }
 
+    /**
+     * Static, so the web server's filters need only the properties: the rest of this class waits on
+     * JPA (keys, ACLs), which bootstraps on another thread meanwhile.
+     */
     @Bean
-    FilterRegistrationBean<OncePerRequestFilter> federationBodyFilter() {
-        int maxBody = maxBody();
+    static FilterRegistrationBean<OncePerRequestFilter> federationBodyFilter(FederationProperties federation) {
+        int maxBody = maxBody(federation);
         OncePerRequestFilter filter = new OncePerRequestFilter() {
             @Override
             protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
@@ -73,7 +77,7 @@ class InboundConfiguration implements WebMvcConfigurer {
 
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
-        XMatrixAuthenticator authenticator = new XMatrixAuthenticator(keys, vestibule.serverName(), clock, maxBody());
+        XMatrixAuthenticator authenticator = new XMatrixAuthenticator(keys, vestibule.serverName(), clock, maxBody(federation));
         registry.addInterceptor(new FederationAuthInterceptor(authenticator))
                 .addPathPatterns(FEDERATION_PATHS)
                 .excludePathPatterns(UNAUTHENTICATED_VERSION)
