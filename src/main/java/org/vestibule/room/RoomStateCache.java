@@ -4,7 +4,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.DisposableBean;
@@ -28,6 +32,7 @@ class RoomStateCache implements DisposableBean {
     private static final Object PENDING = new Object();
 
     private final Map<String, RoomSnapshot> snapshots = new ConcurrentHashMap<>();
+    private final Map<String, Committing> committing = new ConcurrentHashMap<>();
     private final CurrentStateEntries currentState;
     private final ForwardExtremities extremities;
     private final JdbcTemplate jdbc;
@@ -56,10 +61,39 @@ class RoomStateCache implements DisposableBean {
         if (cached != null && cached.stateVersion() == stateVersion) {
             return cached;
         }
+        RoomSnapshot committing = committing(roomId, stateVersion);
+        if (committing != null) {
+            return committing;
+        }
         RoomSnapshot loaded = load(roomId, stateVersion);
         snapshots.put(roomId, loaded);
         return loaded;
     }
+
+    /**
+     * The snapshot of this version if a transaction of ours is committing it, once it has: whoever saw
+     * the version saw that commit (each version is committed once), but the snapshot reaches the cache
+     * only after it, and the next writer, waiting on the room's lock, asks in between. Null if that
+     * transaction rolled back (someone else's version, then) or is not done within a second.
+     */
+    private RoomSnapshot committing(String roomId, long stateVersion) {
+        Committing inFlight = this.committing.get(roomId);
+        if (inFlight == null || inFlight.snapshot().stateVersion() != stateVersion
+                || inFlight.thread() == Thread.currentThread()) {
+            return null; // the committing thread itself, in an after-commit hook, would wait on itself
+        }
+        try {
+            return inFlight.committed().get(1, TimeUnit.SECONDS) ? inFlight.snapshot() : null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException | TimeoutException e) {
+            return null;
+        }
+    }
+
+    /** A snapshot whose transaction is committing, and whether it did. */
+    private record Committing(RoomSnapshot snapshot, CompletableFuture<Boolean> committed, Thread thread) {}
 
     /**
      * The current snapshot, as of the newest committed version this instance heard of, else
@@ -131,9 +165,28 @@ class RoomStateCache implements DisposableBean {
         pending.put(roomId, snapshot);
         if (first) {
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                private final Map<String, Committing> ours = new HashMap<>();
+
+                @Override
+                public void beforeCommit(boolean readOnly) {
+                    pending.forEach((room, snapshot) -> {
+                        Committing entry = new Committing(snapshot, new CompletableFuture<>(), Thread.currentThread());
+                        ours.put(room, entry);
+                        committing.put(room, entry);
+                    });
+                }
+
                 @Override
                 public void afterCommit() {
                     pending.forEach(RoomStateCache.this::put);
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                    ours.forEach((room, entry) -> {
+                        entry.committed().complete(status == STATUS_COMMITTED);
+                        committing.remove(room, entry);
+                    });
                 }
             });
         }

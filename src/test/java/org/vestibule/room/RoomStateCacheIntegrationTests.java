@@ -5,10 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.vestibule.auth.StateKey;
 import org.vestibule.event.RoomVersions;
 import org.vestibule.keys.ServerKeyring;
@@ -29,6 +34,7 @@ class RoomStateCacheIntegrationTests {
     @Autowired JdbcTemplate jdbc;
     @Autowired DataSource dataSource;
     @Autowired ServerKeyring keyring;
+    @Autowired PlatformTransactionManager transactions;
 
     @Test
     void anotherInstancesCacheFollowsCommittedWritesAndTheWriterReadsItsOwn() throws Exception {
@@ -61,6 +67,42 @@ class RoomStateCacheIntegrationTests {
         }
         // A room the database does not hold is not invented.
         assertThat(cache.current("!nowhere:" + keyring.serverName())).isNull();
+    }
+
+    /**
+     * The next writer takes the room's lock as soon as a commit releases it, and asks for the version
+     * that commit made before the snapshot reaches the cache: it gets the committing snapshot, not a
+     * reload of the whole state from the database.
+     */
+    @Test
+    void aReaderBetweenCommitAndCacheGetsTheCommittedSnapshotWithoutReloading() throws Exception {
+        String alice = "@alice-race:" + keyring.serverName();
+        String bob = "@bob-race:" + keyring.serverName();
+        String roomId = creator.create(new NewRoom(alice, RoomVersions.V10, "public_chat", Map.of(), List.of(),
+                Map.of(), null, null, null, List.of(), false));
+        AtomicReference<RoomSnapshot> read = new AtomicReference<>();
+        AtomicReference<Thread> reader = new AtomicReference<>();
+        RoomSnapshot written = new TransactionTemplate(transactions).execute(status -> {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    // Committed in the database, not yet in the cache: another thread asks now.
+                    long version = cache.current(roomId).stateVersion();
+                    Thread t = new Thread(() -> read.set(cache.get(roomId, version)));
+                    reader.set(t);
+                    t.start();
+                    while (t.getState() != Thread.State.TIMED_WAITING && t.getState() != Thread.State.TERMINATED) {
+                        Thread.onSpinWait();
+                    }
+                }
+            });
+            localEvents.send(roomId, bob, "m.room.member", bob, Map.of("membership", "join"));
+            return cache.current(roomId);
+        });
+        reader.get().join(TimeUnit.SECONDS.toMillis(60));
+
+        assertThat(read.get()).isSameAs(written);
+        assertThat(cache.current(roomId)).isSameAs(written);
     }
 
     private static void awaitListening(RoomStateCache c) throws InterruptedException {
