@@ -2,7 +2,7 @@ package org.vestibule.config;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.Reader;
+import java.io.StringReader;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -169,7 +169,8 @@ public final class TlsCertificates {
      * classes, from a signed jar the start-up cache cannot hold, are then loaded only for them.
      */
     private static PrivateKey readPrivateKey(Path pem) throws IOException, GeneralSecurityException {
-        List<byte[]> pkcs8 = pemBlocks(Files.readString(pem, StandardCharsets.UTF_8), "PRIVATE KEY");
+        String text = Files.readString(pem, StandardCharsets.UTF_8);
+        List<byte[]> pkcs8 = pemBlocks(text, "PRIVATE KEY");
         if (!pkcs8.isEmpty()) {
             PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(pkcs8.get(0));
             for (String algorithm : KEY_ALGORITHMS) {
@@ -181,7 +182,7 @@ public final class TlsCertificates {
             }
             throw new GeneralSecurityException("the PKCS#8 key in " + pem + " is not a readable EC, RSA or Ed25519 key");
         }
-        try (Reader reader = Files.newBufferedReader(pem, StandardCharsets.UTF_8); PEMParser parser = new PEMParser(reader)) {
+        try (PEMParser parser = new PEMParser(new StringReader(text))) {
             Object item;
             JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
             while ((item = parser.readObject()) != null) {

@@ -38,10 +38,8 @@ class RoomStateCacheIntegrationTests {
 
     @Test
     void anotherInstancesCacheFollowsCommittedWritesAndTheWriterReadsItsOwn() throws Exception {
-        String alice = "@alice-cache:" + keyring.serverName();
         String bob = "@bob-cache:" + keyring.serverName();
-        String roomId = creator.create(new NewRoom(alice, RoomVersions.V10, "public_chat", Map.of(), List.of(),
-                Map.of(), null, null, null, List.of(), false));
+        String roomId = publicRoomOf("@alice-cache:" + keyring.serverName());
         RoomStateCache other = new RoomStateCache(currentState, extremities, jdbc, dataSource);
         try {
             assertThat(other.current(roomId).state().get(new StateKey("m.room.member", bob))).isNull();
@@ -76,10 +74,8 @@ class RoomStateCacheIntegrationTests {
      */
     @Test
     void aReaderBetweenCommitAndCacheGetsTheCommittedSnapshotWithoutReloading() throws Exception {
-        String alice = "@alice-race:" + keyring.serverName();
         String bob = "@bob-race:" + keyring.serverName();
-        String roomId = creator.create(new NewRoom(alice, RoomVersions.V10, "public_chat", Map.of(), List.of(),
-                Map.of(), null, null, null, List.of(), false));
+        String roomId = publicRoomOf("@alice-race:" + keyring.serverName());
         AtomicReference<RoomSnapshot> read = new AtomicReference<>();
         AtomicReference<Thread> reader = new AtomicReference<>();
         RoomSnapshot written = new TransactionTemplate(transactions).execute(status -> {
@@ -91,7 +87,10 @@ class RoomStateCacheIntegrationTests {
                     Thread t = new Thread(() -> read.set(cache.get(roomId, version)));
                     reader.set(t);
                     t.start();
-                    while (t.getState() != Thread.State.TIMED_WAITING && t.getState() != Thread.State.TERMINATED) {
+                    // Until it waits on the commit (with the fix) or has read the database (without).
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    while (t.getState() != Thread.State.TIMED_WAITING && t.getState() != Thread.State.TERMINATED
+                            && System.nanoTime() < deadline) {
                         Thread.onSpinWait();
                     }
                 }
@@ -103,6 +102,11 @@ class RoomStateCacheIntegrationTests {
 
         assertThat(read.get()).isSameAs(written);
         assertThat(cache.current(roomId)).isSameAs(written);
+    }
+
+    private String publicRoomOf(String creator) {
+        return this.creator.create(new NewRoom(creator, RoomVersions.V10, "public_chat", Map.of(), List.of(),
+                Map.of(), null, null, null, List.of(), false));
     }
 
     private static void awaitListening(RoomStateCache c) throws InterruptedException {
