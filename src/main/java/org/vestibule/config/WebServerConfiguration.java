@@ -5,10 +5,14 @@ import org.apache.catalina.Valve;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.valves.ErrorReportValve;
+import org.apache.tomcat.util.threads.VirtualThreadExecutor;
+import org.springframework.aot.AotDetector;
+import org.springframework.boot.thread.Threading;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.vestibule.error.MatrixErrorReportValve;
 
 /** Settings of the plain HTTP connector that the HTTPS one shares, and Tomcat's error page. */
@@ -32,6 +36,27 @@ class WebServerConfiguration {
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> encodedSlashes() {
         return factory -> factory.addConnectorCustomizers(WebServerConfiguration::tuneForFederation);
+    }
+
+    /**
+     * Virtual request threads for the plain listener on JDK 21+ when the bean definitions were made
+     * ahead of time. Spring Boot's switch ({@code spring.threads.virtual.enabled}) is a bean condition,
+     * which that build fixes for the JDK it ran on; pom.xml processes it off, so one jar starts on JDK
+     * 17 and 21+ alike, and the choice is made here as the server starts instead. Without ahead-of-time
+     * definitions Spring Boot makes it itself. The HTTPS listener keeps its few platform threads.
+     */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> virtualRequestThreads(Environment environment) {
+        return factory -> {
+            if (virtualThreadsLeftToUs(AotDetector.useGeneratedArtifacts(), environment)) {
+                factory.addProtocolHandlerCustomizers(
+                        handler -> handler.setExecutor(new VirtualThreadExecutor("tomcat-handler-")));
+            }
+        };
+    }
+
+    static boolean virtualThreadsLeftToUs(boolean aheadOfTime, Environment environment) {
+        return aheadOfTime && Threading.VIRTUAL.isActive(environment);
     }
 
     /**

@@ -14,7 +14,7 @@ import org.vestibule.error.MatrixException;
  * {@code sleepLimit} in the window it waits {@code sleepDelay} first; then it queues until one of
  * {@code concurrent} slots is free, in arrival order; with more than {@code rejectLimit}
  * requests already waiting it is refused with 429 at once. A waiting request holds its thread:
- * on a JDK without virtual threads that is one of the listener's threads.
+ * on the HTTPS listener one of its few platform threads.
  */
 public final class FederationRateLimiter {
 
