@@ -1,0 +1,157 @@
+package org.vestibule.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.web.bind.annotation.RequestMethod;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.servlet.HandlerMapping;
+import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
+import org.springframework.web.util.ServletRequestPathUtils;
+import org.springframework.web.util.pattern.PathPattern;
+import org.vestibule.support.TestHomeservers;
+
+/**
+ * The indexed handler lookup chooses as Spring's own does, for a request to every pattern of every
+ * controller method with each HTTP method, for paths no pattern has, and for a path with a
+ * trailing slash or an encoded segment; and a federation path has only a few candidates to test.
+ */
+class IndexedHandlerMappingIntegrationTests {
+
+    private static final Pattern VARIABLE = Pattern.compile("\\{([^}:]+)(?::([^}]*))?}");
+    private static final List<String> METHODS = List.of("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD");
+
+    static TestHomeservers servers;
+    static IndexedHandlerMapping mapping;
+
+    @BeforeAll
+    static void start() {
+        servers = TestHomeservers.start(1);
+        RequestMappingHandlerMapping bean = servers.get(0).context()
+                .getBean("requestMappingHandlerMapping", RequestMappingHandlerMapping.class);
+        assertThat(bean).isInstanceOf(IndexedHandlerMapping.class);
+        mapping = (IndexedHandlerMapping) bean;
+    }
+
+    @AfterAll
+    static void stop() {
+        servers.close();
+    }
+
+    /** A path a pattern matches: each variable a plain value, or the first of its alternatives. */
+    static String example(String pattern) {
+        Matcher m = VARIABLE.matcher(pattern);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String regex = m.group(2);
+            m.appendReplacement(out, Matcher.quoteReplacement(regex == null ? "x1" : regex.split("\\|")[0]));
+        }
+        m.appendTail(out);
+        return out.toString().replace("/**", "/a/b").replace("*", "a");
+    }
+
+    /** What a lookup chose: the handler and its path variables, or the exception it threw. */
+    record Choice(String handler, Object variables, String error) {}
+
+    static Choice choose(String method, String path, boolean spring) {
+        MockHttpServletRequest request = new MockHttpServletRequest(method, path);
+        request.addHeader("Content-Type", "application/json");
+        ServletRequestPathUtils.parseAndCache(request);
+        String lookupPath = ServletRequestPathUtils.getParsedRequestPath(request).pathWithinApplication().value();
+        try {
+            HandlerMethod found = spring ? mapping.lookupAsSpringDoes(lookupPath, request)
+                    : mapping.lookupHandlerMethod(lookupPath, request);
+            return new Choice(Objects.toString(found), request.getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE),
+                    null);
+        } catch (Exception e) {
+            return new Choice(null, null, e.getClass().getName() + ": " + e.getMessage());
+        }
+    }
+
+    @Test
+    void everyMappedPathWithEveryMethodGoesWhereSpringSendsIt() {
+        TreeSet<String> paths = new TreeSet<>();
+        for (RequestMappingInfo info : mapping.getHandlerMethods().keySet()) {
+            for (PathPattern pattern : info.getPathPatternsCondition().getPatterns()) {
+                String path = example(pattern.getPatternString());
+                paths.add(path);
+                paths.add(path + "/");
+                paths.add(path + "/extra");
+            }
+        }
+        paths.addAll(List.of("/", "/nothing", "/_matrix", "/_matrix/federation/v1/nothing/x",
+                "/_matrix/federation/v1/make%5Fjoin/x/y", "/_matrix/client/v9/sync", "/_matrix/client/v3/rooms/x;a=b/state"));
+        List<String> checked = new ArrayList<>();
+        int fast = 0;
+        for (String path : paths) {
+            for (String method : METHODS) {
+                Choice ours = choose(method, path, false);
+                Choice springs = choose(method, path, true);
+                assertThat(ours).as(method + " " + path).isEqualTo(springs);
+                checked.add(method + " " + path);
+                if (ours.handler() != null && !"null".equals(ours.handler())) {
+                    fast++;
+                }
+            }
+        }
+        assertThat(checked).hasSizeGreaterThan(1_000);
+        assertThat(fast).isGreaterThan(100);
+    }
+
+    /** A handler for mappings registered while the server runs. */
+    static final class Extra {
+        public String special() {
+            return "special";
+        }
+    }
+
+    @Test
+    void whenTwoMappingsMatchSpringChoosesAndAMappingAddedLaterIsIndexed() throws Exception {
+        RequestMappingInfo special = RequestMappingInfo.paths("/_matrix/federation/v1/make_join/special/{userId}")
+                .methods(RequestMethod.GET).options(mapping.getBuilderConfiguration()).build();
+        mapping.registerMapping(special, new Extra(), Extra.class.getMethod("special"));
+        try {
+            // make_join/{roomId}/{userId} matches too; Spring prefers the more specific pattern.
+            Choice ours = choose("GET", "/_matrix/federation/v1/make_join/special/x1", false);
+            assertThat(ours).isEqualTo(choose("GET", "/_matrix/federation/v1/make_join/special/x1", true));
+            assertThat(ours.handler()).contains("Extra#special");
+            assertThat(choose("GET", "/_matrix/federation/v1/make_join/other/x1", false).handler()).contains("makeJoin");
+        } finally {
+            mapping.unregisterMapping(special);
+        }
+        assertThat(choose("GET", "/_matrix/federation/v1/make_join/special/x1", false).handler()).contains("makeJoin");
+    }
+
+    @Test
+    void aFederationPathHasOnlyTheMappingsOfItsOwnSegmentsToTest() {
+        IndexedHandlerMapping.Node index = mapping.index();
+        assertThat(index).isNotNull();
+        List<IndexedHandlerMapping.Candidate> candidates = index.candidatesFor(
+                List.of("_matrix", "federation", "v1", "make_join", "!room:example.org", "@user:example.org"));
+
+        assertThat(candidates).extracting(c -> c.handler().getMethod().getName()).containsExactly("makeJoin");
+        assertThat(mapping.getHandlerMethods()).hasSizeGreaterThan(50);
+    }
+
+    @Test
+    void literalPrefixesStopAtTheFirstVariableOrWildcard() {
+        assertThat(IndexedHandlerMapping.literalPrefix("/_matrix/federation/v1/make_join/{roomId}/{userId}"))
+                .containsExactly("_matrix", "federation", "v1", "make_join");
+        assertThat(IndexedHandlerMapping.literalPrefix("/_matrix/client/{v:v3|r0}/sync")).containsExactly("_matrix", "client");
+        assertThat(IndexedHandlerMapping.literalPrefix("/_matrix/media/**")).containsExactly("_matrix", "media");
+        assertThat(IndexedHandlerMapping.literalPrefix("/a/b?c")).containsExactly("a");
+        assertThat(IndexedHandlerMapping.literalPrefix("/_matrix/client/v3/pushrules/")).containsExactly("_matrix", "client", "v3",
+                "pushrules", "");
+        assertThat(IndexedHandlerMapping.literalPrefix("")).isEmpty();
+    }
+}
