@@ -2,6 +2,10 @@ package org.vestibule.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -14,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
@@ -141,6 +146,20 @@ class IndexedHandlerMappingIntegrationTests {
 
         assertThat(candidates).extracting(c -> c.handler().getMethod().getName()).containsExactly("makeJoin");
         assertThat(mapping.getHandlerMethods()).hasSizeGreaterThan(50);
+    }
+
+    @Test
+    void theDispatcherAsksItBeforeTheActuatorsMappingsWhichStillAnswerTheirPaths() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        for (String path : List.of("/actuator/health", "/actuator/prometheus")) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                    URI.create(servers.get(0).clientBaseUrl() + path)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(path).isEqualTo(200);
+        }
+        // The servlet finds its mappings at its first request.
+        List<HandlerMapping> mappings = servers.get(0).context().getBean(DispatcherServlet.class).getHandlerMappings();
+        assertThat(mappings).isNotEmpty();
+        assertThat(mappings.get(0)).isSameAs(mapping);
     }
 
     @Test
