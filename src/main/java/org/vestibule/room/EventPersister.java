@@ -86,7 +86,7 @@ public class EventPersister {
      */
     @Transactional
     public PersistOutcome persist(Pdu event) {
-        Room room = lock(event.roomId());
+        RoomLock room = lock(event.roomId());
         return persistLocked(room, event, null, false, cache.get(event.roomId(), room.stateVersion()).partialState());
     }
 
@@ -104,7 +104,7 @@ public class EventPersister {
 
     /** {@link #persistOrRefuse(Pdu)} for a caller that already holds the room's lock. */
     @Transactional
-    PersistOutcome.Stored persistOrRefuse(Room locked, Pdu event) {
+    PersistOutcome.Stored persistOrRefuse(RoomLock locked, Pdu event) {
         PersistOutcome outcome = persistLocked(locked, event, null, false, false);
         if (outcome instanceof PersistOutcome.Stored stored && !stored.softFailed()) {
             return stored;
@@ -158,7 +158,7 @@ public class EventPersister {
      */
     @Transactional
     public PersistOutcome persistAfterGap(Pdu event, Map<StateKey, String> stateBefore) {
-        Room room = lock(event.roomId());
+        RoomLock room = lock(event.roomId());
         return persistLocked(room, event, stateBefore, false,
                 cache.get(event.roomId(), room.stateVersion()).partialState());
     }
@@ -279,7 +279,7 @@ public class EventPersister {
      */
     @Transactional
     public boolean installFullState(String roomId, String joinEventId, Map<StateKey, String> fullStateBefore) {
-        Room room = lock(roomId);
+        RoomLock room = lock(roomId);
         PartialStateRooms.Entry entry = partialRooms.find(roomId).orElse(null);
         if (entry == null || !entry.joinEventId().equals(joinEventId)) {
             return false;
@@ -337,8 +337,9 @@ public class EventPersister {
         return id;
     }
 
-    private Room lock(String roomId) {
-        return rooms.lockById(roomId).orElseThrow(() -> MatrixException.notFound("Unknown room " + roomId));
+    /** Locks the room's row until the transaction ends; 404 for a room we do not know. */
+    RoomLock lock(String roomId) {
+        return RoomLock.take(jdbc, roomId).orElseThrow(() -> MatrixException.notFound("Unknown room " + roomId));
     }
 
     /**
@@ -444,10 +445,10 @@ public class EventPersister {
      * @param authEventsOnly skip the checks against the state before the event and the current
      *                       state (spec steps 5 and 6): for rooms we hold with partial state
      */
-    private PersistOutcome persistLocked(Room locked, Pdu event, Map<StateKey, String> stateOverride,
+    private PersistOutcome persistLocked(RoomLock locked, Pdu event, Map<StateKey, String> stateOverride,
                                          boolean replaceExtremities, boolean authEventsOnly) {
         String roomId = event.roomId();
-        Room room = locked != null ? locked : lock(roomId);
+        RoomLock room = locked != null ? locked : lock(roomId);
         RoomVersion version = event.roomVersion();
         // One query for the event itself (already stored?) and its prev events.
         List<String> lookup = new ArrayList<>(event.prevEvents());
@@ -553,7 +554,7 @@ public class EventPersister {
     }
 
     /** Moves the room's extremities and current state forward to include the event. */
-    private void advanceRoom(Room room, RoomSnapshot snapshot, Pdu event, RoomState stateAfter, Long stateAfterGroup,
+    private void advanceRoom(RoomLock room, RoomSnapshot snapshot, Pdu event, RoomState stateAfter, Long stateAfterGroup,
                              boolean replaceExtremities) {
         List<String> newExtremities = new ArrayList<>();
         if (!replaceExtremities) {
@@ -600,7 +601,7 @@ public class EventPersister {
      * Writes a new current state (only the slots that changed), memberships, extremities and
      * state version in one statement, and hands the cache the new snapshot for after commit.
      */
-    private void moveCurrentState(Room room, RoomSnapshot snapshot, RoomState newState, Long newGroup,
+    private void moveCurrentState(RoomLock room, RoomSnapshot snapshot, RoomState newState, Long newGroup,
                                   List<String> newExtremities, List<String> removed, List<String> added,
                                   boolean replaceExtremities, boolean partialState) {
         String roomId = room.roomId();

@@ -31,7 +31,6 @@ public class LocalEvents {
     static final int MAX_PREV_EVENTS = 10;
     private static final long MAX_DEPTH = 9007199254740991L;
 
-    private final Rooms rooms;
     private final RoomStateCache cache;
     private final EventGraph graph;
     private final EventPersister persister;
@@ -41,10 +40,9 @@ public class LocalEvents {
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
-    LocalEvents(Rooms rooms, RoomStateCache cache, EventGraph graph, EventPersister persister, ServerKeyring keyring,
+    LocalEvents(RoomStateCache cache, EventGraph graph, EventPersister persister, ServerKeyring keyring,
                 EventRelay relay, PartialStateRooms partialRooms, Clock clock) {
         this.partialRooms = partialRooms;
-        this.rooms = rooms;
         this.cache = cache;
         this.graph = graph;
         this.persister = persister;
@@ -73,7 +71,7 @@ public class LocalEvents {
 
     private Pdu send(String roomId, String sender, String type, String stateKey, Map<String, Object> content,
                      String redacts) {
-        Room room = rooms.lockById(roomId).orElseThrow(() -> MatrixException.notFound("Unknown room " + roomId));
+        RoomLock room = persister.lock(roomId);
         RoomVersion version = graph.roomVersion(roomId).orElseThrow();
         RoomSnapshot snapshot = cache.get(roomId, room.stateVersion());
         Map<String, Object> body = content;

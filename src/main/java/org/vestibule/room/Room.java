@@ -28,7 +28,7 @@ public class Room implements Persistable<String> {
     @Column(name = "is_public", nullable = false)
     private boolean isPublic;
 
-    // Written by EventWrites.advance in the same statement as the state it versions.
+    // Written by EventWrites.advance in the same statement as the state it versions; read by RoomLock.
     @Column(name = "state_version", nullable = false, updatable = false)
     private long stateVersion;
 
@@ -73,13 +73,5 @@ public class Room implements Persistable<String> {
 
     void setPublic(boolean isPublic) {
         this.isPublic = isPublic;
-    }
-
-    long stateVersion() {
-        return stateVersion;
-    }
-
-    void bumpStateVersion() {
-        stateVersion++;
     }
 }
