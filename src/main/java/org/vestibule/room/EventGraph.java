@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -93,12 +94,12 @@ public class EventGraph {
 
     /** Of these events, those we have stored (outliers included). */
     public Set<String> known(Collection<String> eventIds) {
-        return new java.util.HashSet<>(rows.knownIds(eventIds));
+        return new HashSet<>(rows.knownIds(eventIds));
     }
 
     /** Of these events, those in the graph: stored with a state of their own, not as outliers. */
     public Set<String> inGraph(Collection<String> eventIds) {
-        Set<String> out = new java.util.HashSet<>();
+        Set<String> out = new HashSet<>();
         for (EventPlacement p : rows.placements(eventIds)) {
             if (!p.outlier() && p.stateAfter() != null) {
                 out.add(p.eventId());
@@ -159,30 +160,32 @@ public class EventGraph {
      * the starting events themselves. Unknown events are skipped.
      */
     public Set<String> authChain(Collection<String> eventIds) {
-        Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         Set<String> chain = new LinkedHashSet<>();
         Deque<String> todo = new ArrayDeque<>();
         for (Pdu p : events(eventIds).values()) {
-            todo.addAll(p.authEvents());
+            queueUnseen(p, seen, todo);
         }
         while (!todo.isEmpty()) {
-            List<String> batch = new ArrayList<>();
+            List<String> batch = new ArrayList<>(Math.min(todo.size(), 500));
             while (!todo.isEmpty() && batch.size() < 500) {
-                String id = todo.poll();
-                if (seen.add(id)) {
-                    batch.add(id);
-                }
+                batch.add(todo.poll());
             }
             for (Pdu p : events(batch).values()) {
                 chain.add(p.eventId());
-                for (String a : p.authEvents()) {
-                    if (!seen.contains(a)) {
-                        todo.add(a);
-                    }
-                }
+                queueUnseen(p, seen, todo);
             }
         }
         return chain;
+    }
+
+    /** Each auth event once: a room's members all name the same few (create, power levels, join rules). */
+    private static void queueUnseen(Pdu event, Set<String> seen, Deque<String> todo) {
+        for (String id : event.authEvents()) {
+            if (seen.add(id)) {
+                todo.add(id);
+            }
+        }
     }
 
     /** The room's forward extremities. */
