@@ -299,11 +299,16 @@ public class ResidentJoins {
         } else {
             before.forEach((key, id) -> stateIds.add(id));
         }
-        List<String> chainStart = new ArrayList<>(stateIds);
-        chainStart.add(join.eventId());
-        Set<String> authChain = new LinkedHashSet<>(graph.authChain(chainStart));
+        Set<String> authChain;
         if (omitMembers) {
+            List<String> chainStart = new ArrayList<>(stateIds);
+            chainStart.add(join.eventId());
+            authChain = new LinkedHashSet<>(graph.authChain(chainStart));
             authChain.removeAll(stateIds);
+        } else {
+            // The whole state's chain is kept per room and grows with it; the join adds its own.
+            authChain = new LinkedHashSet<>(graph.stateAuthChain(roomId, before));
+            authChain.addAll(graph.authChain(List.of(join.eventId())));
         }
         Map<String, Pdu> events = graph.events(union(stateIds, authChain));
         List<Pdu> state = new ArrayList<>();

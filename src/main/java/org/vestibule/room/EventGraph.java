@@ -3,6 +3,7 @@ package org.vestibule.room;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -28,6 +29,7 @@ public class EventGraph {
 
 
     private static final int CACHED_EVENTS = 50_000;
+    private static final int CACHED_STATE_CHAINS = 256;
 
     private final Events events;
     private final EventRows rows;
@@ -39,6 +41,10 @@ public class EventGraph {
     // Events never change, so any copy is right; the cache is simply emptied when it grows too big,
     // which keeps reads lock-free (an LRU would put every thread on one lock).
     private final Map<String, Pdu> pduCache = new ConcurrentHashMap<>(4096);
+    // Per room, the last state whose auth chain was asked for, and that chain.
+    private final Map<String, StateChain> stateChains = new ConcurrentHashMap<>();
+
+    private record StateChain(RoomState state, Set<String> chain) {}
 
     EventGraph(Events events, EventRows rows, Rooms rooms, StateGroups stateGroups, ForwardExtremities extremities) {
         this.rows = rows;
@@ -186,6 +192,46 @@ public class EventGraph {
                 todo.add(id);
             }
         }
+    }
+
+    /**
+     * The auth chain of a room's whole state (as {@link #authChain} of its event IDs), extended from
+     * the one last worked out for the room when the state has only gained slots since: as members
+     * join, a send_join answer walks the new member events instead of every member's auth events
+     * again. The chain of a union is the union of the chains, so the result is the same.
+     */
+    public Set<String> stateAuthChain(String roomId, RoomState state) {
+        StateChain last = stateChains.get(roomId);
+        if (last != null && last.state() == state) {
+            return last.chain();
+        }
+        Map<StateKey, String> added = last == null ? null : addedSlots(state, last.state());
+        Set<String> chain;
+        if (added == null) {
+            List<String> ids = new ArrayList<>(state.size());
+            state.forEach((key, id) -> ids.add(id));
+            chain = authChain(ids);
+        } else {
+            chain = new LinkedHashSet<>(last.chain());
+            chain.addAll(authChain(added.values()));
+        }
+        Set<String> result = Collections.unmodifiableSet(chain);
+        if (stateChains.size() >= CACHED_STATE_CHAINS) {
+            stateChains.clear();
+        }
+        stateChains.put(roomId, new StateChain(state, result));
+        return result;
+    }
+
+    /** The slots {@code now} has that {@code earlier} lacked, or null when any slot changed or went. */
+    private static Map<StateKey, String> addedSlots(RoomState now, RoomState earlier) {
+        Map<StateKey, String> diff = now.diffFrom(earlier);
+        for (Map.Entry<StateKey, String> slot : diff.entrySet()) {
+            if (slot.getValue() == null || earlier.get(slot.getKey()) != null) {
+                return null;
+            }
+        }
+        return diff;
     }
 
     /** The room's forward extremities. */
