@@ -206,6 +206,9 @@ public class EventGraph {
             return last.chain();
         }
         Map<StateKey, String> added = last == null ? null : addedSlots(state, last.state());
+        if (added != null && added.isEmpty()) {
+            return last.chain(); // another copy of the same state
+        }
         Set<String> chain;
         if (added == null) {
             List<String> ids = new ArrayList<>(state.size());

@@ -8,7 +8,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -76,8 +75,8 @@ class IndexedHandlerMappingIntegrationTests {
         try {
             HandlerMethod found = spring ? mapping.lookupAsSpringDoes(lookupPath, request)
                     : mapping.lookupHandlerMethod(lookupPath, request);
-            return new Choice(Objects.toString(found), request.getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE),
-                    null);
+            return new Choice(found == null ? null : found.toString(),
+                    request.getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE), null);
         } catch (Exception e) {
             return new Choice(null, null, e.getClass().getName() + ": " + e.getMessage());
         }
@@ -87,8 +86,11 @@ class IndexedHandlerMappingIntegrationTests {
     void everyMappedPathWithEveryMethodGoesWhereSpringSendsIt() {
         TreeSet<String> paths = new TreeSet<>();
         for (RequestMappingInfo info : mapping.getHandlerMethods().keySet()) {
+            String method = info.getMethodsCondition().getMethods().stream().findFirst().map(Enum::name).orElse("GET");
             for (PathPattern pattern : info.getPathPatternsCondition().getPatterns()) {
                 String path = example(pattern.getPatternString());
+                // Its own path with its own method reaches a handler: the comparison below is not of two misses.
+                assertThat(choose(method, path, false).handler()).as(method + " " + path).isNotNull();
                 paths.add(path);
                 paths.add(path + "/");
                 paths.add(path + "/extra");
@@ -97,20 +99,15 @@ class IndexedHandlerMappingIntegrationTests {
         paths.addAll(List.of("/", "/nothing", "/_matrix", "/_matrix/federation/v1/nothing/x",
                 "/_matrix/federation/v1/make%5Fjoin/x/y", "/_matrix/client/v9/sync", "/_matrix/client/v3/rooms/x;a=b/state"));
         List<String> checked = new ArrayList<>();
-        int fast = 0;
         for (String path : paths) {
             for (String method : METHODS) {
                 Choice ours = choose(method, path, false);
                 Choice springs = choose(method, path, true);
                 assertThat(ours).as(method + " " + path).isEqualTo(springs);
                 checked.add(method + " " + path);
-                if (ours.handler() != null && !"null".equals(ours.handler())) {
-                    fast++;
-                }
             }
         }
         assertThat(checked).hasSizeGreaterThan(1_000);
-        assertThat(fast).isGreaterThan(100);
     }
 
     /** A handler for mappings registered while the server runs. */
