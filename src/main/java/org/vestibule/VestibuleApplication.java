@@ -2,12 +2,23 @@ package org.vestibule;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.boot.data.autoconfigure.metrics.DataRepositoryMetricsAutoConfiguration;
+import org.springframework.boot.data.autoconfigure.web.DataWebAutoConfiguration;
 import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
+import org.springframework.boot.restclient.autoconfigure.RestTemplateAutoConfiguration;
+import org.springframework.boot.restclient.autoconfigure.RestTemplateObservationAutoConfiguration;
 
 /** Vestibule: a Matrix homeserver whose heart is federation joins. */
 // Flyway runs only when the schema is behind: config.SchemaMigrations, not Boot's always-on initializer.
-@SpringBootApplication(exclude = FlywayAutoConfiguration.class)
+// The others make what nothing here uses (AspectJ aspects, RestTemplate, Spring Data's web binding, a
+// second endpoint ObjectMapper on Jackson 2, which is there for Flyway) or time every repository call.
+@SpringBootApplication(
+        exclude = {FlywayAutoConfiguration.class, AopAutoConfiguration.class, DataWebAutoConfiguration.class,
+                DataRepositoryMetricsAutoConfiguration.class, RestTemplateAutoConfiguration.class,
+                RestTemplateObservationAutoConfiguration.class},
+        excludeName = "org.springframework.boot.actuate.autoconfigure.endpoint.jackson.Jackson2EndpointAutoConfiguration")
 @ConfigurationPropertiesScan
 public class VestibuleApplication {
 
