@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.function.Function;
@@ -69,6 +70,20 @@ public final class StateResolver {
             case V2 -> new V2(version, lookup, false).resolve(stateSets);
             case V2_1 -> new V2(version, lookup, true).resolve(stateSets);
         };
+    }
+
+    /**
+     * {@link #resolve}'s answer when the forks only add to one another (concurrent joins), found
+     * from the slots they differ in: the forks are one fork's state ({@code reference}) and each
+     * other fork's differences from it (null: absent there). Gives the changes that turn the
+     * reference into the resolved state, or empty when the full algorithm must run on whole sets.
+     */
+    public static Optional<Map<StateKey, String>> resolveAdditions(RoomVersion version, Function<StateKey, String> reference,
+                                                                   List<Map<StateKey, String>> differences, EventLookup events) {
+        if (version.stateResolution() != RoomVersion.StateResolution.V2) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(AdditiveForks.resolveChanges(reference, differences, CachedLookup.of(events)));
     }
 
     /** The full algorithm, without the additive-forks shortcut (for tests that compare the two). */

@@ -229,12 +229,11 @@ public class EventPersister {
             } else if (prevs.size() == event.prevEvents().size() && !prevs.isEmpty()) {
                 Long base = prevs.get(0).stateAfter();
                 RoomState baseState = stateGroups.load(base);
-                List<Map<StateKey, String>> sets = new ArrayList<>();
+                List<RoomState> forks = new ArrayList<>();
                 for (EventPlacement r : prevs) {
-                    sets.add(stateGroups.load(r.stateAfter()).toMap());
+                    forks.add(stateGroups.load(r.stateAfter()));
                 }
-                Map<StateKey, String> resolved = StateResolver.resolve(event.roomVersion(), sets, graph.lookup());
-                before = baseState.withAll(RoomState.of(resolved).diffFrom(baseState));
+                before = resolveOnto(event.roomVersion(), baseState, forks);
                 beforeGroup = stateGroups.store(roomId, before, base, baseState);
             } else if (told != null) {
                 before = RoomState.of(told);
@@ -502,13 +501,11 @@ public class EventPersister {
                 // Our own events point at all extremities: their resolution is the current state already.
                 stateBefore = current.state();
             } else {
-                List<Map<StateKey, String>> sets = new ArrayList<>();
+                List<RoomState> forks = new ArrayList<>();
                 for (EventPlacement r : prevRecords) {
-                    sets.add(stateGroups.load(r.stateAfter()).toMap());
+                    forks.add(stateGroups.load(r.stateAfter()));
                 }
-                Map<StateKey, String> resolved = StateResolver.resolve(version, sets, graph.lookup());
-                // Kept as changes on the first prev event's state, so later diffs stay small.
-                stateBefore = baseState.withAll(RoomState.of(resolved).diffFrom(baseState));
+                stateBefore = resolveOnto(version, baseState, forks);
             }
             stateBeforeGroup = current.stateGroup() != null && stateBefore == current.state() ? current.stateGroup()
                     : stateGroups.store(roomId, stateBefore, base, baseState);
@@ -572,16 +569,14 @@ public class EventPersister {
             newState = stateAfter;
             newGroup = stateAfterGroup;
         } else {
-            List<Map<StateKey, String>> sets = new ArrayList<>();
+            List<RoomState> forks = new ArrayList<>();
             Map<String, EventPlacement> records = new HashMap<>();
             rows.placements(newExtremities).forEach(r -> records.put(r.eventId(), r));
             for (String e : newExtremities) {
                 EventPlacement r = records.get(e);
-                sets.add(e.equals(event.eventId()) || r == null ? stateAfter.toMap() : stateGroups.load(r.stateAfter()).toMap());
+                forks.add(e.equals(event.eventId()) || r == null ? stateAfter : stateGroups.load(r.stateAfter()));
             }
-            Map<StateKey, String> resolved = StateResolver.resolve(event.roomVersion(), sets, graph.lookup());
-            // Kept as changes on the event's own state, so later diffs stay small.
-            newState = stateAfter.withAll(RoomState.of(resolved).diffFrom(stateAfter));
+            newState = resolveOnto(event.roomVersion(), stateAfter, forks);
             newGroup = null;
         }
 
@@ -595,6 +590,28 @@ public class EventPersister {
                 List.of(event.eventId()), replaceExtremities,
                 // A join onto a resident's state starts (or not) a partial-state room; anything else keeps the flag.
                 replaceExtremities ? partialRooms.isPartial(room.roomId()) : snapshot.partialState());
+    }
+
+    /**
+     * The resolution of forks of a room's state, kept as changes on one of them so later diffs
+     * stay small. Forks that only add to each other (concurrent joins) are resolved from the slots
+     * they differ in; anything else runs the full algorithm on whole sets.
+     */
+    private RoomState resolveOnto(RoomVersion version, RoomState reference, List<RoomState> forks) {
+        List<Map<StateKey, String>> differences = new ArrayList<>();
+        for (RoomState fork : forks) {
+            if (fork != reference) {
+                differences.add(fork.diffFrom(reference));
+            }
+        }
+        Map<StateKey, String> changes = StateResolver.resolveAdditions(version, reference::get, differences, graph.lookup())
+                .orElseGet(() -> {
+                    List<Map<StateKey, String>> sets = new ArrayList<>();
+                    sets.add(reference.toMap());
+                    forks.stream().filter(fork -> fork != reference).forEach(fork -> sets.add(fork.toMap()));
+                    return RoomState.of(StateResolver.resolve(version, sets, graph.lookup())).diffFrom(reference);
+                });
+        return reference.withAll(changes);
     }
 
     /**
