@@ -1,27 +1,42 @@
 package org.vestibule.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.core.DefaultParameterNameDiscoverer;
+import org.springframework.core.MethodParameter;
+import org.springframework.http.server.PathContainer;
 import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.web.bind.MissingPathVariableException;
+import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.method.support.HandlerMethodArgumentResolver;
+import org.springframework.web.method.support.ModelAndViewContainer;
 import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
+import org.springframework.web.servlet.mvc.method.annotation.PathVariableMethodArgumentResolver;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
+import org.springframework.web.servlet.mvc.method.annotation.ServletRequestDataBinderFactory;
 import org.springframework.web.util.ServletRequestPathUtils;
+import org.springframework.web.util.UriUtils;
 import org.springframework.web.util.pattern.PathPattern;
 import org.vestibule.support.TestHomeservers;
 
@@ -108,6 +123,57 @@ class IndexedHandlerMappingIntegrationTests {
             }
         }
         assertThat(checked).hasSizeGreaterThan(1_000);
+    }
+
+    @Test
+    void pathVariableStringsAreWhatSpringsResolverGivesForEveryMapping() throws Exception {
+        RequestMappingHandlerAdapter adapter = servers.get(0).context().getBean(RequestMappingHandlerAdapter.class);
+        List<HandlerMethodArgumentResolver> resolvers = adapter.getArgumentResolvers();
+        assertThat(resolvers.get(0)).isInstanceOf(PathVariableStrings.class);
+        HandlerMethodArgumentResolver ours = resolvers.get(0);
+        HandlerMethodArgumentResolver springs = resolvers.stream()
+                .filter(r -> r.getClass() == PathVariableMethodArgumentResolver.class).findFirst().orElseThrow();
+        ServletRequestDataBinderFactory binders = new ServletRequestDataBinderFactory(List.of(), adapter.getWebBindingInitializer());
+        int compared = 0;
+        for (Map.Entry<RequestMappingInfo, HandlerMethod> entry : mapping.getHandlerMethods().entrySet()) {
+            for (PathPattern pattern : entry.getKey().getPathPatternsCondition().getPatterns()) {
+                // Encoded and non-ASCII values, as Matrix IDs in paths are.
+                String path = example(pattern.getPatternString()).replace("x1", "%21r%C3%A9%3Aexample.org%2Fa%20b");
+                MockHttpServletRequest request = new MockHttpServletRequest("GET", path);
+                request.setAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE,
+                        pattern.matchAndExtract(PathContainer.parsePath(path)) == null ? Map.of()
+                                : decoded(pattern.matchAndExtract(PathContainer.parsePath(path)).getUriVariables()));
+                ServletWebRequest web = new ServletWebRequest(request);
+                for (MethodParameter parameter : entry.getValue().getMethodParameters()) {
+                    parameter.initParameterNameDiscovery(new DefaultParameterNameDiscoverer());
+                    if (!ours.supportsParameter(parameter)) {
+                        continue;
+                    }
+                    Object mine = ours.resolveArgument(parameter, new ModelAndViewContainer(), web, binders);
+                    Object theirs = springs.resolveArgument(parameter, new ModelAndViewContainer(), web, binders);
+                    assertThat(mine).as(entry.getValue() + " " + parameter).isEqualTo(theirs);
+                    if (mine != null) { // null: an optional variable this pattern lacks
+                        compared++;
+                    }
+                }
+            }
+        }
+        assertThat(compared).isGreaterThan(100);
+        // A variable the mapping did not give is Spring's error, not a null.
+        MethodParameter roomId = mapping.getHandlerMethods().values().stream()
+                .filter(h -> h.getMethod().getName().equals("makeJoin")).findFirst().orElseThrow().getMethodParameters()[1];
+        roomId.initParameterNameDiscovery(new DefaultParameterNameDiscoverer());
+        MockHttpServletRequest empty = new MockHttpServletRequest("GET", "/");
+        empty.setAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE, Map.of());
+        assertThatThrownBy(() -> ours.resolveArgument(roomId, new ModelAndViewContainer(), new ServletWebRequest(empty), binders))
+                .isInstanceOf(MissingPathVariableException.class).hasMessageContaining("roomId");
+    }
+
+    /** URI variables as the handler mapping stores them: percent-decoded. */
+    static Map<String, String> decoded(Map<String, String> variables) {
+        Map<String, String> out = new HashMap<>();
+        variables.forEach((k, v) -> out.put(k, UriUtils.decode(v, StandardCharsets.UTF_8)));
+        return out;
     }
 
     /** A handler for mappings registered while the server runs. */

@@ -1,0 +1,57 @@
+package org.vestibule.config;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.core.MethodParameter;
+import org.springframework.web.bind.MissingPathVariableException;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.support.WebDataBinderFactory;
+import org.springframework.web.context.request.NativeWebRequest;
+import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.method.support.HandlerMethodArgumentResolver;
+import org.springframework.web.method.support.ModelAndViewContainer;
+import org.springframework.web.servlet.HandlerMapping;
+
+/**
+ * {@code @PathVariable String} arguments, read straight from the variables the handler mapping
+ * decoded. Spring's own resolver gives the same string, after making a data binder and asking the
+ * conversion service to turn a String into a String, whose cache compares annotation proxies: ~4%
+ * of a make_join's CPU under C1. No controller here registers an editor or formatter for strings.
+ */
+final class PathVariableStrings implements HandlerMethodArgumentResolver {
+
+    private final Map<MethodParameter, String> names = new ConcurrentHashMap<>();
+
+    @Override
+    public boolean supportsParameter(MethodParameter parameter) {
+        return parameter.getParameterType() == String.class && parameter.hasParameterAnnotation(PathVariable.class);
+    }
+
+    @Override
+    public Object resolveArgument(MethodParameter parameter, ModelAndViewContainer mavContainer, NativeWebRequest request,
+                                  WebDataBinderFactory binderFactory) throws Exception {
+        String name = names.computeIfAbsent(parameter, PathVariableStrings::nameOf);
+        @SuppressWarnings("unchecked")
+        Map<String, String> variables = (Map<String, String>) request.getAttribute(
+                HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE, RequestAttributes.SCOPE_REQUEST);
+        String value = variables == null ? null : variables.get(name);
+        if (value == null && parameter.getParameterAnnotation(PathVariable.class).required()) {
+            throw new MissingPathVariableException(name, parameter);
+        }
+        return value;
+    }
+
+    /** The annotation's name, else the parameter's (the build keeps parameter names). */
+    static String nameOf(MethodParameter parameter) {
+        PathVariable annotation = parameter.getParameterAnnotation(PathVariable.class);
+        String name = annotation.name();
+        if (name.isEmpty()) {
+            name = parameter.getParameterName();
+        }
+        if (name == null) {
+            throw new IllegalArgumentException("No name for the path variable of " + parameter
+                    + ": name it in @PathVariable or compile with -parameters");
+        }
+        return name;
+    }
+}
