@@ -52,31 +52,21 @@ public final class StateResolver {
      */
     public static Map<StateKey, String> resolve(RoomVersion version, List<Map<StateKey, String>> stateSets,
                                                 EventLookup events) {
-        if (stateSets.isEmpty()) {
-            return new HashMap<>();
-        }
-        if (stateSets.size() == 1) {
-            return new HashMap<>(stateSets.get(0));
-        }
         CachedLookup lookup = CachedLookup.of(events);
-        if (version.stateResolution() == RoomVersion.StateResolution.V2) {
+        if (version.stateResolution() == RoomVersion.StateResolution.V2 && stateSets.size() > 1) {
             Map<StateKey, String> additive = AdditiveForks.resolve(stateSets, lookup);
             if (additive != null) {
                 return additive;
             }
         }
-        return switch (version.stateResolution()) {
-            case V1 -> new V1(lookup).resolve(stateSets);
-            case V2 -> new V2(version, lookup, false).resolve(stateSets);
-            case V2_1 -> new V2(version, lookup, true).resolve(stateSets);
-        };
+        return resolveFully(version, stateSets, lookup);
     }
 
     /**
      * {@link #resolve}'s answer when the forks only add to one another (concurrent joins), found
      * from the slots they differ in: the forks are one fork's state ({@code reference}) and each
      * other fork's differences from it (null: absent there). Gives the changes that turn the
-     * reference into the resolved state, or empty when the full algorithm must run on whole sets.
+     * reference into the resolved state, or empty when {@link #resolveFully} must run on whole sets.
      */
     public static Optional<Map<StateKey, String>> resolveAdditions(RoomVersion version, Function<StateKey, String> reference,
                                                                    List<Map<StateKey, String>> differences, EventLookup events) {
@@ -86,9 +76,18 @@ public final class StateResolver {
         return Optional.ofNullable(AdditiveForks.resolveChanges(reference, differences, CachedLookup.of(events)));
     }
 
-    /** The full algorithm, without the additive-forks shortcut (for tests that compare the two). */
-    static Map<StateKey, String> resolveFully(RoomVersion version, List<Map<StateKey, String>> stateSets,
-                                              EventLookup events) {
+    /**
+     * The full algorithm, without the additive-forks shortcut: for a caller that tried
+     * {@link #resolveAdditions} already, and for tests that compare the two.
+     */
+    public static Map<StateKey, String> resolveFully(RoomVersion version, List<Map<StateKey, String>> stateSets,
+                                                     EventLookup events) {
+        if (stateSets.isEmpty()) {
+            return new HashMap<>();
+        }
+        if (stateSets.size() == 1) {
+            return new HashMap<>(stateSets.get(0));
+        }
         CachedLookup lookup = CachedLookup.of(events);
         return switch (version.stateResolution()) {
             case V1 -> new V1(lookup).resolve(stateSets);

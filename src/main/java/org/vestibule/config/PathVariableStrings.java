@@ -20,7 +20,10 @@ import org.springframework.web.servlet.HandlerMapping;
  */
 final class PathVariableStrings implements HandlerMethodArgumentResolver {
 
-    private final Map<MethodParameter, String> names = new ConcurrentHashMap<>();
+    /** A parameter's variable name and whether it must be there, worked out once. */
+    private record Variable(String name, boolean required) {}
+
+    private final Map<MethodParameter, Variable> variables = new ConcurrentHashMap<>();
 
     @Override
     public boolean supportsParameter(MethodParameter parameter) {
@@ -30,13 +33,14 @@ final class PathVariableStrings implements HandlerMethodArgumentResolver {
     @Override
     public Object resolveArgument(MethodParameter parameter, ModelAndViewContainer mavContainer, NativeWebRequest request,
                                   WebDataBinderFactory binderFactory) throws Exception {
-        String name = names.computeIfAbsent(parameter, PathVariableStrings::nameOf);
+        Variable variable = variables.computeIfAbsent(parameter,
+                p -> new Variable(nameOf(p), p.getParameterAnnotation(PathVariable.class).required()));
         @SuppressWarnings("unchecked")
-        Map<String, String> variables = (Map<String, String>) request.getAttribute(
+        Map<String, String> decoded = (Map<String, String>) request.getAttribute(
                 HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE, RequestAttributes.SCOPE_REQUEST);
-        String value = variables == null ? null : variables.get(name);
-        if (value == null && parameter.getParameterAnnotation(PathVariable.class).required()) {
-            throw new MissingPathVariableException(name, parameter);
+        String value = decoded == null ? null : decoded.get(variable.name());
+        if (value == null && variable.required()) {
+            throw new MissingPathVariableException(variable.name(), parameter);
         }
         return value;
     }

@@ -609,7 +609,7 @@ public class EventPersister {
                     List<Map<StateKey, String>> sets = new ArrayList<>();
                     sets.add(reference.toMap());
                     forks.stream().filter(fork -> fork != reference).forEach(fork -> sets.add(fork.toMap()));
-                    return RoomState.of(StateResolver.resolve(version, sets, graph.lookup())).diffFrom(reference);
+                    return RoomState.of(StateResolver.resolveFully(version, sets, graph.lookup())).diffFrom(reference);
                 });
         return reference.withAll(changes);
     }

@@ -16,8 +16,11 @@ import org.vestibule.support.TestHomeservers;
 
 /**
  * How the listeners answer: JSON answers, errors included, whole with a Content-Length (not
- * chunked); and on the federation port, ChaCha20-Poly1305 when the peer offers it, whatever the
- * peer's order, AES-GCM when not.
+ * chunked); on the federation port, ChaCha20-Poly1305 when the peer offers it, whatever the
+ * peer's order, AES-GCM when not; and the actuator endpoints HELP.md names, with the
+ * auto-configurations the application leaves out (AspectJ, RestTemplate, Spring Data's web
+ * binding and repository timing, the Jackson 2 endpoint mapper) and the request meter's
+ * in-flight twin gone.
  */
 class ListenersIntegrationTests {
 
@@ -53,6 +56,41 @@ class ListenersIntegrationTests {
         assertThat(refused.statusCode()).isEqualTo(401);
         assertThat(refused.body()).contains("M_MISSING_TOKEN");
         assertWhole(refused);
+    }
+
+    @Test
+    void healthAndInfoAnswerJson() throws Exception {
+        HttpResponse<String> health = get("/actuator/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).contains("json"));
+        assertThat(health.body()).contains("\"status\":\"UP\"").contains("liveness").contains("readiness");
+        assertThat(get("/actuator/health/readiness").statusCode()).isEqualTo(200);
+        HttpResponse<String> info = get("/actuator/info");
+        assertThat(info.statusCode()).isEqualTo(200);
+        assertThat(info.body()).startsWith("{");
+    }
+
+    @Test
+    void prometheusHasTheRequestTimerAndOurMetersButNoInFlightOrRepositoryTimers() throws Exception {
+        assertThat(get("/_matrix/federation/v1/version").statusCode()).isEqualTo(200);
+        // A call that reaches repositories: a failed login looks the user up.
+        HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(servers.get(0).clientBaseUrl()
+                        + "/_matrix/client/v3/login")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"type\":\"m.login.password\",\"identifier\":{\"type\":\"m.id.user\",\"user\":\"nobody\"},\"password\":\"x\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(login.statusCode()).isEqualTo(403);
+        assertThat(login.body()).contains("M_FORBIDDEN");
+        HttpResponse<String> metrics = get("/actuator/prometheus");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body())
+                .contains("http_server_requests_seconds_count{")
+                .contains("uri=\"/_matrix/federation/v1/version\"")
+                .contains("vestibule_rate_limits_enabled")
+                .contains("jvm_memory_used_bytes{")
+                .contains("hikaricp_connections")
+                .doesNotContain("http_server_requests_active")
+                .doesNotContain("spring_data_repository_invocations");
     }
 
     static String negotiated(String protocol, String... offered) throws IOException {
