@@ -3,6 +3,7 @@ package org.vestibule.accounts;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -48,7 +49,7 @@ class AccountController {
         }
         String username = body.string("username");
         AccountService.Session session = accounts.registerFromClient(request.getRemoteAddr(),
-                username == null ? null : username.toLowerCase(java.util.Locale.ROOT), body.string("password"),
+                username == null ? null : username.toLowerCase(Locale.ROOT), body.string("password"),
                 body.string("device_id"), body.string("initial_device_display_name"), body.bool("inhibit_login", false));
         return ResponseEntity.ok(sessionBody(session));
     }

@@ -108,7 +108,7 @@ public class AccountService {
     @Transactional
     public Session login(String user, String password, String deviceId, String deviceName, String address) {
         limits.loginAttempt(address);
-        String userId = user.startsWith("@") ? user : userIdOf(user.toLowerCase(java.util.Locale.ROOT));
+        String userId = user.startsWith("@") ? user : userIdOf(user.toLowerCase(Locale.ROOT));
         limits.checkFailedLogins(userId);
         Optional<Account> account = accounts.findById(userId);
         if (account.isEmpty() || account.get().deactivated() || !PasswordHashing.matches(password, account.get().passwordHash())) {
@@ -191,7 +191,7 @@ public class AccountService {
     }
 
     private Session newSession(String userId, String deviceId, String deviceName) {
-        String device = deviceId != null && !deviceId.isBlank() ? deviceId : randomString(10).toUpperCase(java.util.Locale.ROOT);
+        String device = deviceId != null && !deviceId.isBlank() ? deviceId : randomString(10).toUpperCase(Locale.ROOT);
         long now = clock.millis();
         sessions.createDevice(userId, device, deviceName, now);
         String token = "vst_" + randomString(32);
@@ -206,7 +206,7 @@ public class AccountService {
                 return candidate;
             }
         }
-        return "u" + randomString(12).toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "x");
+        return "u" + randomString(12).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "x");
     }
 
     private static String randomString(int bytes) {

@@ -1,10 +1,12 @@
 package org.vestibule.accounts;
 
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -69,10 +71,10 @@ class SharedSecretRegistrationController {
         }
         String expected = hmac(nonce, username, password, admin);
         if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
-                mac.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
+                mac.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
             throw MatrixException.forbidden("HMAC incorrect");
         }
-        AccountService.Session session = accounts.register(username.toLowerCase(java.util.Locale.ROOT), password, admin,
+        AccountService.Session session = accounts.register(username.toLowerCase(Locale.ROOT), password, admin,
                 null, null, false);
         return AccountController.sessionBody(session);
     }
@@ -83,7 +85,7 @@ class SharedSecretRegistrationController {
             mac.init(new SecretKeySpec(properties.registrationSharedSecret().getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
             String message = nonce + "\0" + username + "\0" + password + "\0" + (admin ? "admin" : "notadmin");
             return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.GeneralSecurityException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }

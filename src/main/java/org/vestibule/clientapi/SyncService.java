@@ -2,14 +2,17 @@ package org.vestibule.clientapi;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -25,9 +28,9 @@ import org.vestibule.accountdata.AccountData;
 import org.vestibule.accounts.ClientUser;
 import org.vestibule.auth.StateKey;
 import org.vestibule.event.Pdu;
+import org.vestibule.presence.Presence;
 import org.vestibule.push.NotificationCounts;
 import org.vestibule.push.PushRuleSet;
-import org.vestibule.presence.Presence;
 import org.vestibule.receipts.Receipts;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.EventVisibility;
@@ -381,7 +384,7 @@ public class SyncService implements DisposableBean {
     }
 
     private static Map<String, Object> sorted(Map<String, Object> rooms) {
-        return new java.util.TreeMap<>(rooms);
+        return new TreeMap<>(rooms);
     }
 
     /**
@@ -486,7 +489,7 @@ public class SyncService implements DisposableBean {
         List<StreamReads.Positioned> rows = reads.newestFirst(roomId, after, upTo, limit + 1);
         boolean limited = rows.size() > limit;
         List<StreamReads.Positioned> kept = new ArrayList<>(rows.subList(0, Math.min(limit, rows.size())));
-        java.util.Collections.reverse(kept);
+        Collections.reverse(kept);
         Map<String, Pdu> pdus = graph.events(kept.stream().map(StreamReads.Positioned::eventId).toList());
         // History visibility: a member does not see what the room kept from them (say, before they joined).
         Set<String> visible = new HashSet<>();
@@ -534,7 +537,7 @@ public class SyncService implements DisposableBean {
             return stateEvents(start, timeline);
         }
         Map<StateKey, String> changed = start.diffFrom(then);
-        changed.values().removeIf(java.util.Objects::isNull);
+        changed.values().removeIf(Objects::isNull);
         return stateEvents(RoomState.of(changed), timeline);
     }
 

@@ -3,6 +3,7 @@ package org.vestibule.config;
 import org.apache.catalina.connector.Connector;
 import org.apache.tomcat.util.net.SSLHostConfig;
 import org.apache.tomcat.util.net.SSLHostConfigCertificate;
+import org.apache.tomcat.util.net.openssl.ciphers.OpenSSLCipherConfigurationParser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
@@ -24,7 +25,7 @@ class FederationListenerConfiguration {
         // Tomcat fills its OpenSSL cipher table lazily and not thread-safely; several servers
         // starting at once in one JVM (tests, embedding) could fail with UnsupportedOperationException.
         synchronized (SSLHostConfig.class) {
-            org.apache.tomcat.util.net.openssl.ciphers.OpenSSLCipherConfigurationParser.parse("HIGH");
+            OpenSSLCipherConfigurationParser.parse("HIGH");
         }
     }
 

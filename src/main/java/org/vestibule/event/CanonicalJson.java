@@ -1,5 +1,6 @@
 package org.vestibule.event;
 
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collection;
@@ -85,7 +86,7 @@ public final class CanonicalJson {
                 throw new IllegalArgumentException("integer " + l + " is outside canonical JSON's range ±(2^53-1)");
             }
             out.appendAscii(Long.toString(l));
-        } else if (value instanceof java.math.BigInteger bi) {
+        } else if (value instanceof BigInteger bi) {
             if (bi.bitLength() > 53) {
                 throw new IllegalArgumentException("integer " + bi + " is outside canonical JSON's range ±(2^53-1)");
             }
@@ -190,12 +191,12 @@ public final class CanonicalJson {
 
         private void ensure(int extra) {
             if (len + extra > buf.length) {
-                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + extra));
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + extra));
             }
         }
 
         byte[] toByteArray() {
-            return java.util.Arrays.copyOf(buf, len);
+            return Arrays.copyOf(buf, len);
         }
     }
 }

@@ -2,6 +2,7 @@ package org.vestibule.event;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /** Signing JSON objects (spec appendices §Signing JSON and §Checking for a signature). */
 public final class JsonSigning {
@@ -47,7 +48,7 @@ public final class JsonSigning {
     }
 
     /** The base64 signature by an entity with a key ID, if the object carries one. */
-    public static java.util.Optional<String> signatureOf(Map<String, ?> object, String entity, String keyId) {
+    public static Optional<String> signatureOf(Map<String, ?> object, String entity, String keyId) {
         return Json.string(Json.object(Json.object(object, "signatures"), entity), keyId);
     }
 

@@ -1,5 +1,6 @@
 package org.vestibule.event;
 
+import java.security.SecureRandom;
 import java.util.Objects;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
@@ -32,7 +33,7 @@ public final class SigningKey {
     /** A fresh random key. */
     public static SigningKey generate(String keyId) {
         return new SigningKey(KeyIds.requireEd25519(keyId),
-                new Ed25519PrivateKeyParameters(new java.security.SecureRandom()));
+                new Ed25519PrivateKeyParameters(new SecureRandom()));
     }
 
     public String keyId() {

@@ -1,5 +1,6 @@
 package org.vestibule.event;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -212,7 +213,7 @@ public final class StrictJsonParser {
             }
             if (sb == null && (b == '\\' || b >= 0x80)) {
                 sb = new StringBuilder();
-                sb.append(new String(in, runStart, pos - runStart, java.nio.charset.StandardCharsets.ISO_8859_1));
+                sb.append(new String(in, runStart, pos - runStart, StandardCharsets.ISO_8859_1));
             }
             if (b < 0x20) {
                 throw error("unescaped control character U+00" + hex2(b) + " in string", path);
@@ -230,7 +231,7 @@ public final class StrictJsonParser {
     }
 
     private String asciiOrUtf8(int from, int to, String path) {
-        return new String(in, from, to - from, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return new String(in, from, to - from, StandardCharsets.ISO_8859_1);
     }
 
     private void escape(StringBuilder sb, String path) {

@@ -17,6 +17,7 @@ import org.vestibule.error.DatabaseUnavailable;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.CanonicalJson;
 import org.vestibule.event.EventIds;
+import org.vestibule.event.Identifiers;
 import org.vestibule.event.Json;
 import org.vestibule.event.Pdu;
 import org.vestibule.event.RoomVersion;
@@ -213,7 +214,7 @@ public class IncomingTransactions {
      */
     private boolean endsOutOfBandMembership(String roomId, Map<String, Object> json, String[] id) {
         if (roomId == null || !"m.room.member".equals(json.get("type")) || !(json.get("state_key") instanceof String target)
-                || !keyring.isOurs(org.vestibule.event.Identifiers.serverOf(target).orElse(""))) {
+                || !keyring.isOurs(Identifiers.serverOf(target).orElse(""))) {
             return false;
         }
         OutOfBandMemberships.Entry pending = outOfBand.find(roomId, target).orElse(null);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,10 +16,11 @@ import org.vestibule.event.Pdu;
 import org.vestibule.event.RoomVersion;
 import org.vestibule.keys.ServerKeyring;
 import org.vestibule.room.EventGraph;
+import org.vestibule.room.LocalEvents;
+import org.vestibule.room.RoomMembership;
 import org.vestibule.room.RoomMemberships;
 import org.vestibule.room.RoomSnapshot;
 import org.vestibule.room.RoomState;
-import org.vestibule.room.LocalEvents;
 
 /** Gathers what the restricted-join policy needs from our database and asks it. */
 @Component
@@ -77,7 +79,7 @@ public class JoinEligibility {
      */
     List<String> inviters(RoomVersion version, RoomSnapshot snapshot, Map<StateKey, Pdu> events) {
         PowerLevels levels = PowerLevels.fromState(version, events);
-        java.util.Set<String> candidates = new java.util.LinkedHashSet<>(levels.users().keySet());
+        Set<String> candidates = new LinkedHashSet<>(levels.users().keySet());
         candidates.addAll(levels.creators());
         List<String> able = new ArrayList<>();
         for (String u : candidates) {
@@ -101,8 +103,8 @@ public class JoinEligibility {
     public List<String> serversWithInviters(RoomVersion version, RoomState state) {
         Map<StateKey, Pdu> events = graph.stateEvents(state, List.of(StateKey.CREATE, StateKey.POWER_LEVELS));
         PowerLevels levels = PowerLevels.fromState(version, events);
-        java.util.LinkedHashSet<String> servers = new java.util.LinkedHashSet<>();
-        for (org.vestibule.room.RoomMembership m : memberships.findByRoomAndMembership(roomIdOf(events, state), "join")) {
+        LinkedHashSet<String> servers = new LinkedHashSet<>();
+        for (RoomMembership m : memberships.findByRoomAndMembership(roomIdOf(events, state), "join")) {
             if (!keyring.isOurs(m.serverName()) && levels.canInvite(m.userId())) {
                 servers.add(m.serverName());
             }

@@ -1,6 +1,8 @@
 package org.vestibule.join;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Service;
@@ -63,11 +65,11 @@ public class JoinService {
     public Target target(String roomIdOrAlias, List<String> servers) {
         if (roomIdOrAlias.startsWith("#")) {
             RoomAliases.Resolved resolved = aliases.resolve(roomIdOrAlias);
-            java.util.LinkedHashSet<String> candidates = new java.util.LinkedHashSet<>();
+            LinkedHashSet<String> candidates = new LinkedHashSet<>();
             Identifiers.serverOf(roomIdOrAlias).ifPresent(candidates::add);
             candidates.addAll(resolved.servers());
             candidates.addAll(servers);
-            return new Target(resolved.roomId(), new java.util.ArrayList<>(candidates));
+            return new Target(resolved.roomId(), new ArrayList<>(candidates));
         }
         if (!Identifiers.isRoomIdOfAnyVersion(roomIdOrAlias)) {
             throw MatrixException.invalidParam("'" + roomIdOrAlias + "' is not a room ID or alias");
@@ -136,7 +138,7 @@ public class JoinService {
      * its server ACL denies are left out: we ask nothing of the room of them.
      */
     private List<String> candidates(String roomId, String userId, List<String> requested, List<String> extra) {
-        java.util.LinkedHashSet<String> servers = new java.util.LinkedHashSet<>(requested);
+        LinkedHashSet<String> servers = new LinkedHashSet<>(requested);
         if (requested.isEmpty()) {
             Identifiers.serverOf(roomId).ifPresent(servers::add);
         }
@@ -148,7 +150,7 @@ public class JoinService {
         });
         servers.addAll(extra);
         servers.removeIf(server -> !acls.allows(server, roomId));
-        return new java.util.ArrayList<>(servers);
+        return new ArrayList<>(servers);
     }
 
     /**

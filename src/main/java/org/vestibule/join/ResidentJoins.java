@@ -1,6 +1,8 @@
 package org.vestibule.join;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -15,6 +17,7 @@ import org.vestibule.auth.AuthResult;
 import org.vestibule.auth.StateKey;
 import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
+import org.vestibule.event.CanonicalJson;
 import org.vestibule.event.EventFormatException;
 import org.vestibule.event.EventSigning;
 import org.vestibule.event.Identifiers;
@@ -52,7 +55,7 @@ public class ResidentJoins {
          * @param v1 the deprecated v1 form, {@code [200, {...}]}, without the partial-state fields
          */
         public byte[] toJsonBytes(boolean v1) {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(
+            ByteArrayOutputStream out = new ByteArrayOutputStream(
                     64 + 1024 * (state.size() + authChain.size()));
             write(out, v1 ? "[200,{\"auth_chain\":[" : "{\"auth_chain\":[");
             writeEvents(out, authChain);
@@ -62,7 +65,7 @@ public class ResidentJoins {
                 write(out, ",\"members_omitted\":" + membersOmitted);
                 if (membersOmitted) {
                     write(out, ",\"servers_in_room\":");
-                    out.writeBytes(org.vestibule.event.CanonicalJson.encode(serversInRoom));
+                    out.writeBytes(CanonicalJson.encode(serversInRoom));
                 }
             }
             write(out, ",\"state\":[");
@@ -71,7 +74,7 @@ public class ResidentJoins {
             return out.toByteArray();
         }
 
-        private static void writeEvents(java.io.ByteArrayOutputStream out, List<Pdu> events) {
+        private static void writeEvents(ByteArrayOutputStream out, List<Pdu> events) {
             for (int i = 0; i < events.size(); i++) {
                 if (i > 0) {
                     out.write(',');
@@ -80,8 +83,8 @@ public class ResidentJoins {
             }
         }
 
-        private static void write(java.io.ByteArrayOutputStream out, String ascii) {
-            out.writeBytes(ascii.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        private static void write(ByteArrayOutputStream out, String ascii) {
+            out.writeBytes(ascii.getBytes(StandardCharsets.US_ASCII));
         }
     }
 

@@ -3,6 +3,7 @@ package org.vestibule.join;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.vestibule.event.RoomVersion;
 
 /**
@@ -33,7 +34,7 @@ public final class RestrictedJoinPolicy {
      */
     public static JoinDecision decide(RoomVersion version, Map<String, Object> joinRulesContent, String currentMembership,
                                       String userId, boolean userIsLocal, AllowedRooms allowedRooms,
-                                      java.util.function.Supplier<List<String>> inviters) {
+                                      Supplier<List<String>> inviters) {
         Object rule = joinRulesContent.get("join_rule");
         boolean restricted = rule instanceof String r && version.isRestrictedJoinRule(r);
         if (!restricted || "join".equals(currentMembership) || "invite".equals(currentMembership)) {

@@ -3,6 +3,7 @@ package org.vestibule.presence;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A user's presence as stored (table {@code presence}).
@@ -34,7 +35,7 @@ record PresenceState(String userId, boolean local, String presence, String statu
 
     /** Whether a client would see the difference (what moves the stream, migration V35). */
     boolean visiblyDiffersFrom(PresenceState other) {
-        return other == null || !presence.equals(other.presence) || !java.util.Objects.equals(statusMsg, other.statusMsg)
+        return other == null || !presence.equals(other.presence) || !Objects.equals(statusMsg, other.statusMsg)
                 || currentlyActive != other.currentlyActive;
     }
 

@@ -1,6 +1,7 @@
 package org.vestibule.room;
 
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -369,7 +370,7 @@ public class EventPersister {
         // Kahn's algorithm: an event is ready once every auth event it names is stored.
         Map<String, List<Pdu>> waiting = new HashMap<>();
         Map<String, Integer> blockers = new HashMap<>();
-        java.util.ArrayDeque<Pdu> ready = new java.util.ArrayDeque<>();
+        ArrayDeque<Pdu> ready = new ArrayDeque<>();
         Set<String> external = new HashSet<>();
         for (Pdu p : pending.values()) {
             for (String a : authDependencies(p)) {

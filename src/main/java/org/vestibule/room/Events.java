@@ -1,6 +1,7 @@
 package org.vestibule.room;
 
 import java.util.List;
+import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.Query;
 
@@ -18,7 +19,7 @@ public interface Events extends JpaRepository<EventRecord, String> {
     /** Events of a room after a stream position, oldest first, excluding outliers and rejected ones. */
     @Query("select e from EventRecord e where e.roomId = ?1 and e.streamOrdering > ?2 and e.outlier = false "
             + "and e.rejectionReason is null order by e.streamOrdering")
-    List<EventRecord> timelineAfter(String roomId, long streamOrdering, org.springframework.data.domain.Pageable page);
+    List<EventRecord> timelineAfter(String roomId, long streamOrdering, Pageable page);
 
     @Query("select max(e.streamOrdering) from EventRecord e")
     Long maxStreamOrdering();

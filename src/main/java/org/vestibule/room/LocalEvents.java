@@ -3,10 +3,14 @@ package org.vestibule.room;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.vestibule.auth.AuthEventSelection;
@@ -90,7 +94,7 @@ public class LocalEvents {
                     + " (auth rule " + r.rule() + ")");
         }
         persister.persistOrRefuse(room, event);
-        relay.relay(event, destinations(roomId, cache.get(roomId, room.stateVersion())), java.util.Set.of());
+        relay.relay(event, destinations(roomId, cache.get(roomId, room.stateVersion())), Set.of());
         return event;
     }
 
@@ -116,7 +120,7 @@ public class LocalEvents {
      * and relays it to the room's other servers but {@code except}.
      */
     @Transactional
-    public Pdu commit(Pdu event, java.util.Set<String> except) {
+    public Pdu commit(Pdu event, Set<String> except) {
         persister.persistOrRefuse(event);
         relay.relay(event, destinations(event.roomId(), snapshot(event.roomId())), except);
         return event;
@@ -126,12 +130,12 @@ public class LocalEvents {
      * The servers to send our event to: those with joined members, and in a room we hold with
      * partial state also those the resident named, whose members' events we do not have yet.
      */
-    private java.util.Collection<String> destinations(String roomId, RoomSnapshot snapshot) {
+    private Collection<String> destinations(String roomId, RoomSnapshot snapshot) {
         List<String> extra = snapshot.partialState() ? partialRooms.extraServers(roomId) : List.of();
         if (extra.isEmpty()) {
             return snapshot.joinedServers();
         }
-        java.util.Set<String> all = new java.util.LinkedHashSet<>(snapshot.joinedServers());
+        Set<String> all = new LinkedHashSet<>(snapshot.joinedServers());
         all.addAll(extra);
         return all;
     }
@@ -198,8 +202,8 @@ public class LocalEvents {
     }
 
     /** The current snapshot of a room we know, checked against its state version. */
-    public java.util.Optional<RoomSnapshot> findSnapshot(String roomId) {
-        return java.util.Optional.ofNullable(cache.current(roomId));
+    public Optional<RoomSnapshot> findSnapshot(String roomId) {
+        return Optional.ofNullable(cache.current(roomId));
     }
 
     /** The current snapshot of a room, checked against its state version. */

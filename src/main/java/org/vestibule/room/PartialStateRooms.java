@@ -1,6 +1,7 @@
 package org.vestibule.room;
 
 import java.sql.Array;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -68,7 +69,7 @@ public class PartialStateRooms {
         jdbc.update("delete from partial_state_rooms where room_id = ?", roomId);
     }
 
-    private static List<String> strings(Array array) throws java.sql.SQLException {
+    private static List<String> strings(Array array) throws SQLException {
         return array == null ? List.of() : new ArrayList<>(Arrays.asList((String[]) array.getArray()));
     }
 }

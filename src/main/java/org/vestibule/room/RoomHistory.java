@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import org.springframework.stereotype.Service;
 import org.vestibule.error.MatrixException;
@@ -121,7 +122,7 @@ public class RoomHistory {
         int max = Math.max(0, Math.min(limit, MAX_EVENTS));
         List<Pdu> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        java.util.PriorityQueue<Pdu> frontier = new java.util.PriorityQueue<>(
+        PriorityQueue<Pdu> frontier = new PriorityQueue<>(
                 Comparator.comparingLong(Pdu::depth).reversed().thenComparing(Pdu::eventId));
         graph.events(from).values().stream().filter(p -> roomId.equals(p.roomId())).forEach(p -> {
             if (seen.add(p.eventId())) {

@@ -1,10 +1,15 @@
 package org.vestibule.room;
 
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 import org.vestibule.auth.StateKey;
@@ -54,7 +59,7 @@ public class StateGroups {
             ids[i++] = e.getValue();
         }
         // The group and its entries in one round trip.
-        Long id = jdbc.execute((org.springframework.jdbc.core.ConnectionCallback<Long>) c -> {
+        Long id = jdbc.execute((ConnectionCallback<Long>) c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     with g as (insert into state_groups (room_id, prev_group, chain_depth, state_size)
                         values (?, ?, ?, ?) returning id),
@@ -68,7 +73,7 @@ public class StateGroups {
                 ps.setArray(5, c.createArrayOf("text", types));
                 ps.setArray(6, c.createArrayOf("text", keys));
                 ps.setArray(7, c.createArrayOf("text", ids));
-                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     return rs.getLong(1);
                 }
@@ -121,11 +126,11 @@ public class StateGroups {
      * two slots of each state an event page touches, in rooms of any size): per group, the slots
      * that hold an event.
      */
-    public Map<Long, Map<StateKey, String>> lookup(java.util.Collection<Long> groupIds, java.util.Collection<StateKey> keys) {
+    public Map<Long, Map<StateKey, String>> lookup(Collection<Long> groupIds, Collection<StateKey> keys) {
         Map<Long, Map<StateKey, String>> out = new HashMap<>();
-        List<Long> missing = new java.util.ArrayList<>();
+        List<Long> missing = new ArrayList<>();
         synchronized (cache) {
-            for (Long id : new java.util.LinkedHashSet<>(groupIds)) {
+            for (Long id : new LinkedHashSet<>(groupIds)) {
                 Group g = cache.get(id);
                 if (g == null) {
                     missing.add(id);

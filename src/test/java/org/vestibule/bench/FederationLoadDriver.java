@@ -1,5 +1,6 @@
 package org.vestibule.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
@@ -10,6 +11,9 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +28,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
@@ -374,8 +379,8 @@ public final class FederationLoadDriver {
     /** What the target and this machine did during a phase. */
     static final class Probe {
         final URI metrics;
-        final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        final HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1).build();
 
         Probe(String clientUrl) {
             this.metrics = URI.create(clientUrl + "/actuator/prometheus");
@@ -387,8 +392,8 @@ public final class FederationLoadDriver {
             double cpu = Double.NaN;
             double gc = 0;
             try {
-                String text = http.send(java.net.http.HttpRequest.newBuilder(metrics).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                String text = http.send(HttpRequest.newBuilder(metrics).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
                 for (String line : text.split("\n")) {
                     if (line.startsWith("#")) {
                         continue;
@@ -416,8 +421,8 @@ public final class FederationLoadDriver {
          */
         String rateLimits() {
             try {
-                String text = http.send(java.net.http.HttpRequest.newBuilder(metrics).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                String text = http.send(HttpRequest.newBuilder(metrics).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
                 for (String line : text.split("\n")) {
                     if (line.startsWith("vestibule_rate_limits_enabled")) {
                         return value(line) == 0 ? "off (vestibule.rate-limits.enabled=false)"
@@ -499,7 +504,7 @@ public final class FederationLoadDriver {
         }
 
         static long driverCpuNanos() {
-            return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+            return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                     .getProcessCpuTime();
         }
     }
@@ -911,7 +916,7 @@ public final class FederationLoadDriver {
         }
     }
 
-    static java.util.concurrent.ThreadFactory daemon(String name) {
+    static ThreadFactory daemon(String name) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, name + "-" + n.incrementAndGet());

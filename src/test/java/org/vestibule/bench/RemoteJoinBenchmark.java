@@ -1,7 +1,10 @@
 package org.vestibule.bench;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.vestibule.event.CanonicalJson;
 import org.vestibule.event.Pdu;
 import org.vestibule.event.RoomVersions;
 import org.vestibule.keys.ServerKeyring;
@@ -25,7 +28,7 @@ import org.vestibule.support.TestHomeservers;
 public final class RemoteJoinBenchmark {
 
     public static void main(String[] args) throws Exception {
-        int[] sizes = args.length == 0 ? new int[] {1_000, 10_000} : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
+        int[] sizes = args.length == 0 ? new int[] {1_000, 10_000} : Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
         // Rate limits off, explicitly: thousands of joins into one room are far past rc_joins_per_room.
         try (TestHomeservers servers = TestHomeservers.start(3, i -> i == 2
                 ? new String[] {"--logging.level.root=WARN", "--vestibule.join.partial-state=true",
@@ -63,7 +66,7 @@ public final class RemoteJoinBenchmark {
                 long j0 = System.nanoTime();
                 client2.join(bob, room, server1).expect(200);
                 double joinMs = (System.nanoTime() - j0) / 1e6;
-                long stateEvents = hs2.bean(org.springframework.jdbc.core.JdbcTemplate.class).queryForObject(
+                long stateEvents = hs2.bean(JdbcTemplate.class).queryForObject(
                         "select count(*) from current_state where room_id = ?", Long.class, room);
 
                 // Partial state: the client's 200, then (polling the flag) the resync's end, both from the join request.
@@ -79,7 +82,7 @@ public final class RemoteJoinBenchmark {
                     Thread.sleep(5);
                 }
                 double resyncMs = (System.nanoTime() - p0) / 1e6;
-                long fullStateEvents = hs3.bean(org.springframework.jdbc.core.JdbcTemplate.class).queryForObject(
+                long fullStateEvents = hs3.bean(JdbcTemplate.class).queryForObject(
                         "select count(*) from current_state where room_id = ?", Long.class, room);
                 if (fullStateEvents < stateEvents) {
                     throw new IllegalStateException("hs3 has " + fullStateEvents + " state events after its resync, hs2 "
@@ -114,9 +117,9 @@ public final class RemoteJoinBenchmark {
             if (sent.status() != 200) {
                 throw new IllegalStateException("send_join failed: " + sent.json());
             }
-            kib = org.vestibule.event.CanonicalJson.encode(sent.json()).length / 1024.0;
+            kib = CanonicalJson.encode(sent.json()).length / 1024.0;
         }
-        java.util.Arrays.sort(times);
+        Arrays.sort(times);
         return new double[] {times[times.length / 2], kib};
     }
 }

@@ -3,6 +3,7 @@ package org.vestibule.clientapi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.vestibule.support.TestNames.unique;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +55,7 @@ class RoomContextIntegrationTests {
     }
 
     private static String filter(Map<String, Object> filter) {
-        return MatrixClient.encode(new String(CanonicalJson.encode(filter), java.nio.charset.StandardCharsets.UTF_8));
+        return MatrixClient.encode(new String(CanonicalJson.encode(filter), StandardCharsets.UTF_8));
     }
 
     @Test

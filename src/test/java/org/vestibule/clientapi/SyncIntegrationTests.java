@@ -1,6 +1,5 @@
 package org.vestibule.clientapi;
 
-import static org.vestibule.support.TestNames.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.vestibule.clientapi.Syncing.at;
 import static org.vestibule.clientapi.Syncing.ids;
@@ -10,12 +9,17 @@ import static org.vestibule.clientapi.Syncing.state;
 import static org.vestibule.clientapi.Syncing.sync;
 import static org.vestibule.clientapi.Syncing.timeline;
 import static org.vestibule.clientapi.Syncing.types;
+import static org.vestibule.support.TestNames.unique;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -26,6 +30,7 @@ import org.vestibule.room.EventGraph;
 import org.vestibule.room.EventPersister;
 import org.vestibule.room.LocalEvents;
 import org.vestibule.room.PersistOutcome;
+import org.vestibule.support.Eventually;
 import org.vestibule.support.MatrixClient;
 import org.vestibule.support.MatrixClient.Response;
 import org.vestibule.support.MatrixClient.User;
@@ -54,7 +59,7 @@ class SyncIntegrationTests {
     @Autowired
     StreamNotifier notifier;
     @Autowired
-    javax.sql.DataSource dataSource;
+    DataSource dataSource;
 
     MatrixClient client;
 
@@ -190,7 +195,7 @@ class SyncIntegrationTests {
         User alice = client.register(unique("alice"));
         String room = client.createRoom(alice, Map.of("preset", "private_chat"));
         notifier.await(List.of(), notifier.generation(), 0); // starts listening
-        org.vestibule.support.Eventually.until("the LISTEN connection", notifier::listening);
+        Eventually.until("the LISTEN connection", notifier::listening);
 
         // Notifications of the room's creation may still be arriving: register once they have.
         long generation;
@@ -215,9 +220,9 @@ class SyncIntegrationTests {
         client.createRoom(alice, Map.of("preset", "private_chat"));
         long started;
         CompletableFuture<Response> syncing;
-        try (java.sql.Connection writer = dataSource.getConnection()) {
+        try (Connection writer = dataSource.getConnection()) {
             writer.setAutoCommit(false);
-            try (java.sql.Statement st = writer.createStatement()) {
+            try (Statement st = writer.createStatement()) {
                 // What every transaction storing an event holds until it ends.
                 st.execute("lock table events in row exclusive mode");
             }
@@ -606,7 +611,7 @@ class SyncIntegrationTests {
 
     private static List<String> reversed(List<String> list) {
         List<String> copy = new ArrayList<>(list);
-        java.util.Collections.reverse(copy);
+        Collections.reverse(copy);
         return copy;
     }
 

@@ -5,6 +5,7 @@ import static org.vestibule.support.Eventually.until;
 import static org.vestibule.support.TestNames.unique;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -67,7 +68,7 @@ class PublicRoomsIntegrationTests {
     }
 
     static Map<String, Object> search(String term, Object limit, String since) {
-        Map<String, Object> body = new java.util.LinkedHashMap<>(Map.of("filter", Map.of("generic_search_term", term)));
+        Map<String, Object> body = new LinkedHashMap<>(Map.of("filter", Map.of("generic_search_term", term)));
         if (limit != null) {
             body.put("limit", limit);
         }

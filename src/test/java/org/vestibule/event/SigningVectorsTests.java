@@ -3,6 +3,7 @@ package org.vestibule.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -141,7 +142,7 @@ class SigningVectorsTests {
                 "RdkPUUsxIaSW/FEc52E8f0cVTjgPDYlaCIy7yv8DUR+PsU/yiLiejmEo62U1PLBJJwwIeyIbkMm4PTih+u77Bg");
         Map<String, Object> put = Json.objectOf("method", "PUT", "uri", "/_matrix/federation/v1/send/txn1",
                 "origin", "domain", "destination", "remote",
-                "content", Json.objectOf("origin", "domain", "origin_server_ts", 1000000L, "pdus", java.util.List.of()));
+                "content", Json.objectOf("origin", "domain", "origin_server_ts", 1000000L, "pdus", List.of()));
         assertThat(JsonSigning.signature(put, KEY)).isEqualTo(
                 "jdcJrGLIPQ7Pj0ZYtE7KhbFNBJZHF8lzU7NTZ9se0t8oVN/m099MtR2KEk5aRcxc37YONG7Y7xkZTSdPH/ryDQ");
     }

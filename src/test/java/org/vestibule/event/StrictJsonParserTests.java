@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ class StrictJsonParserTests {
     @Test
     void parsesTheJsonModel() {
         Object value = parse("{\"a\":[1,-2,\"x\",true,false,null,{}],\"b\":\"\\u00e9\\n\"}");
-        assertThat(value).isEqualTo(Json.objectOf("a", java.util.Arrays.asList(1L, -2L, "x", true, false, null, Map.of()),
+        assertThat(value).isEqualTo(Json.objectOf("a", Arrays.asList(1L, -2L, "x", true, false, null, Map.of()),
                 "b", "é\n"));
     }
 

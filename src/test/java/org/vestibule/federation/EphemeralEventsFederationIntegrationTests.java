@@ -10,6 +10,7 @@ import static org.vestibule.support.EphemeralSync.until;
 import static org.vestibule.support.TestNames.unique;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -212,7 +213,7 @@ class EphemeralEventsFederationIntegrationTests {
 
         // More than 100 EDUs in one transaction is refused whole (spec: at most 100).
         Map<String, Object> tooMany = new LinkedHashMap<>(txn);
-        tooMany.put("edus", java.util.Collections.nCopies(101, edus.get(edus.size() - 1)));
+        tooMany.put("edus", Collections.nCopies(101, edus.get(edus.size() - 1)));
         FederationDriver.Answer refused = hs2Driver.put(hs1Name, "/_matrix/federation/v1/send/" + unique("many"), tooMany);
         assertThat(refused.status()).isEqualTo(400);
         assertThat(refused.errcode()).isEqualTo("M_BAD_JSON");

@@ -3,6 +3,7 @@ package org.vestibule.federation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.vestibule.support.Eventually.until;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -166,7 +167,7 @@ class ServerAclIntegrationTests {
         Map<String, Object> txn = new LinkedHashMap<>();
         txn.put("origin", origin);
         txn.put("origin_server_ts", System.currentTimeMillis());
-        txn.put("pdus", java.util.Arrays.stream(pdus).map(p -> (Object) p.json()).toList());
+        txn.put("pdus", Arrays.stream(pdus).map(p -> (Object) p.json()).toList());
         txn.put("edus", List.of(Map.of("edu_type", "m.typing", "content", Map.of("room_id", room,
                 "user_id", carol.userId(), "typing", true))));
         return txn;

@@ -22,6 +22,7 @@ import org.vestibule.event.RoomVersions;
 import org.vestibule.event.StrictJsonParser;
 import org.vestibule.federation.outbound.FederationClient;
 import org.vestibule.federation.outbound.FederationErrorResponseException;
+import org.vestibule.federation.outbound.FederationResponse;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
 import org.vestibule.room.RoomMemberships;
@@ -321,7 +322,7 @@ class BackfillIntegrationTests {
 
     @FunctionalInterface
     interface Call {
-        org.vestibule.federation.outbound.FederationResponse run();
+        FederationResponse run();
     }
 
     static Reply relay(Call call) {

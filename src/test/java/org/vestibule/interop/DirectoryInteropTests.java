@@ -6,6 +6,7 @@ import static org.vestibule.interop.Interop.vestibuleUser;
 import static org.vestibule.support.Eventually.eventually;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -61,7 +62,7 @@ class DirectoryInteropTests {
     }
 
     static Map<String, Object> filter(String term, Integer limit, String since) {
-        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        Map<String, Object> body = new LinkedHashMap<>();
         body.put("filter", Map.of("generic_search_term", term));
         if (limit != null) {
             body.put("limit", limit);

@@ -1,9 +1,9 @@
 package org.vestibule.invite;
 
-import static org.vestibule.support.TestNames.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.vestibule.support.Eventually.eventually;
 import static org.vestibule.support.Eventually.until;
+import static org.vestibule.support.TestNames.unique;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +20,7 @@ import org.vestibule.event.RoomVersions;
 import org.vestibule.event.StrictJsonParser;
 import org.vestibule.room.LocalEvents;
 import org.vestibule.room.OutOfBandMemberships;
+import org.vestibule.room.StrippedState;
 import org.vestibule.support.FakeFederationServer;
 import org.vestibule.support.FederationDriver;
 import org.vestibule.support.FederationDriver.Answer;
@@ -213,7 +214,7 @@ class FederatedInvitesIntegrationTests {
 
     static List<Object> roomStateOf(Pdu invite) {
         String inviter = invite.sender();
-        return List.copyOf(servers.get(1).bean(org.vestibule.room.StrippedState.class)
+        return List.copyOf(servers.get(1).bean(StrippedState.class)
                 .pdus(servers.get(1).bean(LocalEvents.class).snapshot(invite.roomId()).state(), inviter));
     }
 
@@ -262,7 +263,7 @@ class FederatedInvitesIntegrationTests {
         Pdu v12 = hs2Invite("12", bob.userId(), null);
         assertError(sendInvite(v12, List.of()), 400, "M_INVALID_PARAM");
         List<Object> stripped = roomStateOf(v12).stream()
-                .map(o -> (Object) org.vestibule.room.StrippedState.strip(Json.object(Map.of("e", o), "e"))).toList();
+                .map(o -> (Object) StrippedState.strip(Json.object(Map.of("e", o), "e"))).toList();
         assertError(sendInvite(v12, stripped), 400, "M_INVALID_PARAM");
         assertThat(pending(0, v12.roomId(), bob.userId())).isEmpty();
         Answer v12Signed = sendInvite(v12, roomStateOf(v12));

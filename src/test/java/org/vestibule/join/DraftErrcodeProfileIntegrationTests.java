@@ -7,6 +7,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.vestibule.support.FederationDriver;
 import org.vestibule.support.FederationDriver.Answer;
 import org.vestibule.support.MatrixClient;
@@ -64,7 +65,7 @@ class DraftErrcodeProfileIntegrationTests {
     static User registerAdmin(MatrixClient client) {
         // No shared secret is configured here, so make the admin through the test's own database access.
         User admin = client.register("admin");
-        servers.get(0).bean(org.springframework.jdbc.core.JdbcTemplate.class)
+        servers.get(0).bean(JdbcTemplate.class)
                 .update("update users set admin = true where user_id = ?", admin.userId());
         return admin;
     }

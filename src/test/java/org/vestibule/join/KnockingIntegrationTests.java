@@ -1,8 +1,8 @@
 package org.vestibule.join;
 
-import static org.vestibule.support.TestNames.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.vestibule.support.Eventually.until;
+import static org.vestibule.support.TestNames.unique;
 
 import java.util.List;
 import java.util.Map;
@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.vestibule.event.Json;
 import org.vestibule.event.Pdu;
 import org.vestibule.room.OutOfBandMemberships;
+import org.vestibule.room.RoomMemberships;
 import org.vestibule.support.FederationDriver;
 import org.vestibule.support.FederationDriver.Answer;
 import org.vestibule.support.MatrixClient;
@@ -172,7 +173,7 @@ class KnockingIntegrationTests {
         act(s.alice(), room, "ban", knocker.userId()).expect(200);
         if (remote) {
             waitForMembership(hs1, s.alice(), room, knocker.userId(), "ban");
-            until("the ban on hs2", () -> !servers.get(1).bean(org.vestibule.room.RoomMemberships.class)
+            until("the ban on hs2", () -> !servers.get(1).bean(RoomMemberships.class)
                     .isServerJoined(room, name(1)));
         }
         assertError(knock(client, knocker, room, null, via), 403, "M_FORBIDDEN");

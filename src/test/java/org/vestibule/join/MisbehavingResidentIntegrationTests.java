@@ -13,8 +13,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.vestibule.event.Json;
+import org.vestibule.event.StrictJsonParser;
 import org.vestibule.federation.outbound.FederationClient;
 import org.vestibule.federation.outbound.FederationErrorResponseException;
+import org.vestibule.federation.outbound.FederationResponse;
 import org.vestibule.support.FakeFederationServer;
 import org.vestibule.support.FakeFederationServer.Reply;
 import org.vestibule.support.MatrixClient;
@@ -125,11 +127,11 @@ class MisbehavingResidentIntegrationTests {
         // The fake relays to the real resident, then corrupts the name event's signed fields.
         fake.onPrefix("/_matrix/federation/v1/make_join/", r -> relay(() -> asHs2.get(real, r.uri())));
         fake.onPrefix("/_matrix/federation/v2/send_join/", r -> {
-            Map<String, Object> event = org.vestibule.event.StrictJsonParser.parseObject(r.body(),
-                    org.vestibule.event.StrictJsonParser.Limits.REQUEST);
+            Map<String, Object> event = StrictJsonParser.parseObject(r.body(),
+                    StrictJsonParser.Limits.REQUEST);
             Reply reply = relay(() -> asHs2.put(real, r.uri(), event));
-            Map<String, Object> answer = Json.mutableCopy(org.vestibule.event.StrictJsonParser.parseObject(reply.body(),
-                    org.vestibule.event.StrictJsonParser.Limits.RESPONSE));
+            Map<String, Object> answer = Json.mutableCopy(StrictJsonParser.parseObject(reply.body(),
+                    StrictJsonParser.Limits.RESPONSE));
             List<Object> state = new ArrayList<>();
             for (Object o : Json.list(answer, "state")) {
                 @SuppressWarnings("unchecked")
@@ -162,11 +164,11 @@ class MisbehavingResidentIntegrationTests {
         String real = servers.get(0).serverName();
         fake.onPrefix("/_matrix/federation/v1/make_join/", r -> relay(() -> asHs2.get(real, r.uri())));
         fake.onPrefix("/_matrix/federation/v2/send_join/", r -> {
-            Map<String, Object> event = org.vestibule.event.StrictJsonParser.parseObject(r.body(),
-                    org.vestibule.event.StrictJsonParser.Limits.REQUEST);
+            Map<String, Object> event = StrictJsonParser.parseObject(r.body(),
+                    StrictJsonParser.Limits.REQUEST);
             Reply reply = relay(() -> asHs2.put(real, r.uri(), event));
-            Map<String, Object> answer = Json.mutableCopy(org.vestibule.event.StrictJsonParser.parseObject(reply.body(),
-                    org.vestibule.event.StrictJsonParser.Limits.RESPONSE));
+            Map<String, Object> answer = Json.mutableCopy(StrictJsonParser.parseObject(reply.body(),
+                    StrictJsonParser.Limits.RESPONSE));
             for (String key : List.of("state", "auth_chain")) {
                 answer.put(key, Json.list(answer, key).stream()
                         .filter(o -> !"m.room.join_rules".equals(((Map<?, ?>) o).get("type"))).toList());
@@ -182,7 +184,7 @@ class MisbehavingResidentIntegrationTests {
 
     @FunctionalInterface
     interface Call {
-        org.vestibule.federation.outbound.FederationResponse run();
+        FederationResponse run();
     }
 
     static Reply relay(Call call) {

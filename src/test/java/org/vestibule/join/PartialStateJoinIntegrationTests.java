@@ -1,14 +1,16 @@
 package org.vestibule.join;
 
-import static org.vestibule.support.TestNames.unique;
-import static org.vestibule.support.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.vestibule.support.Eventually.eventually;
+import static org.vestibule.support.TestNames.unique;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -285,10 +287,10 @@ class PartialStateJoinIntegrationTests {
 
     /** The member state keys of a room's state and timeline in a sync answer. */
     @SuppressWarnings("unchecked")
-    private static java.util.Set<String> membersSynced(Map<String, Object> sync, String room) {
+    private static Set<String> membersSynced(Map<String, Object> sync, String room) {
         Map<String, Object> joined = (Map<String, Object>) ((Map<String, Object>) sync.get("rooms")).get("join");
         Map<String, Object> section = (Map<String, Object>) joined.get(room);
-        java.util.Set<String> members = new java.util.HashSet<>();
+        Set<String> members = new HashSet<>();
         if (section == null) {
             return members;
         }

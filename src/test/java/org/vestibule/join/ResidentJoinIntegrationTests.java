@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -326,7 +327,7 @@ class ResidentJoinIntegrationTests {
             }
         }
         Pdu unsigned = remote.sign(template, version, null);
-        Map<String, Object> stripped = new java.util.LinkedHashMap<>(unsigned.json());
+        Map<String, Object> stripped = new LinkedHashMap<>(unsigned.json());
         stripped.put("signatures", Map.of());
         Answer noSig = remote.sendJoin(resident, room, unsigned.eventId(), stripped, 2, null);
         assertThat(noSig.status()).isEqualTo(400);

@@ -13,6 +13,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.vestibule.event.Json;
 import org.vestibule.event.JsonSigning;
 import org.vestibule.event.StrictJsonParser;
+import org.vestibule.event.UnpaddedBase64;
 import org.vestibule.event.VerifyKey;
 import org.vestibule.support.VestibuleIntegrationTest;
 
@@ -42,6 +43,6 @@ class KeyServerIntegrationTests {
         VerifyKey key = VerifyKey.fromBase64(keyId, (String) Json.object(verifyKeys, keyId).get("key"));
         assertThat(JsonSigning.verify(doc, "test.vestibule.invalid", key)).isTrue();
         assertThat(new String(response.body())).doesNotContain(
-                org.vestibule.event.UnpaddedBase64.encode(keyring.signingKey().seed()));
+                UnpaddedBase64.encode(keyring.signingKey().seed()));
     }
 }

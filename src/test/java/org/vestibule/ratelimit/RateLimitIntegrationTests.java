@@ -3,7 +3,9 @@ package org.vestibule.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -200,7 +202,7 @@ class RateLimitIntegrationTests {
     @DisplayName("rc_invites.per_room: a createRoom with 11 invites is refused before the room is made")
     void invitesAtCreation() {
         User inviter = sharedSecretUser("crowd");
-        List<String> eleven = new java.util.ArrayList<>();
+        List<String> eleven = new ArrayList<>();
         for (int i = 0; i < 11; i++) {
             eleven.add("@guest" + i + ":test.vestibule.invalid");
         }
@@ -231,7 +233,7 @@ class RateLimitIntegrationTests {
             String hex = HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
             return client.post("/_synapse/admin/v1/register", null, Map.of("nonce", nonce, "username", username,
                     "password", password, "admin", false, "mac", hex));
-        } catch (java.security.GeneralSecurityException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -11,6 +11,7 @@ import static org.vestibule.support.TestNames.unique;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -163,7 +164,7 @@ class ReceiptsIntegrationTests {
         Map<String, Object> all = sync(client, r.alice(), null);
         List<Map<String, Object>> bobsOnRoot = ephemeral(all, r.id(), "m.receipt").stream()
                 .map(e -> EphemeralSync.at(e, "content", root, "m.read", r.bob().userId()))
-                .filter(java.util.Objects::nonNull).map(EphemeralSync::map).toList();
+                .filter(Objects::nonNull).map(EphemeralSync::map).toList();
         assertThat(bobsOnRoot).extracting(d -> d.get("thread_id")).containsExactlyInAnyOrder("main", null);
 
         Response mainForAThreadedEvent = postReceipt(r.bob(), r.id(), "m.read", inThread, Map.of("thread_id", "main"));

@@ -3,6 +3,7 @@ package org.vestibule.support;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.vestibule.event.Json;
 import org.vestibule.event.Pdu;
 import org.vestibule.event.RoomVersion;
@@ -90,7 +91,7 @@ public final class FederationDriver {
     }
 
     /** Turns a template into a signed event of the joining server, after an optional edit. */
-    public Pdu sign(Map<String, Object> template, String roomVersion, java.util.function.Consumer<Map<String, Object>> edit) {
+    public Pdu sign(Map<String, Object> template, String roomVersion, Consumer<Map<String, Object>> edit) {
         RoomVersion version = RoomVersions.byId(roomVersion).orElseThrow();
         Map<String, Object> event = Json.mutableCopy(template);
         event.remove("origin");

@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.IntFunction;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.vestibule.VestibuleApplication;
@@ -135,7 +136,7 @@ public final class TestHomeservers implements AutoCloseable {
      *
      * @param extraArgs more {@code --key=value} settings for the server with the given index
      */
-    public static TestHomeservers start(int count, java.util.function.IntFunction<String[]> extraArgs) {
+    public static TestHomeservers start(int count, IntFunction<String[]> extraArgs) {
         return start(count, index -> "localhost", extraArgs);
     }
 
@@ -144,8 +145,8 @@ public final class TestHomeservers implements AutoCloseable {
      * {@code localhost} or {@code 127.0.0.1}, the names the test certificate covers (an IP literal
      * name, for the server ACL's {@code allow_ip_literals}).
      */
-    public static TestHomeservers start(int count, java.util.function.IntFunction<String> hosts,
-                                        java.util.function.IntFunction<String[]> extraArgs) {
+    public static TestHomeservers start(int count, IntFunction<String> hosts,
+                                        IntFunction<String[]> extraArgs) {
         ExecutorService starter = Executors.newFixedThreadPool(count);
         List<Future<Homeserver>> starting = new ArrayList<>();
         for (int i = 0; i < count; i++) {

@@ -18,6 +18,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.vestibule.event.Json;
+import org.vestibule.event.Pdu;
 import org.vestibule.event.RoomVersions;
 import org.vestibule.event.StrictJsonParser;
 import org.vestibule.keys.ServerKeyring;
@@ -69,7 +70,7 @@ class TransactionQueueIntegrationTests {
             eventIds.add(localEvents.send(room, user, "m.room.message", null, Map.of("body", "m" + i)).eventId());
         }
         AtomicInteger calls = new AtomicInteger();
-        List<List<String>> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<List<String>> received = new CopyOnWriteArrayList<>();
         peer.onPrefix("/_matrix/federation/v1/send/", r -> {
             if (calls.incrementAndGet() == 1) {
                 return Reply.raw(502, "text/plain", "not yet");
@@ -79,7 +80,7 @@ class TransactionQueueIntegrationTests {
             for (Object p : Json.list(txn, "pdus")) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> pdu = (Map<String, Object>) p;
-                ids.add(org.vestibule.event.Pdu.fromJson(pdu, RoomVersions.V10).eventId());
+                ids.add(Pdu.fromJson(pdu, RoomVersions.V10).eventId());
             }
             assertThat(txn).containsEntry("origin", keyring.serverName());
             received.add(ids);
