@@ -15,7 +15,6 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.vestibule.VestibuleApplication;
 import org.vestibule.config.FederationListener;
-import org.vestibule.config.TlsCertificates;
 
 /**
  * Several real Vestibule servers in this JVM that federate with each other over HTTPS on
