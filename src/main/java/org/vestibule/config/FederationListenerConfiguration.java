@@ -51,12 +51,21 @@ class FederationListenerConfiguration {
         connector.setProperty("SSLEnabled", "true");
         WebServerConfiguration.tuneForFederation(connector);
         connector.setProperty("maxThreads", Integer.toString(tls.workerThreads()));
+        boolean boringSsl = tls.engine() == TlsProperties.Engine.NATIVE;
+        if (boringSsl) {
+            connector.setProperty("sslImplementationName", NativeTls.class.getName());
+            connector.setProperty("socket.appReadBufSize", Integer.toString(NativeTls.READ_BUFFER));
+        }
         SSLHostConfig ssl = new SSLHostConfig();
         ssl.setHostName("_default_");
         ssl.setProtocols("TLSv1.2+TLSv1.3");
         ssl.setCipherSuites(String.join(",", TlsCipherSuites.tls13()));
         ssl.setCiphers(String.join(",", TlsCipherSuites.tls12()));
         ssl.setHonorCipherOrder(true);
+        if (boringSsl) {
+            // Tomcat otherwise offers every group it knows (x448, ffdhe…), and BoringSSL refuses the list.
+            ssl.setGroups(NativeTls.GROUPS);
+        }
         SSLHostConfigCertificate certificate = new SSLHostConfigCertificate(ssl, SSLHostConfigCertificate.Type.UNDEFINED);
         certificate.setCertificateKeystore(identity.keyStore(password));
         certificate.setCertificateKeystorePassword(new String(password));

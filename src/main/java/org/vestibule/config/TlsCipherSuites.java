@@ -8,7 +8,8 @@ import java.util.stream.Stream;
  * only once C2 has compiled it with its AES and carry-less-multiply intrinsics: under C1, which
  * {@code bin/vestibule} runs by default, and in any JVM's first seconds, it encrypts about 45 MB/s,
  * against 215 MB/s for ChaCha20-Poly1305 (2 cores, JDK 25; bench/README.md, "Footprint"). A
- * send_join answer for a large room is megabytes. A peer without ChaCha20 gets AES-GCM.
+ * send_join answer for a large room is megabytes. A peer without ChaCha20 gets AES-GCM. The
+ * listener's BoringSSL ({@link NativeTls}) keeps this order in TLS 1.2 and takes the peer's in TLS 1.3.
  */
 public final class TlsCipherSuites {
 

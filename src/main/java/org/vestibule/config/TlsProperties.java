@@ -16,6 +16,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                    requests are short and CPU-bound, and a few threads per core serve them
  *                    faster than Tomcat's 200 fighting for the cores; raise it when peers' slow
  *                    answers (key fetches, missing events) keep threads waiting
+ * @param engine      who encrypts: {@code native}, BoringSSL where its bundled library loads (Linux,
+ *                    macOS, Windows on x86-64 and ARM64), else the JDK; or {@code jdk}, always the JDK
  */
 @ConfigurationProperties("vestibule.tls")
 public record TlsProperties(
@@ -23,7 +25,11 @@ public record TlsProperties(
         @DefaultValue("8448") int port,
         Path certificate,
         Path privateKey,
-        Integer maxThreads) {
+        Integer maxThreads,
+        @DefaultValue("native") Engine engine) {
+
+    /** Who does the listener's TLS. */
+    public enum Engine { NATIVE, JDK }
 
     public TlsProperties {
         if (maxThreads != null && maxThreads < 1) {
