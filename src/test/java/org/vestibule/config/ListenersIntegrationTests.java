@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.util.Arrays;
 import java.util.List;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.apache.catalina.connector.Connector;
 import org.apache.coyote.http11.AbstractHttp11Protocol;
@@ -113,6 +114,13 @@ class ListenersIntegrationTests {
         }
     }
 
+    /** A client of the federation port that trusts the test CA and speaks only {@code protocol}. */
+    static HttpClient tlsClient(String protocol) throws Exception {
+        SSLParameters parameters = TestCertificates.clientContext().getDefaultSSLParameters();
+        parameters.setProtocols(new String[] {protocol});
+        return HttpClient.newBuilder().sslContext(TestCertificates.clientContext()).sslParameters(parameters).build();
+    }
+
     static String sslImplementation(TestHomeservers server) {
         TomcatWebServer web = (TomcatWebServer) ((ServletWebServerApplicationContext) server.get(0).context()).getWebServer();
         Connector federation = Arrays.stream(web.getTomcat().getService().findConnectors())
@@ -130,7 +138,7 @@ class ListenersIntegrationTests {
     @Test
     void federationRequestsOverEitherEngine() throws Exception {
         for (TestHomeservers server : List.of(servers, jdkTls)) {
-            HttpResponse<String> version = HttpClient.newBuilder().sslContext(TestCertificates.clientContext()).build()
+            HttpResponse<String> version = tlsClient("TLSv1.3")
                     .send(HttpRequest.newBuilder(URI.create(server.get(0).federationBaseUrl()
                             + "/_matrix/federation/v1/version")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(version.statusCode()).isEqualTo(200);
@@ -144,12 +152,14 @@ class ListenersIntegrationTests {
         String login = "{\"type\":\"m.login.password\",\"identifier\":{\"type\":\"m.id.user\",\"user\":\"nobody\"},"
                 + "\"password\":\"x\",\"padding\":\"" + "p".repeat(40_000) + "\"}";
         for (TestHomeservers server : List.of(servers, jdkTls)) {
-            HttpResponse<String> refused = HttpClient.newBuilder().sslContext(TestCertificates.clientContext()).build()
-                    .send(HttpRequest.newBuilder(URI.create(server.get(0).federationBaseUrl() + "/_matrix/client/v3/login"))
-                            .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(login)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(refused.statusCode()).isEqualTo(403);
-            assertThat(refused.body()).contains("M_FORBIDDEN");
+            for (String protocol : List.of("TLSv1.3", "TLSv1.2")) {
+                HttpResponse<String> refused = tlsClient(protocol)
+                        .send(HttpRequest.newBuilder(URI.create(server.get(0).federationBaseUrl() + "/_matrix/client/v3/login"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(login)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(refused.statusCode()).as(protocol).isEqualTo(403);
+                assertThat(refused.body()).as(protocol).contains("\"errcode\":\"M_FORBIDDEN\"");
+            }
         }
     }
 
