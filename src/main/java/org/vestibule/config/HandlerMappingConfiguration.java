@@ -5,13 +5,15 @@ import java.util.List;
 import org.springframework.boot.webmvc.autoconfigure.WebMvcRegistrations;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.web.method.annotation.RequestParamMethodArgumentResolver;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 
 /**
  * Spring MVC's mapping of requests to controller methods, with a lookup that need not test them
- * all, and its adapter, which reads {@code @PathVariable String} arguments before Spring's resolvers.
+ * all, and its adapter, which reads {@code @PathVariable String}, {@code @RequestParam String} and
+ * {@code @RequestParam List<String>} arguments before Spring's resolvers.
  */
 @Configuration(proxyBeanMethods = false)
 class HandlerMappingConfiguration {
@@ -31,7 +33,7 @@ class HandlerMappingConfiguration {
         };
     }
 
-    /** Spring's adapter with {@link PathVariableStrings} ahead of its own argument resolvers. */
+    /** Spring's adapter with {@link PathVariableStrings} and {@link QueryParameterStrings} ahead of its own resolvers. */
     static final class PathVariablesFirst extends RequestMappingHandlerAdapter {
 
         @Override
@@ -39,6 +41,8 @@ class HandlerMappingConfiguration {
             super.afterPropertiesSet();
             List<HandlerMethodArgumentResolver> resolvers = new ArrayList<>();
             resolvers.add(new PathVariableStrings());
+            resolvers.add(new QueryParameterStrings(getArgumentResolvers().stream()
+                    .filter(RequestParamMethodArgumentResolver.class::isInstance).findFirst().orElseThrow()));
             resolvers.addAll(getArgumentResolvers());
             setArgumentResolvers(resolvers);
         }

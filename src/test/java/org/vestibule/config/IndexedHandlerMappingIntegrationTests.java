@@ -25,7 +25,9 @@ import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.web.bind.MissingPathVariableException;
 import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.bind.annotation.RequestMethod;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.method.annotation.RequestParamMethodArgumentResolver;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.method.support.ModelAndViewContainer;
 import org.springframework.web.servlet.DispatcherServlet;
@@ -44,6 +46,7 @@ import org.vestibule.support.TestHomeservers;
  * The indexed handler lookup chooses as Spring's own does, for a request to every pattern of every
  * controller method with each HTTP method, for paths no pattern has, and for a path with a
  * trailing slash or an encoded segment; and a federation path has only a few candidates to test.
+ * The adapter's own resolvers for path variables and query parameters give what Spring's give.
  */
 class IndexedHandlerMappingIntegrationTests {
 
@@ -167,6 +170,58 @@ class IndexedHandlerMappingIntegrationTests {
         empty.setAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE, Map.of());
         assertThatThrownBy(() -> ours.resolveArgument(roomId, new ModelAndViewContainer(), new ServletWebRequest(empty), binders))
                 .isInstanceOf(MissingPathVariableException.class).hasMessageContaining("roomId");
+    }
+
+    @Test
+    void queryParameterStringsAreWhatSpringsResolverGivesForEveryMapping() throws Exception {
+        RequestMappingHandlerAdapter adapter = servers.get(0).context().getBean(RequestMappingHandlerAdapter.class);
+        List<HandlerMethodArgumentResolver> resolvers = adapter.getArgumentResolvers();
+        assertThat(resolvers.get(1)).isInstanceOf(QueryParameterStrings.class);
+        HandlerMethodArgumentResolver ours = resolvers.get(1);
+        HandlerMethodArgumentResolver springs = resolvers.stream()
+                .filter(r -> r.getClass() == RequestParamMethodArgumentResolver.class).findFirst().orElseThrow();
+        ServletRequestDataBinderFactory binders = new ServletRequestDataBinderFactory(List.of(), adapter.getWebBindingInitializer());
+        // Absent, empty, one value, commas with and without spaces, several values, non-ASCII.
+        List<List<String>> queries = List.of(List.of(), List.of(""), List.of("a"), List.of("a,b"), List.of(" a , b ,"),
+                List.of("a", "b"), List.of("a,b", "c"), List.of("!ré:example.org"), List.of(",,"));
+        int compared = 0;
+        for (HandlerMethod handler : mapping.getHandlerMethods().values()) {
+            for (MethodParameter parameter : handler.getMethodParameters()) {
+                parameter.initParameterNameDiscovery(new DefaultParameterNameDiscoverer());
+                if (!ours.supportsParameter(parameter)) {
+                    continue;
+                }
+                String name = parameterName(parameter);
+                for (List<String> values : queries) {
+                    MockHttpServletRequest request = new MockHttpServletRequest("GET", "/");
+                    if (!values.isEmpty()) {
+                        request.addParameter(name, values.toArray(String[]::new));
+                    }
+                    request.addParameter("unrelated", "z");
+                    ServletWebRequest web = new ServletWebRequest(request);
+                    assertThat(outcome(ours, parameter, web, binders)).as(handler + " " + parameter + " " + values)
+                            .isEqualTo(outcome(springs, parameter, web, binders));
+                    compared++;
+                }
+            }
+        }
+        assertThat(compared).isGreaterThan(200);
+    }
+
+    /** A resolver's value for a parameter, or the class and message of what it threw. */
+    static Object outcome(HandlerMethodArgumentResolver resolver, MethodParameter parameter, ServletWebRequest request,
+                          ServletRequestDataBinderFactory binders) {
+        try {
+            return resolver.resolveArgument(parameter, new ModelAndViewContainer(), request, binders);
+        } catch (Exception e) {
+            return e.getClass().getName() + ": " + e.getMessage();
+        }
+    }
+
+    /** The name a {@code @RequestParam} parameter is read by. */
+    static String parameterName(MethodParameter parameter) {
+        String name = parameter.getParameterAnnotation(RequestParam.class).name();
+        return name.isEmpty() ? parameter.getParameterName() : name;
     }
 
     /** URI variables as the handler mapping stores them: percent-decoded. */
