@@ -47,14 +47,15 @@ final class PathVariableStrings implements HandlerMethodArgumentResolver {
 
     /** The annotation's name, else the parameter's (the build keeps parameter names). */
     static String nameOf(MethodParameter parameter) {
-        PathVariable annotation = parameter.getParameterAnnotation(PathVariable.class);
-        String name = annotation.name();
-        if (name.isEmpty()) {
-            name = parameter.getParameterName();
-        }
+        return nameOf(parameter, parameter.getParameterAnnotation(PathVariable.class).name(), "path variable", "@PathVariable");
+    }
+
+    /** A named argument's name: {@code annotated} if given, else the parameter's; {@code what} says which for the error. */
+    static String nameOf(MethodParameter parameter, String annotated, String what, String annotation) {
+        String name = annotated.isEmpty() ? parameter.getParameterName() : annotated;
         if (name == null) {
-            throw new IllegalArgumentException("No name for the path variable of " + parameter
-                    + ": name it in @PathVariable or compile with -parameters");
+            throw new IllegalArgumentException("No name for the " + what + " of " + parameter
+                    + ": name it in " + annotation + " or compile with -parameters");
         }
         return name;
     }

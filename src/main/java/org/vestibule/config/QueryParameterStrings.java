@@ -77,14 +77,7 @@ final class QueryParameterStrings implements HandlerMethodArgumentResolver {
 
     private static Parameter describe(MethodParameter parameter) {
         RequestParam annotation = parameter.getParameterAnnotation(RequestParam.class);
-        String name = annotation.name();
-        if (name.isEmpty()) {
-            name = parameter.getParameterName();
-        }
-        if (name == null) {
-            throw new IllegalArgumentException("No name for the request parameter of " + parameter
-                    + ": name it in @RequestParam or compile with -parameters");
-        }
+        String name = PathVariableStrings.nameOf(parameter, annotation.name(), "request parameter", "@RequestParam");
         return new Parameter(name, annotation.required(), parameter.getParameterType() == List.class);
     }
 }

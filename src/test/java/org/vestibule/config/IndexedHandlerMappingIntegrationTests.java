@@ -130,13 +130,10 @@ class IndexedHandlerMappingIntegrationTests {
 
     @Test
     void pathVariableStringsAreWhatSpringsResolverGivesForEveryMapping() throws Exception {
-        RequestMappingHandlerAdapter adapter = servers.get(0).context().getBean(RequestMappingHandlerAdapter.class);
-        List<HandlerMethodArgumentResolver> resolvers = adapter.getArgumentResolvers();
-        assertThat(resolvers.get(0)).isInstanceOf(PathVariableStrings.class);
-        HandlerMethodArgumentResolver ours = resolvers.get(0);
-        HandlerMethodArgumentResolver springs = resolvers.stream()
-                .filter(r -> r.getClass() == PathVariableMethodArgumentResolver.class).findFirst().orElseThrow();
-        ServletRequestDataBinderFactory binders = new ServletRequestDataBinderFactory(List.of(), adapter.getWebBindingInitializer());
+        Resolvers pair = Resolvers.at(0, PathVariableStrings.class, PathVariableMethodArgumentResolver.class);
+        HandlerMethodArgumentResolver ours = pair.ours();
+        HandlerMethodArgumentResolver springs = pair.springs();
+        ServletRequestDataBinderFactory binders = pair.binders();
         int compared = 0;
         for (Map.Entry<RequestMappingInfo, HandlerMethod> entry : mapping.getHandlerMethods().entrySet()) {
             for (PathPattern pattern : entry.getKey().getPathPatternsCondition().getPatterns()) {
@@ -174,13 +171,10 @@ class IndexedHandlerMappingIntegrationTests {
 
     @Test
     void queryParameterStringsAreWhatSpringsResolverGivesForEveryMapping() throws Exception {
-        RequestMappingHandlerAdapter adapter = servers.get(0).context().getBean(RequestMappingHandlerAdapter.class);
-        List<HandlerMethodArgumentResolver> resolvers = adapter.getArgumentResolvers();
-        assertThat(resolvers.get(1)).isInstanceOf(QueryParameterStrings.class);
-        HandlerMethodArgumentResolver ours = resolvers.get(1);
-        HandlerMethodArgumentResolver springs = resolvers.stream()
-                .filter(r -> r.getClass() == RequestParamMethodArgumentResolver.class).findFirst().orElseThrow();
-        ServletRequestDataBinderFactory binders = new ServletRequestDataBinderFactory(List.of(), adapter.getWebBindingInitializer());
+        Resolvers pair = Resolvers.at(1, QueryParameterStrings.class, RequestParamMethodArgumentResolver.class);
+        HandlerMethodArgumentResolver ours = pair.ours();
+        HandlerMethodArgumentResolver springs = pair.springs();
+        ServletRequestDataBinderFactory binders = pair.binders();
         // Absent, empty, one value, commas with and without spaces, several values, non-ASCII.
         List<List<String>> queries = List.of(List.of(), List.of(""), List.of("a"), List.of("a,b"), List.of(" a , b ,"),
                 List.of("a", "b"), List.of("a,b", "c"), List.of("!ré:example.org"), List.of(",,"));
@@ -206,6 +200,19 @@ class IndexedHandlerMappingIntegrationTests {
             }
         }
         assertThat(compared).isGreaterThan(200);
+    }
+
+    /** Our resolver at its place in the adapter's list, Spring's that it stands in for, and a binder factory. */
+    record Resolvers(HandlerMethodArgumentResolver ours, HandlerMethodArgumentResolver springs,
+                     ServletRequestDataBinderFactory binders) {
+        static Resolvers at(int index, Class<?> ourClass, Class<?> springClass) {
+            RequestMappingHandlerAdapter adapter = servers.get(0).context().getBean(RequestMappingHandlerAdapter.class);
+            List<HandlerMethodArgumentResolver> resolvers = adapter.getArgumentResolvers();
+            assertThat(resolvers.get(index)).isInstanceOf(ourClass);
+            return new Resolvers(resolvers.get(index),
+                    resolvers.stream().filter(r -> r.getClass() == springClass).findFirst().orElseThrow(),
+                    new ServletRequestDataBinderFactory(List.of(), adapter.getWebBindingInitializer()));
+        }
     }
 
     /** A resolver's value for a parameter, or the class and message of what it threw. */
