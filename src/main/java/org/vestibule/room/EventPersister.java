@@ -450,9 +450,14 @@ public class EventPersister {
         String roomId = event.roomId();
         RoomLock room = locked != null ? locked : lock(roomId);
         RoomVersion version = event.roomVersion();
-        // One query for the event itself (already stored?) and its prev events.
-        List<String> lookup = new ArrayList<>(event.prevEvents());
+        RoomSnapshot snapshot = cache.get(roomId, room.stateVersion());
+        // One query for the event itself (already stored?), its prev events and the room's
+        // extremities (whose states the new current state is resolved from).
+        Set<String> lookup = new LinkedHashSet<>(event.prevEvents());
         lookup.add(event.eventId());
+        if (!replaceExtremities) {
+            lookup.addAll(snapshot.extremities());
+        }
         Map<String, EventPlacement> found = new HashMap<>();
         rows.placements(lookup).forEach(r -> found.put(r.eventId(), r));
         EventPlacement existing = found.get(event.eventId());
@@ -485,6 +490,9 @@ public class EventPersister {
         // Step 5: the state before the event, resolved over its prev_events.
         RoomState stateBefore;
         Long stateBeforeGroup;
+        // A resolved state before that no group holds yet: stored with the state after, in one round trip.
+        Long unstoredOn = null;
+        RoomState unstoredOnState = null;
         if (stateOverride != null) {
             stateBefore = RoomState.of(stateOverride);
             stateBeforeGroup = stateGroups.store(roomId, stateBefore, null, null);
@@ -497,7 +505,7 @@ public class EventPersister {
         } else {
             Long base = prevRecords.get(0).stateAfter();
             RoomState baseState = stateGroups.load(base);
-            RoomSnapshot current = cache.get(roomId, room.stateVersion());
+            RoomSnapshot current = snapshot;
             if (new HashSet<>(event.prevEvents()).equals(new HashSet<>(current.extremities()))) {
                 // Our own events point at all extremities: their resolution is the current state already.
                 stateBefore = current.state();
@@ -508,14 +516,18 @@ public class EventPersister {
                 }
                 stateBefore = resolveOnto(version, baseState, forks);
             }
-            stateBeforeGroup = current.stateGroup() != null && stateBefore == current.state() ? current.stateGroup()
-                    : stateGroups.store(roomId, stateBefore, base, baseState);
+            if (current.stateGroup() != null && stateBefore == current.state()) {
+                stateBeforeGroup = current.stateGroup();
+            } else {
+                stateBeforeGroup = null;
+                unstoredOn = base;
+                unstoredOnState = baseState;
+            }
         }
         if (authResult.allowed() && !authEventsOnly) {
             authResult = checkAgainstState(event, stateBefore);
         }
 
-        RoomSnapshot snapshot = cache.get(roomId, room.stateVersion());
         boolean softFailed = false;
         // A join on another server's state (replaceExtremities) becomes our current state; nothing to soft-fail against.
         if (authResult.allowed() && !replaceExtremities && !authEventsOnly && !snapshot.state().equals(stateBefore)
@@ -529,14 +541,26 @@ public class EventPersister {
         }
 
         RoomState stateAfter = stateBefore;
-        Long stateAfterGroup = stateBeforeGroup;
+        Long stateAfterGroup;
         if (authResult.allowed() && event.isState()) {
             stateAfter = stateBefore.with(StateKey.of(event), event.eventId());
-            stateAfterGroup = stateGroups.store(roomId, stateAfter, stateBeforeGroup, stateBefore);
+            if (unstoredOnState != null) {
+                StateGroups.Pair groups = stateGroups.storeFollowed(roomId, stateBefore, unstoredOn, unstoredOnState,
+                        stateAfter);
+                stateBeforeGroup = groups.first();
+                stateAfterGroup = groups.second();
+            } else {
+                stateAfterGroup = stateGroups.store(roomId, stateAfter, stateBeforeGroup, stateBefore);
+            }
+        } else {
+            if (unstoredOnState != null) {
+                stateBeforeGroup = stateGroups.store(roomId, stateBefore, unstoredOn, unstoredOnState);
+            }
+            stateAfterGroup = stateBeforeGroup;
         }
         String rejection = authResult instanceof AuthResult.Rejected r ? r.toString() : null;
-        writes.store(event, clock.millis(), new EventWrites.Placement(false, rejection, softFailed, stateBeforeGroup,
-                stateAfterGroup), existing != null);
+        List<String> waitingRedactions = writes.store(event, clock.millis(),
+                new EventWrites.Placement(false, rejection, softFailed, stateBeforeGroup, stateAfterGroup), existing != null);
         graph.cache(event);
         graph.rememberRejection(event.eventId(), rejection != null);
 
@@ -545,15 +569,19 @@ public class EventPersister {
             return new PersistOutcome.Rejected(event, r.rule(), r.reason());
         }
         if (!softFailed) {
-            advanceRoom(room, snapshot, event, stateAfter, stateAfterGroup, replaceExtremities);
-            redactions.onStored(event);
+            advanceRoom(room, snapshot, event, stateAfter, stateAfterGroup, replaceExtremities, found);
+            redactions.onStored(event, waitingRedactions);
         }
         return new PersistOutcome.Stored(event, softFailed);
     }
 
-    /** Moves the room's extremities and current state forward to include the event. */
+    /**
+     * Moves the room's extremities and current state forward to include the event.
+     *
+     * @param placements where the room's extremities are, read under the room's lock
+     */
     private void advanceRoom(RoomLock room, RoomSnapshot snapshot, Pdu event, RoomState stateAfter, Long stateAfterGroup,
-                             boolean replaceExtremities) {
+                             boolean replaceExtremities, Map<String, EventPlacement> placements) {
         List<String> newExtremities = new ArrayList<>();
         if (!replaceExtremities) {
             for (String e : snapshot.extremities()) {
@@ -571,10 +599,8 @@ public class EventPersister {
             newGroup = stateAfterGroup;
         } else {
             List<RoomState> forks = new ArrayList<>();
-            Map<String, EventPlacement> records = new HashMap<>();
-            rows.placements(newExtremities).forEach(r -> records.put(r.eventId(), r));
             for (String e : newExtremities) {
-                EventPlacement r = records.get(e);
+                EventPlacement r = placements.get(e);
                 forks.add(e.equals(event.eventId()) || r == null ? stateAfter : stateGroups.load(r.stateAfter()));
             }
             newState = resolveOnto(event.roomVersion(), stateAfter, forks);

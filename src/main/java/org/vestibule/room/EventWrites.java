@@ -3,6 +3,7 @@ package org.vestibule.room;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -23,6 +24,8 @@ import org.vestibule.event.Pdu;
 @Repository
 class EventWrites {
 
+    private static final String WAITING_REDACTIONS = "select redaction_id from redactions where redacts = ? and not applied";
+
     /** How an event sits in the graph once stored. */
     record Placement(boolean outlier, String rejection, boolean softFailed, Long stateBefore, Long stateAfter) {}
 
@@ -35,29 +38,42 @@ class EventWrites {
         this.jdbc = jdbc;
     }
 
-    /** Inserts an event with its prev and auth edges, or places an outlier we already had into the graph. */
-    void store(Pdu event, long receivedTs, Placement placement, boolean alreadyStoredAsOutlier) {
+    /**
+     * Inserts an event with its prev and auth edges, or places an outlier we already had into the
+     * graph.
+     *
+     * @return the redactions of the event that arrived before it and wait to be applied, read in
+     *         the same round trip (under the room's lock, as redactions of it are stored)
+     */
+    List<String> store(Pdu event, long receivedTs, Placement placement, boolean alreadyStoredAsOutlier) {
         if (alreadyStoredAsOutlier) {
             jdbc.update("update events set outlier = ?, rejection_reason = ?, soft_failed = ?, state_before = ?, "
                             + "state_after = ? where event_id = ?", placement.outlier(), placement.rejection(),
                     placement.softFailed(), placement.stateBefore(), placement.stateAfter(), event.eventId());
             insertEdgesOnly(event);
-            return;
+            return jdbc.queryForList(WAITING_REDACTIONS, String.class, event.eventId());
         }
-        jdbc.execute((ConnectionCallback<Void>) c -> {
+        return jdbc.execute((ConnectionCallback<List<String>>) c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     with e as (
                         insert into events (event_id, room_id, type, state_key, sender, depth, origin_server_ts,
                             received_ts, json, outlier, rejection_reason, soft_failed, state_before, state_after)
                         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning event_id),
                     p as (insert into event_edges (event_id, prev_event_id)
+                        select e.event_id, unnest(?::text[]) from e on conflict do nothing),
+                    a as (insert into event_auth_edges (event_id, auth_event_id)
                         select e.event_id, unnest(?::text[]) from e on conflict do nothing)
-                    insert into event_auth_edges (event_id, auth_event_id)
-                        select e.event_id, unnest(?::text[]) from e on conflict do nothing""")) {
+                    """ + WAITING_REDACTIONS)) {
                 bindEvent(ps, c, event, receivedTs, placement);
-                ps.executeUpdate();
+                ps.setString(17, event.eventId());
+                List<String> waiting = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        waiting.add(rs.getString(1));
+                    }
+                }
+                return waiting;
             }
-            return null;
         });
     }
 

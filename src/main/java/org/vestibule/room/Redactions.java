@@ -38,16 +38,17 @@ public class Redactions {
     /**
      * Called in the transaction that stored an event that passed its checks: records a redaction
      * and applies it if its target is here; applies redactions that were waiting for this event.
+     *
+     * @param waitingRedactions the IDs of redactions of this event stored before it and not yet applied
      */
-    void onStored(Pdu event) {
+    void onStored(Pdu event, List<String> waitingRedactions) {
         Optional<String> redacts = event.redacts();
         if (redacts.isPresent()) {
             jdbc.update("insert into redactions (redaction_id, redacts, room_id) values (?, ?, ?) on conflict do nothing",
                     event.eventId(), redacts.get(), event.roomId());
             graph.event(redacts.get()).ifPresent(target -> apply(event, target));
         }
-        for (String waiting : jdbc.queryForList("select redaction_id from redactions where redacts = ? and not applied",
-                String.class, event.eventId())) {
+        for (String waiting : waitingRedactions) {
             graph.event(waiting).ifPresent(redaction -> apply(redaction, event));
         }
     }

@@ -2,6 +2,7 @@ package org.vestibule.room;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -38,16 +39,12 @@ public class StateGroups {
         this.jdbc = jdbc;
     }
 
-    /**
-     * Stores a state, as a delta on {@code prevGroup} (whose state is {@code prevState}) when the
-     * chain is short enough, and returns the new group's ID.
-     */
-    long store(String roomId, RoomState state, Long prevGroup, RoomState prevState) {
-        Integer prevDepth = prevGroup == null ? null : chainDepth(prevGroup);
-        boolean snapshot = prevGroup == null || prevDepth == null
-                || prevDepth + 1 > Math.max(MIN_CHAIN, state.size() / 8);
+    /** A group's row: a delta on its previous group, or a whole snapshot when the chain is long. */
+    private record Row(boolean delta, int depth, int size, String[] types, String[] keys, String[] ids) {}
+
+    private static Row row(RoomState state, Integer prevDepth, RoomState prevState) {
+        boolean snapshot = prevDepth == null || prevDepth + 1 > Math.max(MIN_CHAIN, state.size() / 8);
         Map<StateKey, String> entries = snapshot ? state.toMap() : state.diffFrom(prevState);
-        int depth = snapshot ? 0 : prevDepth + 1;
         int n = entries.size();
         String[] types = new String[n];
         String[] keys = new String[n];
@@ -58,6 +55,25 @@ public class StateGroups {
             keys[i] = e.getKey().stateKey();
             ids[i++] = e.getValue();
         }
+        return new Row(!snapshot, snapshot ? 0 : prevDepth + 1, state.size(), types, keys, ids);
+    }
+
+    /** Binds a row's depth, size and entries from parameter {@code i}; returns the next index. */
+    private static int bind(PreparedStatement ps, Row row, int i) throws SQLException {
+        ps.setInt(i++, row.depth());
+        ps.setInt(i++, row.size());
+        ps.setArray(i++, ps.getConnection().createArrayOf("text", row.types()));
+        ps.setArray(i++, ps.getConnection().createArrayOf("text", row.keys()));
+        ps.setArray(i++, ps.getConnection().createArrayOf("text", row.ids()));
+        return i;
+    }
+
+    /**
+     * Stores a state, as a delta on {@code prevGroup} (whose state is {@code prevState}) when the
+     * chain is short enough, and returns the new group's ID.
+     */
+    long store(String roomId, RoomState state, Long prevGroup, RoomState prevState) {
+        Row row = row(state, prevGroup == null ? null : chainDepth(prevGroup), prevState);
         // The group and its entries in one round trip.
         Long id = jdbc.execute((ConnectionCallback<Long>) c -> {
             try (PreparedStatement ps = c.prepareStatement("""
@@ -67,22 +83,61 @@ public class StateGroups {
                         select g.id, u.t, u.k, u.v from g, unnest(?::text[], ?::text[], ?::text[]) as u(t, k, v))
                     select id from g""")) {
                 ps.setString(1, roomId);
-                ps.setObject(2, snapshot ? null : prevGroup);
-                ps.setInt(3, depth);
-                ps.setInt(4, state.size());
-                ps.setArray(5, c.createArrayOf("text", types));
-                ps.setArray(6, c.createArrayOf("text", keys));
-                ps.setArray(7, c.createArrayOf("text", ids));
+                ps.setObject(2, row.delta() ? prevGroup : null);
+                bind(ps, row, 3);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     return rs.getLong(1);
                 }
             }
         });
-        synchronized (cache) {
-            cache.put(id, new Group(state, depth));
-        }
+        remember(id, state, row);
         return id;
+    }
+
+    /** Two groups' IDs, as {@link #storeFollowed} stores them. */
+    record Pair(long first, long second) {}
+
+    /**
+     * Stores a state as {@link #store} does, and a second state after it (a delta on the first
+     * when the chain allows), in one round trip: the state before a state event, when resolving
+     * forks made it new, and the state after the event.
+     */
+    Pair storeFollowed(String roomId, RoomState first, Long prevGroup, RoomState prevState, RoomState second) {
+        Row one = row(first, prevGroup == null ? null : chainDepth(prevGroup), prevState);
+        Row two = row(second, one.depth(), first);
+        Pair ids = jdbc.execute((ConnectionCallback<Pair>) c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    with g1 as (insert into state_groups (room_id, prev_group, chain_depth, state_size)
+                        values (?, ?, ?, ?) returning id),
+                    e1 as (insert into state_group_entries (state_group, type, state_key, event_id)
+                        select g1.id, u.t, u.k, u.v from g1, unnest(?::text[], ?::text[], ?::text[]) as u(t, k, v)),
+                    g2 as (insert into state_groups (room_id, prev_group, chain_depth, state_size)
+                        select ?, case when ? then g1.id end, ?, ? from g1 returning id),
+                    e2 as (insert into state_group_entries (state_group, type, state_key, event_id)
+                        select g2.id, u.t, u.k, u.v from g2, unnest(?::text[], ?::text[], ?::text[]) as u(t, k, v))
+                    select g1.id, g2.id from g1, g2""")) {
+                ps.setString(1, roomId);
+                ps.setObject(2, one.delta() ? prevGroup : null);
+                int i = bind(ps, one, 3);
+                ps.setString(i++, roomId);
+                ps.setBoolean(i++, two.delta());
+                bind(ps, two, i);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return new Pair(rs.getLong(1), rs.getLong(2));
+                }
+            }
+        });
+        remember(ids.first(), first, one);
+        remember(ids.second(), second, two);
+        return ids;
+    }
+
+    private void remember(long id, RoomState state, Row row) {
+        synchronized (cache) {
+            cache.put(id, new Group(state, row.depth()));
+        }
     }
 
     /** The state a group stands for. */

@@ -190,16 +190,8 @@ class ConcurrentRoomWritesIntegrationTests {
         RoomState state = graph.stateAfter(prevId).orElseThrow();
         List<StateKey> keys = AuthEventSelection.select(version, type, stateKey, sender, content);
         List<String> auth = new ArrayList<>(graph.stateEvents(state, keys).values().stream().map(Pdu::eventId).toList());
-        Map<String, Object> event = new LinkedHashMap<>();
-        event.put("room_id", roomId);
-        event.put("type", type);
-        event.put("state_key", stateKey);
-        event.put("sender", sender);
-        event.put("content", content);
-        event.put("origin_server_ts", System.currentTimeMillis());
-        event.put("depth", prev.depth() + 1);
-        event.put("prev_events", List.of(prevId));
-        event.put("auth_events", auth);
+        Map<String, Object> event = UnsignedEvents.stateEvent(roomId, sender, type, stateKey, content, prev.depth() + 1,
+                List.of(prevId), auth);
         Pdu pdu = localEvents.sign(event, version);
         PersistOutcome outcome = persister.persist(pdu);
         return outcome instanceof PersistOutcome.Stored s && !s.softFailed();
