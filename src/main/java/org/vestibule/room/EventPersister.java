@@ -505,10 +505,9 @@ public class EventPersister {
         } else {
             Long base = prevRecords.get(0).stateAfter();
             RoomState baseState = stateGroups.load(base);
-            RoomSnapshot current = snapshot;
-            if (new HashSet<>(event.prevEvents()).equals(new HashSet<>(current.extremities()))) {
+            if (new HashSet<>(event.prevEvents()).equals(new HashSet<>(snapshot.extremities()))) {
                 // Our own events point at all extremities: their resolution is the current state already.
-                stateBefore = current.state();
+                stateBefore = snapshot.state();
             } else {
                 List<RoomState> forks = new ArrayList<>();
                 for (EventPlacement r : prevRecords) {
@@ -516,8 +515,8 @@ public class EventPersister {
                 }
                 stateBefore = resolveOnto(version, baseState, forks);
             }
-            if (current.stateGroup() != null && stateBefore == current.state()) {
-                stateBeforeGroup = current.stateGroup();
+            if (snapshot.stateGroup() != null && stateBefore == snapshot.state()) {
+                stateBeforeGroup = snapshot.stateGroup();
             } else {
                 stateBeforeGroup = null;
                 unstoredOn = base;

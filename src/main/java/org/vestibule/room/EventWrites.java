@@ -24,8 +24,6 @@ import org.vestibule.event.Pdu;
 @Repository
 class EventWrites {
 
-    private static final String WAITING_REDACTIONS = "select redaction_id from redactions where redacts = ? and not applied";
-
     /** How an event sits in the graph once stored. */
     record Placement(boolean outlier, String rejection, boolean softFailed, Long stateBefore, Long stateAfter) {}
 
@@ -51,7 +49,8 @@ class EventWrites {
                             + "state_after = ? where event_id = ?", placement.outlier(), placement.rejection(),
                     placement.softFailed(), placement.stateBefore(), placement.stateAfter(), event.eventId());
             insertEdgesOnly(event);
-            return jdbc.queryForList(WAITING_REDACTIONS, String.class, event.eventId());
+            return jdbc.queryForList("select redaction_id from redactions where redacts = ? and not applied", String.class,
+                    event.eventId());
         }
         return jdbc.execute((ConnectionCallback<List<String>>) c -> {
             try (PreparedStatement ps = c.prepareStatement("""
@@ -63,9 +62,8 @@ class EventWrites {
                         select e.event_id, unnest(?::text[]) from e on conflict do nothing),
                     a as (insert into event_auth_edges (event_id, auth_event_id)
                         select e.event_id, unnest(?::text[]) from e on conflict do nothing)
-                    """ + WAITING_REDACTIONS)) {
+                    select r.redaction_id from redactions r join e on r.redacts = e.event_id where not r.applied""")) {
                 bindEvent(ps, c, event, receivedTs, placement);
-                ps.setString(17, event.eventId());
                 List<String> waiting = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
