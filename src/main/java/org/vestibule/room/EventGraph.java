@@ -257,6 +257,22 @@ public class EventGraph {
         };
     }
 
+    /** {@link #lookup()}, answering first for an accepted event being written in this transaction. */
+    EventLookup lookupWith(Pdu fresh) {
+        EventLookup stored = lookup();
+        return new EventLookup() {
+            @Override
+            public Pdu get(String eventId) {
+                return fresh.eventId().equals(eventId) ? fresh : stored.get(eventId);
+            }
+
+            @Override
+            public boolean isRejected(String eventId) {
+                return !fresh.eventId().equals(eventId) && stored.isRejected(eventId);
+            }
+        };
+    }
+
     /** Records an event's rejection flag as it is stored. */
     void rememberRejection(String eventId, boolean rejected) {
         if (rejection.size() > CACHED_EVENTS) {

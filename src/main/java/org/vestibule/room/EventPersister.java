@@ -18,12 +18,16 @@ import org.springframework.transaction.annotation.Transactional;
 import org.vestibule.auth.AuthEventSelection;
 import org.vestibule.auth.AuthResult;
 import org.vestibule.auth.AuthRules;
+import org.vestibule.auth.EventLookup;
 import org.vestibule.auth.StateKey;
 import org.vestibule.auth.StateResolver;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
 import org.vestibule.event.Pdu;
 import org.vestibule.event.RoomVersion;
+import org.vestibule.room.StateGroups.Planned;
+import org.vestibule.room.StateGroups.Ref;
+import org.vestibule.room.StateGroups.Stored;
 
 /**
  * Puts events into the graph (spec server-server §Checks performed on receipt of a PDU, steps
@@ -234,7 +238,7 @@ public class EventPersister {
                 for (EventPlacement r : prevs) {
                     forks.add(stateGroups.load(r.stateAfter()));
                 }
-                before = resolveOnto(event.roomVersion(), baseState, forks);
+                before = resolveOnto(event.roomVersion(), baseState, forks, graph.lookup());
                 beforeGroup = stateGroups.store(roomId, before, base, baseState);
             } else if (told != null) {
                 before = RoomState.of(told);
@@ -257,8 +261,8 @@ public class EventPersister {
                 afterGroup = stateGroups.store(roomId, after, beforeGroup, before);
             }
             String rejection = auth instanceof AuthResult.Rejected r ? r.toString() : null;
-            writes.storeBackfilled(event, now, new EventWrites.Placement(false, rejection, false, beforeGroup, afterGroup),
-                    existing != null);
+            writes.storeBackfilled(event, now, new EventWrites.Placement(rejection, false, new Stored(beforeGroup),
+                    new Stored(afterGroup)), existing != null);
             graph.cache(event);
             graph.rememberRejection(event.eventId(), rejection != null);
             found.put(event.eventId(), new EventPlacement(event.eventId(), false, afterGroup));
@@ -487,21 +491,19 @@ public class EventPersister {
 
         AuthResult authResult = checkAgainstAuthEvents(event, authEvents);
 
-        // Step 5: the state before the event, resolved over its prev_events.
+        // Step 5: the state before the event, resolved over its prev_events. Its group, and the
+        // state after's, are written with the event when new.
         RoomState stateBefore;
-        Long stateBeforeGroup;
-        // A resolved state before that no group holds yet: stored with the state after, in one round trip.
-        Long unstoredOn = null;
-        RoomState unstoredOnState = null;
+        Ref beforeGroup;
         if (stateOverride != null) {
             stateBefore = RoomState.of(stateOverride);
-            stateBeforeGroup = stateGroups.store(roomId, stateBefore, null, null);
+            beforeGroup = stateGroups.plan(roomId, stateBefore, null, null);
         } else if (prevRecords.isEmpty()) {
             stateBefore = RoomState.EMPTY;
-            stateBeforeGroup = stateGroups.store(roomId, stateBefore, null, null);
+            beforeGroup = stateGroups.plan(roomId, stateBefore, null, null);
         } else if (prevRecords.size() == 1) {
-            stateBeforeGroup = prevRecords.get(0).stateAfter();
-            stateBefore = stateGroups.load(stateBeforeGroup);
+            beforeGroup = new Stored(prevRecords.get(0).stateAfter());
+            stateBefore = stateGroups.load(prevRecords.get(0).stateAfter());
         } else {
             Long base = prevRecords.get(0).stateAfter();
             RoomState baseState = stateGroups.load(base);
@@ -513,15 +515,11 @@ public class EventPersister {
                 for (EventPlacement r : prevRecords) {
                     forks.add(stateGroups.load(r.stateAfter()));
                 }
-                stateBefore = resolveOnto(version, baseState, forks);
+                stateBefore = resolveOnto(version, baseState, forks, graph.lookup());
             }
-            if (snapshot.stateGroup() != null && stateBefore == snapshot.state()) {
-                stateBeforeGroup = snapshot.stateGroup();
-            } else {
-                stateBeforeGroup = null;
-                unstoredOn = base;
-                unstoredOnState = baseState;
-            }
+            beforeGroup = snapshot.stateGroup() != null && stateBefore == snapshot.state()
+                    ? new Stored(snapshot.stateGroup())
+                    : stateGroups.plan(roomId, stateBefore, new Stored(base), baseState);
         }
         if (authResult.allowed() && !authEventsOnly) {
             authResult = checkAgainstState(event, stateBefore);
@@ -540,26 +538,30 @@ public class EventPersister {
         }
 
         RoomState stateAfter = stateBefore;
-        Long stateAfterGroup;
+        Ref afterGroup = beforeGroup;
         if (authResult.allowed() && event.isState()) {
             stateAfter = stateBefore.with(StateKey.of(event), event.eventId());
-            if (unstoredOnState != null) {
-                StateGroups.Pair groups = stateGroups.storeFollowed(roomId, stateBefore, unstoredOn, unstoredOnState,
-                        stateAfter);
-                stateBeforeGroup = groups.first();
-                stateAfterGroup = groups.second();
-            } else {
-                stateAfterGroup = stateGroups.store(roomId, stateAfter, stateBeforeGroup, stateBefore);
-            }
-        } else {
-            if (unstoredOnState != null) {
-                stateBeforeGroup = stateGroups.store(roomId, stateBefore, unstoredOn, unstoredOnState);
-            }
-            stateAfterGroup = stateBeforeGroup;
+            afterGroup = stateGroups.plan(roomId, stateAfter, beforeGroup, stateBefore);
+        }
+        List<Planned> newGroups = new ArrayList<>();
+        if (beforeGroup instanceof Planned p) {
+            newGroups.add(p);
+        }
+        if (afterGroup != beforeGroup && afterGroup instanceof Planned p) {
+            newGroups.add(p);
         }
         String rejection = authResult instanceof AuthResult.Rejected r ? r.toString() : null;
-        List<String> waitingRedactions = writes.store(event, clock.millis(),
-                new EventWrites.Placement(false, rejection, softFailed, stateBeforeGroup, stateAfterGroup), existing != null);
+        Move move = authResult.allowed() && !softFailed
+                ? advanceRoom(room, snapshot, event, stateAfter, replaceExtremities, found) : null;
+        // The event, its new groups and the room's advance: one statement.
+        EventWrites.Written written = writes.store(event, clock.millis(),
+                new EventWrites.Placement(rejection, softFailed, beforeGroup, afterGroup), newGroups, existing != null,
+                move == null ? null : move.advance());
+        Stored afterStored = afterGroup instanceof Stored s ? s : null;
+        for (int k = 0; k < newGroups.size(); k++) {
+            // The state after is the last new group when it is one.
+            afterStored = stateGroups.written(newGroups.get(k), written.groupIds().get(k));
+        }
         graph.cache(event);
         graph.rememberRejection(event.eventId(), rejection != null);
 
@@ -567,19 +569,20 @@ public class EventPersister {
             log.info("Rejected {}: {}", event.eventId(), r);
             return new PersistOutcome.Rejected(event, r.rule(), r.reason());
         }
-        if (!softFailed) {
-            advanceRoom(room, snapshot, event, stateAfter, stateAfterGroup, replaceExtremities, found);
-            redactions.onStored(event, waitingRedactions);
+        if (move != null) {
+            cache.putAfterCommit(roomId, move.snapshot(move.onStateAfter() ? Long.valueOf(afterStored.id()) : null));
+            redactions.onStored(event, written.waitingRedactions());
         }
         return new PersistOutcome.Stored(event, softFailed);
     }
 
     /**
-     * Moves the room's extremities and current state forward to include the event.
+     * How the room's extremities and current state move forward to include the event; nothing
+     * written yet.
      *
      * @param placements where the room's extremities are, read under the room's lock
      */
-    private void advanceRoom(RoomLock room, RoomSnapshot snapshot, Pdu event, RoomState stateAfter, Long stateAfterGroup,
+    private Move advanceRoom(RoomLock room, RoomSnapshot snapshot, Pdu event, RoomState stateAfter,
                              boolean replaceExtremities, Map<String, EventPlacement> placements) {
         List<String> newExtremities = new ArrayList<>();
         if (!replaceExtremities) {
@@ -592,18 +595,16 @@ public class EventPersister {
         newExtremities.add(event.eventId());
 
         RoomState newState;
-        Long newGroup;
         if (newExtremities.size() == 1) {
             newState = stateAfter;
-            newGroup = stateAfterGroup;
         } else {
             List<RoomState> forks = new ArrayList<>();
             for (String e : newExtremities) {
                 EventPlacement r = placements.get(e);
                 forks.add(e.equals(event.eventId()) || r == null ? stateAfter : stateGroups.load(r.stateAfter()));
             }
-            newState = resolveOnto(event.roomVersion(), stateAfter, forks);
-            newGroup = null;
+            // The event is written with the move, after this: resolution finds it here.
+            newState = resolveOnto(event.roomVersion(), stateAfter, forks, graph.lookupWith(event));
         }
 
         List<String> removed = new ArrayList<>();
@@ -612,10 +613,10 @@ public class EventPersister {
                 removed.add(e);
             }
         }
-        moveCurrentState(room, snapshot, newState, newGroup, List.copyOf(newExtremities), removed,
+        return planMove(room, snapshot, newState, newExtremities.size() == 1, List.copyOf(newExtremities), removed,
                 List.of(event.eventId()), replaceExtremities,
                 // A join onto a resident's state starts (or not) a partial-state room; anything else keeps the flag.
-                replaceExtremities ? partialRooms.isPartial(room.roomId()) : snapshot.partialState());
+                replaceExtremities ? partialRooms.isPartial(room.roomId()) : snapshot.partialState(), event);
     }
 
     /**
@@ -623,21 +624,37 @@ public class EventPersister {
      * stay small. Forks that only add to each other (concurrent joins) are resolved from the slots
      * they differ in; anything else runs the full algorithm on whole sets.
      */
-    private RoomState resolveOnto(RoomVersion version, RoomState reference, List<RoomState> forks) {
+    private RoomState resolveOnto(RoomVersion version, RoomState reference, List<RoomState> forks, EventLookup lookup) {
         List<Map<StateKey, String>> differences = new ArrayList<>();
         for (RoomState fork : forks) {
             if (fork != reference) {
                 differences.add(fork.diffFrom(reference));
             }
         }
-        Map<StateKey, String> changes = StateResolver.resolveAdditions(version, reference::get, differences, graph.lookup())
+        Map<StateKey, String> changes = StateResolver.resolveAdditions(version, reference::get, differences, lookup)
                 .orElseGet(() -> {
                     List<Map<StateKey, String>> sets = new ArrayList<>();
                     sets.add(reference.toMap());
                     forks.stream().filter(fork -> fork != reference).forEach(fork -> sets.add(fork.toMap()));
-                    return RoomState.of(StateResolver.resolveFully(version, sets, graph.lookup())).diffFrom(reference);
+                    return RoomState.of(StateResolver.resolveFully(version, sets, lookup)).diffFrom(reference);
                 });
         return reference.withAll(changes);
+    }
+
+    /**
+     * A move of the room's current state, planned under its lock: what {@link EventWrites#advance}
+     * writes, and the room's snapshot once that commits.
+     *
+     * @param onStateAfter whether the new current state is the state after the event stored with
+     *                     the move (so its group is the snapshot's)
+     */
+    private record Move(EventWrites.Advance advance, RoomState newState, List<String> newExtremities,
+                        Map<String, Integer> joinedServers, boolean partialState, boolean onStateAfter) {
+
+        RoomSnapshot snapshot(Long stateGroup) {
+            return new RoomSnapshot(advance.roomId(), advance.newStateVersion(), newState, newExtremities, stateGroup,
+                    joinedServers, partialState);
+        }
     }
 
     /**
@@ -647,32 +664,48 @@ public class EventPersister {
     private void moveCurrentState(RoomLock room, RoomSnapshot snapshot, RoomState newState, Long newGroup,
                                   List<String> newExtremities, List<String> removed, List<String> added,
                                   boolean replaceExtremities, boolean partialState) {
+        Move move = planMove(room, snapshot, newState, false, newExtremities, removed, added, replaceExtremities,
+                partialState, null);
+        writes.advance(move.advance());
+        cache.putAfterCommit(room.roomId(), move.snapshot(newGroup));
+    }
+
+    /** @param fresh the event being stored with the move, which the graph cannot read yet; or null */
+    private Move planMove(RoomLock room, RoomSnapshot snapshot, RoomState newState, boolean onStateAfter,
+                          List<String> newExtremities, List<String> removed, List<String> added,
+                          boolean replaceExtremities, boolean partialState, Pdu fresh) {
         String roomId = room.roomId();
         Map<StateKey, String> changes = newState.diffFrom(snapshot.state());
         List<EventWrites.Membership> membershipChanges = new ArrayList<>();
         List<String> membershipRemovals = new ArrayList<>();
         List<String> memberEventIds = new ArrayList<>();
-        changes.forEach((key, id) -> {
-            if ("m.room.member".equals(key.type())) {
+        boolean freshMember = false;
+        for (Map.Entry<StateKey, String> change : changes.entrySet()) {
+            if ("m.room.member".equals(change.getKey().type())) {
+                String id = change.getValue();
                 if (id == null) {
-                    membershipRemovals.add(key.stateKey());
+                    membershipRemovals.add(change.getKey().stateKey());
+                } else if (fresh != null && id.equals(fresh.eventId())) {
+                    freshMember = true;
                 } else {
                     memberEventIds.add(id);
                 }
             }
-        });
-        for (Pdu member : graph.events(memberEventIds).values()) {
+        }
+        List<Pdu> members = new ArrayList<>(graph.events(memberEventIds).values());
+        if (freshMember) {
+            members.add(fresh);
+        }
+        for (Pdu member : members) {
             membershipChanges.add(new EventWrites.Membership(member.stateKey(), member.membership().orElse("leave"),
                     member.eventId(), member.sender()));
         }
         Map<String, Integer> joinedServers = new HashMap<>(snapshot.joinedServerCounts());
         countJoined(snapshot, changes, membershipChanges, joinedServers);
         room.bumpStateVersion();
-        writes.advance(roomId, removed, added, replaceExtremities, changes, membershipChanges,
-                membershipRemovals, room.stateVersion());
-        RoomSnapshot next = new RoomSnapshot(roomId, room.stateVersion(), newState, newExtremities, newGroup,
-                Map.copyOf(joinedServers), partialState);
-        cache.putAfterCommit(roomId, next);
+        EventWrites.Advance advance = new EventWrites.Advance(roomId, removed, added, replaceExtremities, changes,
+                membershipChanges, membershipRemovals, room.stateVersion());
+        return new Move(advance, newState, newExtremities, Map.copyOf(joinedServers), partialState, onStateAfter);
     }
 
     /** Updates joined-members-per-server counts from the changed members only. */

@@ -15,6 +15,8 @@ import org.springframework.stereotype.Repository;
 import org.vestibule.auth.StateKey;
 import org.vestibule.event.Identifiers;
 import org.vestibule.event.Pdu;
+import org.vestibule.room.StateGroups.Planned;
+import org.vestibule.room.StateGroups.Ref;
 
 /**
  * The graph's writes on the hot path, each as one statement (data-modifying CTEs over arrays), so
@@ -24,11 +26,22 @@ import org.vestibule.event.Pdu;
 @Repository
 class EventWrites {
 
-    /** How an event sits in the graph once stored. */
-    record Placement(boolean outlier, String rejection, boolean softFailed, Long stateBefore, Long stateAfter) {}
+    /** How an event sits in the graph once stored: its state groups, stored or written with it. */
+    record Placement(String rejection, boolean softFailed, Ref stateBefore, Ref stateAfter) {}
 
     /** One row of room_memberships. */
     record Membership(String userId, String membership, String eventId, String sender) {}
+
+    /**
+     * How the room moves forward: extremities, current state, memberships and the state version
+     * change together.
+     */
+    record Advance(String roomId, Collection<String> removedExtremities, Collection<String> addedExtremities,
+                   boolean clearExtremities, Map<StateKey, String> stateChanges, List<Membership> membershipChanges,
+                   List<String> membershipRemovals, long newStateVersion) {}
+
+    /** What storing an event wrote: the IDs of the groups planned with it, and its waiting redactions. */
+    record Written(List<Long> groupIds, List<String> waitingRedactions) {}
 
     private final JdbcTemplate jdbc;
 
@@ -38,39 +51,72 @@ class EventWrites {
 
     /**
      * Inserts an event with its prev and auth edges, or places an outlier we already had into the
-     * graph.
+     * graph, in one statement with the state groups planned for it and, unless null, the room's
+     * advance: under the room's lock each round trip counts.
      *
-     * @return the redactions of the event that arrived before it and wait to be applied, read in
-     *         the same round trip (under the room's lock, as redactions of it are stored)
+     * @param newGroups the planned groups among the placement's (the first before the second)
+     * @return the new groups' IDs and the redactions of the event that arrived before it and wait
+     *         to be applied (read under the room's lock, as redactions of it are stored)
      */
-    List<String> store(Pdu event, long receivedTs, Placement placement, boolean alreadyStoredAsOutlier) {
+    Written store(Pdu event, long receivedTs, Placement placement, List<Planned> newGroups, boolean alreadyStoredAsOutlier,
+                 Advance advance) {
+        StringBuilder sql = new StringBuilder("with ");
+        newGroups.forEach(g -> sql.append(StateGroups.insertCtes(g)));
+        String before = StateGroups.idOf(placement.stateBefore());
+        String after = StateGroups.idOf(placement.stateAfter());
         if (alreadyStoredAsOutlier) {
-            jdbc.update("update events set outlier = ?, rejection_reason = ?, soft_failed = ?, state_before = ?, "
-                            + "state_after = ? where event_id = ?", placement.outlier(), placement.rejection(),
-                    placement.softFailed(), placement.stateBefore(), placement.stateAfter(), event.eventId());
-            insertEdgesOnly(event);
-            return jdbc.queryForList("select redaction_id from redactions where redacts = ? and not applied", String.class,
-                    event.eventId());
+            sql.append("e as (update events set outlier = false, rejection_reason = ?, soft_failed = ?, state_before = ")
+                    .append(before).append(", state_after = ").append(after).append(" where event_id = ? returning event_id),\n");
+        } else {
+            sql.append("""
+                    e as (insert into events (event_id, room_id, type, state_key, sender, depth, origin_server_ts,
+                        received_ts, json, outlier, rejection_reason, soft_failed, state_before, state_after)
+                        values (?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?, ?, """).append(before).append(", ").append(after)
+                    .append(") returning event_id),\n");
         }
-        return jdbc.execute((ConnectionCallback<List<String>>) c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    with e as (
-                        insert into events (event_id, room_id, type, state_key, sender, depth, origin_server_ts,
-                            received_ts, json, outlier, rejection_reason, soft_failed, state_before, state_after)
-                        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning event_id),
-                    p as (insert into event_edges (event_id, prev_event_id)
-                        select e.event_id, unnest(?::text[]) from e on conflict do nothing),
-                    a as (insert into event_auth_edges (event_id, auth_event_id)
-                        select e.event_id, unnest(?::text[]) from e on conflict do nothing)
-                    select r.redaction_id from redactions r join e on r.redacts = e.event_id where not r.applied""")) {
-                bindEvent(ps, c, event, receivedTs, placement);
-                List<String> waiting = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        waiting.add(rs.getString(1));
-                    }
+        sql.append("""
+                p as (insert into event_edges (event_id, prev_event_id)
+                    select e.event_id, unnest(?::text[]) from e on conflict do nothing),
+                a as (insert into event_auth_edges (event_id, auth_event_id)
+                    select e.event_id, unnest(?::text[]) from e on conflict do nothing)""");
+        if (advance != null) {
+            sql.append(",\n").append(ADVANCE_CTES);
+        }
+        sql.append("\nselect array(select r.redaction_id from redactions r join e on r.redacts = e.event_id where not r.applied)");
+        newGroups.forEach(g -> sql.append(", ").append(StateGroups.idOf(g)));
+        return jdbc.execute((ConnectionCallback<Written>) c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                int i = 1;
+                for (Planned g : newGroups) {
+                    i = StateGroups.bindInsert(ps, g, i);
                 }
-                return waiting;
+                if (alreadyStoredAsOutlier) {
+                    ps.setString(i++, placement.rejection());
+                    ps.setBoolean(i++, placement.softFailed());
+                    i = StateGroups.bindId(ps, placement.stateBefore(), i);
+                    i = StateGroups.bindId(ps, placement.stateAfter(), i);
+                    ps.setString(i++, event.eventId());
+                } else {
+                    i = bindEvent(ps, event, receivedTs, i);
+                    ps.setString(i++, placement.rejection());
+                    ps.setBoolean(i++, placement.softFailed());
+                    i = StateGroups.bindId(ps, placement.stateBefore(), i);
+                    i = StateGroups.bindId(ps, placement.stateAfter(), i);
+                }
+                ps.setArray(i++, text(c, event.prevEvents()));
+                ps.setArray(i++, text(c, event.authEvents()));
+                if (advance != null) {
+                    bindAdvance(ps, c, advance, i);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    List<String> waiting = List.of((String[]) rs.getArray(1).getArray());
+                    List<Long> ids = new ArrayList<>();
+                    for (int k = 0; k < newGroups.size(); k++) {
+                        ids.add(rs.getLong(k + 2));
+                    }
+                    return new Written(ids, waiting);
+                }
             }
         });
     }
@@ -81,35 +127,47 @@ class EventWrites {
      * so no sync shows it as news.
      */
     void storeBackfilled(Pdu event, long receivedTs, Placement placement, boolean alreadyStoredAsOutlier) {
-        if (alreadyStoredAsOutlier) {
-            jdbc.update("update events set outlier = false, rejection_reason = ?, soft_failed = false, state_before = ?, "
-                    + "state_after = ?, stream_ordering = nextval('events_backfill_ordering_seq') where event_id = ?",
-                    placement.rejection(), placement.stateBefore(), placement.stateAfter(), event.eventId());
-            insertEdgesOnly(event);
-            return;
-        }
-        jdbc.execute((ConnectionCallback<Void>) c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
+        String before = StateGroups.idOf(placement.stateBefore());
+        String after = StateGroups.idOf(placement.stateAfter());
+        String sql = alreadyStoredAsOutlier
+                ? "with e as (update events set outlier = false, rejection_reason = ?, soft_failed = false, state_before = "
+                        + before + ", state_after = " + after
+                        + ", stream_ordering = nextval('events_backfill_ordering_seq') where event_id = ? returning event_id),\n"
+                : """
                     with e as (
                         insert into events (event_id, room_id, type, state_key, sender, depth, origin_server_ts,
                             received_ts, json, outlier, rejection_reason, soft_failed, state_before, state_after,
                             stream_ordering)
-                        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nextval('events_backfill_ordering_seq'))
-                        returning event_id),
+                        values (?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?, false, """ + before + ", " + after
+                        + ", nextval('events_backfill_ordering_seq')) returning event_id),\n";
+        jdbc.execute((ConnectionCallback<Void>) c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql + """
                     p as (insert into event_edges (event_id, prev_event_id)
                         select e.event_id, unnest(?::text[]) from e on conflict do nothing)
                     insert into event_auth_edges (event_id, auth_event_id)
                         select e.event_id, unnest(?::text[]) from e on conflict do nothing""")) {
-                bindEvent(ps, c, event, receivedTs, placement);
+                int i = 1;
+                if (alreadyStoredAsOutlier) {
+                    ps.setString(i++, placement.rejection());
+                    i = StateGroups.bindId(ps, placement.stateBefore(), i);
+                    i = StateGroups.bindId(ps, placement.stateAfter(), i);
+                    ps.setString(i++, event.eventId());
+                } else {
+                    i = bindEvent(ps, event, receivedTs, i);
+                    ps.setString(i++, placement.rejection());
+                    i = StateGroups.bindId(ps, placement.stateBefore(), i);
+                    i = StateGroups.bindId(ps, placement.stateAfter(), i);
+                }
+                ps.setArray(i++, text(c, event.prevEvents()));
+                ps.setArray(i, text(c, event.authEvents()));
                 ps.executeUpdate();
             }
             return null;
         });
     }
 
-    private static void bindEvent(PreparedStatement ps, Connection c, Pdu event, long receivedTs, Placement placement)
-            throws SQLException {
-        int i = 1;
+    /** Binds an event's columns up to its JSON from parameter {@code i}; returns the next index. */
+    private static int bindEvent(PreparedStatement ps, Pdu event, long receivedTs, int i) throws SQLException {
         ps.setString(i++, event.eventId());
         ps.setString(i++, event.roomId());
         ps.setString(i++, event.type());
@@ -119,30 +177,7 @@ class EventWrites {
         ps.setLong(i++, event.originServerTs());
         ps.setLong(i++, receivedTs);
         ps.setBytes(i++, event.canonicalBytes());
-        ps.setBoolean(i++, placement.outlier());
-        ps.setString(i++, placement.rejection());
-        ps.setBoolean(i++, placement.softFailed());
-        ps.setObject(i++, placement.stateBefore());
-        ps.setObject(i++, placement.stateAfter());
-        ps.setArray(i++, text(c, event.prevEvents()));
-        ps.setArray(i, text(c, event.authEvents()));
-    }
-
-    private void insertEdgesOnly(Pdu event) {
-        jdbc.execute((ConnectionCallback<Void>) c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    with p as (insert into event_edges (event_id, prev_event_id)
-                        select ?, unnest(?::text[]) on conflict do nothing)
-                    insert into event_auth_edges (event_id, auth_event_id)
-                        select ?, unnest(?::text[]) on conflict do nothing""")) {
-                ps.setString(1, event.eventId());
-                ps.setArray(2, text(c, event.prevEvents()));
-                ps.setString(3, event.eventId());
-                ps.setArray(4, text(c, event.authEvents()));
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        return i;
     }
 
     /** Inserts many outliers (each with its rejection reason or null) and their auth edges in one statement. */
@@ -208,19 +243,41 @@ class EventWrites {
         });
     }
 
-    /**
-     * Moves the room forward in one statement: extremities, current state, memberships and the
-     * state version all change together.
-     */
-    void advance(String roomId, Collection<String> removedExtremities, Collection<String> addedExtremities,
-                 boolean clearExtremities, Map<StateKey, String> stateChanges, List<Membership> membershipChanges,
-                 List<String> membershipRemovals, long newStateVersion) {
+    /** The CTEs of an {@link Advance}, as {@link #bindAdvance} binds them. */
+    private static final String ADVANCE_CTES = """
+            dx as (delete from forward_extremities where room_id = ? and (? or event_id = any(?::text[]))),
+            ax as (insert into forward_extremities (room_id, event_id) select ?, unnest(?::text[])
+                on conflict do nothing),
+            ds as (delete from current_state where room_id = ?
+                and (type, state_key) in (select * from unnest(?::text[], ?::text[]))),
+            us as (insert into current_state (room_id, type, state_key, event_id)
+                select ?, * from unnest(?::text[], ?::text[], ?::text[])
+                on conflict (room_id, type, state_key) do update set event_id = excluded.event_id),
+            dm as (delete from room_memberships where room_id = ? and user_id = any(?::text[])),
+            um as (insert into room_memberships (room_id, user_id, server_name, membership, event_id, sender)
+                select ?, * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+                on conflict (room_id, user_id) do update set membership = excluded.membership,
+                    event_id = excluded.event_id, sender = excluded.sender),
+            sv as (update rooms set state_version = ? where room_id = ?)""";
+
+    /** Moves the room forward in one statement, without an event stored with it. */
+    void advance(Advance advance) {
+        jdbc.execute((ConnectionCallback<Void>) c -> {
+            try (PreparedStatement ps = c.prepareStatement("with " + ADVANCE_CTES + "\nselect 1")) {
+                bindAdvance(ps, c, advance, 1);
+                ps.execute();
+            }
+            return null;
+        });
+    }
+
+    private static void bindAdvance(PreparedStatement ps, Connection c, Advance advance, int i) throws SQLException {
         List<String> delTypes = new ArrayList<>();
         List<String> delKeys = new ArrayList<>();
         List<String> putTypes = new ArrayList<>();
         List<String> putKeys = new ArrayList<>();
         List<String> putIds = new ArrayList<>();
-        stateChanges.forEach((k, v) -> {
+        advance.stateChanges().forEach((k, v) -> {
             if (v == null) {
                 delTypes.add(k.type());
                 delKeys.add(k.stateKey());
@@ -230,63 +287,44 @@ class EventWrites {
                 putIds.add(v);
             }
         });
-        int m = membershipChanges.size();
+        List<Membership> changes = advance.membershipChanges();
+        int m = changes.size();
         String[] users = new String[m];
         String[] servers = new String[m];
         String[] values = new String[m];
         String[] eventIds = new String[m];
         String[] senders = new String[m];
-        for (int i = 0; i < m; i++) {
-            Membership change = membershipChanges.get(i);
-            users[i] = change.userId();
-            servers[i] = Identifiers.serverOf(change.userId()).orElse("");
-            values[i] = change.membership();
-            eventIds[i] = change.eventId();
-            senders[i] = change.sender();
+        for (int k = 0; k < m; k++) {
+            Membership change = changes.get(k);
+            users[k] = change.userId();
+            servers[k] = Identifiers.serverOf(change.userId()).orElse("");
+            values[k] = change.membership();
+            eventIds[k] = change.eventId();
+            senders[k] = change.sender();
         }
-        jdbc.execute((ConnectionCallback<Void>) c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    with dx as (delete from forward_extremities where room_id = ? and (? or event_id = any(?::text[]))),
-                    ax as (insert into forward_extremities (room_id, event_id) select ?, unnest(?::text[])
-                        on conflict do nothing),
-                    ds as (delete from current_state where room_id = ?
-                        and (type, state_key) in (select * from unnest(?::text[], ?::text[]))),
-                    us as (insert into current_state (room_id, type, state_key, event_id)
-                        select ?, * from unnest(?::text[], ?::text[], ?::text[])
-                        on conflict (room_id, type, state_key) do update set event_id = excluded.event_id),
-                    dm as (delete from room_memberships where room_id = ? and user_id = any(?::text[])),
-                    um as (insert into room_memberships (room_id, user_id, server_name, membership, event_id, sender)
-                        select ?, * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
-                        on conflict (room_id, user_id) do update set membership = excluded.membership,
-                            event_id = excluded.event_id, sender = excluded.sender)
-                    update rooms set state_version = ? where room_id = ?""")) {
-                int i = 1;
-                ps.setString(i++, roomId);
-                ps.setBoolean(i++, clearExtremities);
-                ps.setArray(i++, text(c, removedExtremities));
-                ps.setString(i++, roomId);
-                ps.setArray(i++, text(c, addedExtremities));
-                ps.setString(i++, roomId);
-                ps.setArray(i++, text(c, delTypes));
-                ps.setArray(i++, text(c, delKeys));
-                ps.setString(i++, roomId);
-                ps.setArray(i++, text(c, putTypes));
-                ps.setArray(i++, text(c, putKeys));
-                ps.setArray(i++, text(c, putIds));
-                ps.setString(i++, roomId);
-                ps.setArray(i++, text(c, membershipRemovals));
-                ps.setString(i++, roomId);
-                ps.setArray(i++, c.createArrayOf("text", users));
-                ps.setArray(i++, c.createArrayOf("text", servers));
-                ps.setArray(i++, c.createArrayOf("text", values));
-                ps.setArray(i++, c.createArrayOf("text", eventIds));
-                ps.setArray(i++, c.createArrayOf("text", senders));
-                ps.setLong(i++, newStateVersion);
-                ps.setString(i, roomId);
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        String roomId = advance.roomId();
+        ps.setString(i++, roomId);
+        ps.setBoolean(i++, advance.clearExtremities());
+        ps.setArray(i++, text(c, advance.removedExtremities()));
+        ps.setString(i++, roomId);
+        ps.setArray(i++, text(c, advance.addedExtremities()));
+        ps.setString(i++, roomId);
+        ps.setArray(i++, text(c, delTypes));
+        ps.setArray(i++, text(c, delKeys));
+        ps.setString(i++, roomId);
+        ps.setArray(i++, text(c, putTypes));
+        ps.setArray(i++, text(c, putKeys));
+        ps.setArray(i++, text(c, putIds));
+        ps.setString(i++, roomId);
+        ps.setArray(i++, text(c, advance.membershipRemovals()));
+        ps.setString(i++, roomId);
+        ps.setArray(i++, c.createArrayOf("text", users));
+        ps.setArray(i++, c.createArrayOf("text", servers));
+        ps.setArray(i++, c.createArrayOf("text", values));
+        ps.setArray(i++, c.createArrayOf("text", eventIds));
+        ps.setArray(i++, c.createArrayOf("text", senders));
+        ps.setLong(i++, advance.newStateVersion());
+        ps.setString(i, roomId);
     }
 
     private static Array text(Connection c, Collection<String> values) throws SQLException {

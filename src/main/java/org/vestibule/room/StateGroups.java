@@ -40,7 +40,7 @@ public class StateGroups {
     }
 
     /** A group's row: a delta on its previous group, or a whole snapshot when the chain is long. */
-    private record Row(boolean delta, int depth, int size, String[] types, String[] keys, String[] ids) {}
+    record Row(boolean delta, int depth, int size, String[] types, String[] keys, String[] ids) {}
 
     private static Row row(RoomState state, Integer prevDepth, RoomState prevState) {
         boolean snapshot = prevDepth == null || prevDepth + 1 > Math.max(MIN_CHAIN, state.size() / 8);
@@ -68,76 +68,102 @@ public class StateGroups {
         return i;
     }
 
+    /** Where a state is, or is to be, in state_groups. */
+    sealed interface Ref permits Stored, Planned {}
+
+    /** A group already in the database. */
+    record Stored(long id) implements Ref {}
+
+    /**
+     * A group the next statement inserts, named {@code cte} in it: a delta on {@code prev} when the
+     * chain is short enough. Written by {@link #store(List)} or inside a caller's statement.
+     */
+    record Planned(String cte, String roomId, RoomState state, Ref prev, Row row) implements Ref {}
+
+    /**
+     * Plans a group for a state after {@code prev} (null for none, whose state is
+     * {@code prevState}); a group planned on another planned one is its statement's second (g2).
+     */
+    Planned plan(String roomId, RoomState state, Ref prev, RoomState prevState) {
+        Integer prevDepth = prev instanceof Planned p ? Integer.valueOf(p.row().depth())
+                : prev instanceof Stored s ? chainDepth(s.id()) : null;
+        return new Planned(prev instanceof Planned ? "g2" : "g1", roomId, state, prev,
+                row(state, prevDepth, prevState));
+    }
+
+    /** The CTEs inserting a planned group and its entries, each followed by a comma. */
+    static String insertCtes(Planned p) {
+        String prev = !p.row().delta() ? "null" : idOf(p.prev());
+        return p.cte() + " as (insert into state_groups (room_id, prev_group, chain_depth, state_size) values (?, "
+                + prev + ", ?, ?) returning id),\n"
+                + p.cte() + "e as (insert into state_group_entries (state_group, type, state_key, event_id) select "
+                + p.cte() + ".id, u.t, u.k, u.v from " + p.cte() + ", unnest(?::text[], ?::text[], ?::text[]) as u(t, k, v)),\n";
+    }
+
+    /** Binds what {@link #insertCtes} rendered from parameter {@code i}; returns the next index. */
+    static int bindInsert(PreparedStatement ps, Planned p, int i) throws SQLException {
+        ps.setString(i++, p.roomId());
+        if (p.row().delta()) {
+            i = bindId(ps, p.prev(), i);
+        }
+        return bind(ps, p.row(), i);
+    }
+
+    /** A group's ID in SQL: a parameter for a stored group, the inserting CTE's ID for a planned one. */
+    static String idOf(Ref ref) {
+        return ref instanceof Planned p ? "(select id from " + p.cte() + ")" : "?";
+    }
+
+    /** Binds what {@link #idOf} rendered (nothing for a planned group); returns the next index. */
+    static int bindId(PreparedStatement ps, Ref ref, int i) throws SQLException {
+        if (ref instanceof Stored s) {
+            ps.setLong(i++, s.id());
+        }
+        return i;
+    }
+
+    /** Takes note of a planned group once its statement has inserted it as {@code id}. */
+    Stored written(Planned p, long id) {
+        synchronized (cache) {
+            cache.put(id, new Group(p.state(), p.row().depth()));
+        }
+        return new Stored(id);
+    }
+
     /**
      * Stores a state, as a delta on {@code prevGroup} (whose state is {@code prevState}) when the
      * chain is short enough, and returns the new group's ID.
      */
     long store(String roomId, RoomState state, Long prevGroup, RoomState prevState) {
-        Row row = row(state, prevGroup == null ? null : chainDepth(prevGroup), prevState);
-        // The group and its entries in one round trip.
-        Long id = jdbc.execute((ConnectionCallback<Long>) c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    with g as (insert into state_groups (room_id, prev_group, chain_depth, state_size)
-                        values (?, ?, ?, ?) returning id),
-                    e as (insert into state_group_entries (state_group, type, state_key, event_id)
-                        select g.id, u.t, u.k, u.v from g, unnest(?::text[], ?::text[], ?::text[]) as u(t, k, v))
-                    select id from g""")) {
-                ps.setString(1, roomId);
-                ps.setObject(2, row.delta() ? prevGroup : null);
-                bind(ps, row, 3);
+        return store(List.of(plan(roomId, state, prevGroup == null ? null : new Stored(prevGroup), prevState))).get(0);
+    }
+
+    /** Inserts planned groups (each on a stored group or an earlier one of the list) in one round trip. */
+    List<Long> store(List<Planned> groups) {
+        StringBuilder sql = new StringBuilder("with ");
+        groups.forEach(p -> sql.append(insertCtes(p)));
+        sql.setLength(sql.length() - 2);
+        sql.append("\nselect ").append(String.join(", ", groups.stream().map(StateGroups::idOf).toList()));
+        List<Long> ids = jdbc.execute((ConnectionCallback<List<Long>>) c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                int i = 1;
+                for (Planned p : groups) {
+                    i = bindInsert(ps, p, i);
+                }
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    return rs.getLong(1);
+                    List<Long> out = new ArrayList<>();
+                    for (int k = 1; k <= groups.size(); k++) {
+                        out.add(rs.getLong(k));
+                    }
+                    return out;
                 }
             }
         });
-        remember(id, state, row);
-        return id;
-    }
-
-    /** Two groups' IDs, as {@link #storeFollowed} stores them. */
-    record Pair(long first, long second) {}
-
-    /**
-     * Stores a state as {@link #store} does, and a second state after it (a delta on the first
-     * when the chain allows), in one round trip: the state before a state event, when resolving
-     * forks made it new, and the state after the event.
-     */
-    Pair storeFollowed(String roomId, RoomState first, Long prevGroup, RoomState prevState, RoomState second) {
-        Row one = row(first, prevGroup == null ? null : chainDepth(prevGroup), prevState);
-        Row two = row(second, one.depth(), first);
-        Pair ids = jdbc.execute((ConnectionCallback<Pair>) c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    with g1 as (insert into state_groups (room_id, prev_group, chain_depth, state_size)
-                        values (?, ?, ?, ?) returning id),
-                    e1 as (insert into state_group_entries (state_group, type, state_key, event_id)
-                        select g1.id, u.t, u.k, u.v from g1, unnest(?::text[], ?::text[], ?::text[]) as u(t, k, v)),
-                    g2 as (insert into state_groups (room_id, prev_group, chain_depth, state_size)
-                        select ?, case when ? then g1.id end, ?, ? from g1 returning id),
-                    e2 as (insert into state_group_entries (state_group, type, state_key, event_id)
-                        select g2.id, u.t, u.k, u.v from g2, unnest(?::text[], ?::text[], ?::text[]) as u(t, k, v))
-                    select g1.id, g2.id from g1, g2""")) {
-                ps.setString(1, roomId);
-                ps.setObject(2, one.delta() ? prevGroup : null);
-                int i = bind(ps, one, 3);
-                ps.setString(i++, roomId);
-                ps.setBoolean(i++, two.delta());
-                bind(ps, two, i);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return new Pair(rs.getLong(1), rs.getLong(2));
-                }
-            }
-        });
-        remember(ids.first(), first, one);
-        remember(ids.second(), second, two);
-        return ids;
-    }
-
-    private void remember(long id, RoomState state, Row row) {
-        synchronized (cache) {
-            cache.put(id, new Group(state, row.depth()));
+        for (int k = 0; k < groups.size(); k++) {
+            written(groups.get(k), ids.get(k));
         }
+        return ids;
     }
 
     /** The state a group stands for. */

@@ -16,6 +16,8 @@ import org.vestibule.event.Pdu;
 import org.vestibule.event.RoomVersion;
 import org.vestibule.event.RoomVersions;
 import org.vestibule.keys.ServerKeyring;
+import org.vestibule.room.StateGroups.Planned;
+import org.vestibule.room.StateGroups.Stored;
 import org.vestibule.support.VestibuleIntegrationTest;
 
 /**
@@ -52,6 +54,16 @@ class StateGroupsIntegrationTests {
         return new StateGroups(jdbc).load(group);
     }
 
+    private record Pair(long first, long second) {}
+
+    /** A state and the one after it, planned on each other and stored in one statement, as an event's are. */
+    private Pair storeFollowed(String roomId, RoomState first, Long prevGroup, RoomState prevState, RoomState second) {
+        Planned one = stateGroups.plan(roomId, first, prevGroup == null ? null : new Stored(prevGroup),
+                prevState);
+        List<Long> ids = stateGroups.store(List.of(one, stateGroups.plan(roomId, second, one, first)));
+        return new Pair(ids.get(0), ids.get(1));
+    }
+
     private Map<String, Object> row(long group) {
         return jdbc.queryForMap("select prev_group, chain_depth, state_size from state_groups where id = ?", group);
     }
@@ -65,7 +77,7 @@ class StateGroupsIntegrationTests {
         // On a short chain: both deltas, the second on the first.
         RoomState first = state(5);
         RoomState second = first.with(StateKey.member("@late:example.org"), "$late");
-        StateGroups.Pair pair = stateGroups.storeFollowed(roomId, first, baseGroup, base, second);
+        Pair pair = storeFollowed(roomId, first, baseGroup, base, second);
         assertThat(fromDatabase(pair.first())).isEqualTo(first);
         assertThat(fromDatabase(pair.second())).isEqualTo(second);
         assertThat(row(pair.first())).containsEntry("prev_group", baseGroup).containsEntry("chain_depth", 1);
@@ -73,7 +85,7 @@ class StateGroupsIntegrationTests {
                 .containsEntry("state_size", 7);
 
         // With no previous group: a snapshot, then a delta on it.
-        StateGroups.Pair fresh = stateGroups.storeFollowed(roomId, first, null, null, second);
+        Pair fresh = storeFollowed(roomId, first, null, null, second);
         assertThat(row(fresh.first())).containsEntry("prev_group", null).containsEntry("chain_depth", 0);
         assertThat(row(fresh.second())).containsEntry("prev_group", fresh.first()).containsEntry("chain_depth", 1);
         assertThat(fromDatabase(fresh.second())).isEqualTo(second);
@@ -88,7 +100,7 @@ class StateGroupsIntegrationTests {
         }
         RoomState last = tipState.with(StateKey.TOPIC, "$topic");
         RoomState afterLast = last.with(StateKey.NAME, "$name");
-        StateGroups.Pair longChain = stateGroups.storeFollowed(roomId, last, tip, tipState, afterLast);
+        Pair longChain = storeFollowed(roomId, last, tip, tipState, afterLast);
         assertThat(row(longChain.first())).containsEntry("prev_group", tip).containsEntry("chain_depth", 100);
         assertThat(row(longChain.second())).containsEntry("prev_group", null).containsEntry("chain_depth", 0);
         assertThat(fromDatabase(longChain.first())).isEqualTo(last);
