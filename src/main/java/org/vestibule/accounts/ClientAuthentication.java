@@ -4,8 +4,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.lang.reflect.ParameterizedType;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.MethodParameter;
+import org.springframework.util.function.SingletonSupplier;
 import org.springframework.web.bind.support.WebDataBinderFactory;
 import org.springframework.web.context.request.NativeWebRequest;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
@@ -21,10 +24,11 @@ import org.vestibule.error.MatrixException;
 @Configuration(proxyBeanMethods = false)
 class ClientAuthentication implements WebMvcConfigurer, HandlerMethodArgumentResolver {
 
-    private final AccountService accounts;
+    // Asked for at the first request: Spring MVC's set-up, before the server answers, needs no JPA.
+    private final Supplier<AccountService> accounts;
 
-    ClientAuthentication(AccountService accounts) {
-        this.accounts = accounts;
+    ClientAuthentication(ObjectProvider<AccountService> accounts) {
+        this.accounts = SingletonSupplier.of(accounts::getObject);
     }
 
     @Override
@@ -51,7 +55,7 @@ class ClientAuthentication implements WebMvcConfigurer, HandlerMethodArgumentRes
         if (token == null) {
             throw new MatrixException(401, Errcode.MISSING_TOKEN, "Missing access token");
         }
-        ClientUser user = accounts.authenticate(token, http.getRemoteAddr())
+        ClientUser user = accounts.get().authenticate(token, http.getRemoteAddr())
                 .orElseThrow(() -> new MatrixException(401, Errcode.UNKNOWN_TOKEN, "Unrecognised access token"));
         return parameter.getParameterType() == Optional.class ? Optional.of(user) : user;
     }

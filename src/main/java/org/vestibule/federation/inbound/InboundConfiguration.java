@@ -7,10 +7,13 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
+import java.util.function.Supplier;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.util.function.SingletonSupplier;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
@@ -35,19 +38,20 @@ class InboundConfiguration implements WebMvcConfigurer {
 
     private final FederationProperties federation;
     private final VestibuleProperties vestibule;
-    private final RemoteServerKeys keys;
+    // Asked for at the first federation request: Spring MVC's set-up, before the server answers, needs no JPA.
+    private final Supplier<RemoteServerKeys> keys;
     private final Clock clock;
-    private final RateLimits limits;
-    private final ServerAcls acls;
+    private final Supplier<RateLimits> limits;
+    private final Supplier<ServerAcls> acls;
 
-    InboundConfiguration(FederationProperties federation, VestibuleProperties vestibule, RemoteServerKeys keys, Clock clock,
-                         RateLimits limits, ServerAcls acls) {
+    InboundConfiguration(FederationProperties federation, VestibuleProperties vestibule, ObjectProvider<RemoteServerKeys> keys,
+                         Clock clock, ObjectProvider<RateLimits> limits, ObjectProvider<ServerAcls> acls) {
         this.federation = federation;
         this.vestibule = vestibule;
-        this.keys = keys;
+        this.keys = SingletonSupplier.of(keys::getObject);
         this.clock = clock;
-        this.limits = limits;
-        this.acls = acls;
+        this.limits = SingletonSupplier.of(limits::getObject);
+        this.acls = SingletonSupplier.of(acls::getObject);
     }
 
     private static int maxBody(FederationProperties federation) {

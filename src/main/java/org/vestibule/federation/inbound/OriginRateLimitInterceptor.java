@@ -2,6 +2,7 @@ package org.vestibule.federation.inbound;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.util.function.Supplier;
 import org.springframework.web.servlet.HandlerInterceptor;
 import org.vestibule.ratelimit.FederationRateLimiter;
 import org.vestibule.ratelimit.RateLimits;
@@ -14,16 +15,16 @@ final class OriginRateLimitInterceptor implements HandlerInterceptor {
 
     private static final String PERMIT = OriginRateLimitInterceptor.class.getName() + ".permit";
 
-    private final RateLimits limits;
+    private final Supplier<RateLimits> limits;
 
-    OriginRateLimitInterceptor(RateLimits limits) {
+    OriginRateLimitInterceptor(Supplier<RateLimits> limits) {
         this.limits = limits;
     }
 
     @Override
     public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
         if (request.getAttribute(Origin.ATTRIBUTE) instanceof Origin origin) {
-            request.setAttribute(PERMIT, limits.federationRequest(origin.serverName()));
+            request.setAttribute(PERMIT, limits.get().federationRequest(origin.serverName()));
         }
         return true;
     }

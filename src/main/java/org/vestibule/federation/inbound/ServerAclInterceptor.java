@@ -3,6 +3,7 @@ package org.vestibule.federation.inbound;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.servlet.HandlerMapping;
 import org.vestibule.room.ServerAcls;
@@ -18,9 +19,9 @@ final class ServerAclInterceptor implements HandlerInterceptor {
 
     static final String ROOM_ID = "roomId";
 
-    private final ServerAcls acls;
+    private final Supplier<ServerAcls> acls;
 
-    ServerAclInterceptor(ServerAcls acls) {
+    ServerAclInterceptor(Supplier<ServerAcls> acls) {
         this.acls = acls;
     }
 
@@ -29,7 +30,7 @@ final class ServerAclInterceptor implements HandlerInterceptor {
         if (request.getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE) instanceof Map<?, ?> variables
                 && variables.get(ROOM_ID) instanceof String roomId
                 && request.getAttribute(Origin.ATTRIBUTE) instanceof Origin origin) {
-            acls.require(origin.serverName(), roomId);
+            acls.get().require(origin.serverName(), roomId);
         }
         return true;
     }

@@ -23,12 +23,12 @@ import org.vestibule.keys.RemoteServerKeys.NotFound;
  */
 final class XMatrixAuthenticator {
 
-    private final RemoteServerKeys keys;
+    private final Supplier<RemoteServerKeys> keys;
     private final String serverName;
     private final Clock clock;
     private final StrictJsonParser.Limits bodyLimits;
 
-    XMatrixAuthenticator(RemoteServerKeys keys, String serverName, Clock clock, int maxBodyBytes) {
+    XMatrixAuthenticator(Supplier<RemoteServerKeys> keys, String serverName, Clock clock, int maxBodyBytes) {
         this.keys = keys;
         this.serverName = serverName;
         this.clock = clock;
@@ -69,7 +69,7 @@ final class XMatrixAuthenticator {
         Object content = bytes.length == 0 ? null : StrictJsonParser.parse(bytes, bodyLimits);
         long now = clock.millis();
         for (XMatrixHeader.Credentials c : candidates) {
-            KeyLookup lookup = keys.lookup(c.origin(), c.keyId(), now);
+            KeyLookup lookup = keys.get().lookup(c.origin(), c.keyId(), now);
             if (lookup instanceof Found found) {
                 if (verifies(found, c, method, uri, content)
                         // The servlet API cannot tell "/path?" from "/path": accept a signature over either.
