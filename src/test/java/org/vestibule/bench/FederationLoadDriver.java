@@ -63,6 +63,7 @@ import org.vestibule.federation.XMatrix;
 import org.vestibule.federation.outbound.FederationClient;
 import org.vestibule.support.MatrixClient;
 import org.vestibule.support.TestCertificates;
+import org.vestibule.support.TestDirectories;
 
 /**
  * Issue 4's and 5's federation load driver: plays a remote homeserver (its own ed25519 key, served
@@ -149,7 +150,7 @@ public final class FederationLoadDriver {
         final AtomicInteger transactions = new AtomicInteger();
 
         KeyServer() throws IOException {
-            Path dir = Files.createTempDirectory("vestibule-load-tls");
+            Path dir = TestDirectories.create("load-tls-");
             TlsCertificates.Identity identity = TlsCertificates.loadOrCreateSelfSigned(dir, "localhost");
             server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
             server.setHttpsConfigurator(new HttpsConfigurator(TestCertificates.serverContext(identity)));

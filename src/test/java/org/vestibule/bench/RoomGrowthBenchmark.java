@@ -1,7 +1,6 @@
 package org.vestibule.bench;
 
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -14,6 +13,7 @@ import org.vestibule.room.LocalEvents;
 import org.vestibule.room.NewRoom;
 import org.vestibule.room.RoomCreator;
 import org.vestibule.support.TestDatabase;
+import org.vestibule.support.TestDirectories;
 
 /**
  * Issue 3's benchmark: member events persisted into one room as it grows to N members (default
@@ -31,7 +31,7 @@ public final class RoomGrowthBenchmark {
         try (ConfigurableApplicationContext ctx = new SpringApplicationBuilder(VestibuleApplication.class)
                 .run("--server.port=0", "--vestibule.tls.enabled=false", "--logging.level.root=WARN",
                         "--vestibule.server-name=bench.vestibule.invalid", "--vestibule.rate-limits.enabled=false",
-                        "--vestibule.data-dir=" + Files.createTempDirectory("vestibule-bench"),
+                        "--vestibule.data-dir=" + TestDirectories.create("bench-"),
                         "--spring.datasource.url=" + url, "--spring.datasource.username=" + TestDatabase.server().username(),
                         "--spring.datasource.password=" + TestDatabase.server().password())) {
             String server = ctx.getBean(ServerKeyring.class).serverName();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -25,14 +26,15 @@ class ZeroConfigRestartIntegrationTests {
     }
 
     @Test
-    void secondStartReusesDatabaseKeyAndCertificate() throws Exception {
-        Path dataDir = Files.createTempDirectory("vestibule-zero-config");
+    void secondStartReusesDatabaseKeyAndCertificate(@TempDir Path dataDir) throws Exception {
         String keyId;
         String certificate;
         try (ConfigurableApplicationContext first = start(dataDir)) {
             assertThat(first.getEnvironment().getPropertySources().contains("vestibuleEmbeddedDatabase")).isTrue();
             assertThat(first.getEnvironment().getProperty("spring.datasource.url")).startsWith("jdbc:postgresql://");
             assertThat(Files.isDirectory(dataDir.resolve("postgres"))).isTrue();
+            // Tomcat's work folder too, not a new one in the system's temporary directory at each start.
+            assertThat(Files.isDirectory(dataDir.resolve("tomcat/work"))).isTrue();
             keyId = first.getBean(ServerKeyring.class).signingKey().keyId();
             certificate = Files.readString(dataDir.resolve("tls/federation.crt"));
             assertThat(first.getBean(FederationListener.class).port()).isPositive();
@@ -44,8 +46,7 @@ class ZeroConfigRestartIntegrationTests {
     }
 
     @Test
-    void withoutDatabaseOrEmbeddedOneItStopsSayingWhatToSet() throws Exception {
-        Path dataDir = Files.createTempDirectory("vestibule-no-database");
+    void withoutDatabaseOrEmbeddedOneItStopsSayingWhatToSet(@TempDir Path dataDir) throws Exception {
         assertThatThrownBy(() -> new SpringApplicationBuilder(VestibuleApplication.class).run(
                         "--server.port=0", "--vestibule.tls.port=0", "--vestibule.data-dir=" + dataDir,
                         "--spring.datasource.url=", "--vestibule.embedded-database.enabled=false"))

@@ -6,7 +6,6 @@ import static org.vestibule.support.TestNames.unique;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.vestibule.VestibuleApplication;
@@ -29,7 +29,11 @@ import org.vestibule.support.MatrixClient.User;
  */
 class DatabaseUnavailableIntegrationTests {
 
+    // JUnit deletes both after stop(), once the server and its PostgreSQL are closed.
+    @TempDir
     static Path dataDir;
+    @TempDir
+    static Path serverDataDir;
     static int port;
     static EmbeddedPostgres postgres;
     static ConfigurableApplicationContext server;
@@ -42,7 +46,6 @@ class DatabaseUnavailableIntegrationTests {
 
     @BeforeAll
     static void start() throws IOException {
-        dataDir = Files.createTempDirectory("vestibule-restarted-pg");
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
@@ -50,7 +53,7 @@ class DatabaseUnavailableIntegrationTests {
         server = new SpringApplicationBuilder(VestibuleApplication.class).run(
                 "--server.port=0",
                 "--vestibule.server-name=outage.vestibule.invalid",
-                "--vestibule.data-dir=" + Files.createTempDirectory("vestibule-outage-data"),
+                "--vestibule.data-dir=" + serverDataDir,
                 "--vestibule.tls.enabled=false",
                 "--vestibule.rate-limits.enabled=false",
                 "--spring.datasource.url=jdbc:postgresql://localhost:" + port + "/postgres",

@@ -2,7 +2,6 @@ package org.vestibule.support;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -177,7 +176,7 @@ public final class TestHomeservers implements AutoCloseable {
         if (!host.equals("localhost") && !host.equals("127.0.0.1")) {
             throw new IllegalArgumentException("the test certificate covers localhost and 127.0.0.1, not " + host);
         }
-        Path dir = Files.createTempDirectory("vestibule-homeserver-" + index + "-");
+        Path dir = TestDirectories.create("homeserver-" + index + "-");
         Path[] tls = TestCertificates.writePem(TestCertificates.issue("localhost", "127.0.0.1"), dir.resolve("tls-test"),
                 "localhost");
         IllegalStateException last = null;

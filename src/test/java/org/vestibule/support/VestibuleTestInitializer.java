@@ -1,7 +1,5 @@
 package org.vestibule.support;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import org.springframework.boot.test.util.TestPropertyValues;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -16,19 +14,15 @@ public class VestibuleTestInitializer implements ApplicationContextInitializer<C
 
     @Override
     public void initialize(ConfigurableApplicationContext context) {
-        try {
-            TestPropertyValues.of(
-                    "spring.datasource.url=" + TestDatabase.newDatabase("ctx"),
-                    "spring.datasource.username=" + TestDatabase.server().username(),
-                    "spring.datasource.password=" + TestDatabase.server().password(),
-                    "spring.datasource.hikari.maximum-pool-size=10",
-                    "spring.test.database.replace=none",
-                    "vestibule.data-dir=" + Files.createTempDirectory("vestibule-test-data"),
-                    "vestibule.tls.port=0",
-                    "vestibule.federation.allow-private-addresses=true",
-                    "vestibule.federation.tls.trusted-ca=" + TestCertificates.caPem()).applyTo(context);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        TestPropertyValues.of(
+                "spring.datasource.url=" + TestDatabase.newDatabase("ctx"),
+                "spring.datasource.username=" + TestDatabase.server().username(),
+                "spring.datasource.password=" + TestDatabase.server().password(),
+                "spring.datasource.hikari.maximum-pool-size=10",
+                "spring.test.database.replace=none",
+                "vestibule.data-dir=" + TestDirectories.create("context-"),
+                "vestibule.tls.port=0",
+                "vestibule.federation.allow-private-addresses=true",
+                "vestibule.federation.tls.trusted-ca=" + TestCertificates.caPem()).applyTo(context);
     }
 }
