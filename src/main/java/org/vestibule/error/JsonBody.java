@@ -14,7 +14,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public record JsonBody(Map<String, Object> map) {
 
-    private static final StrictJsonParser.Limits LIMITS = new StrictJsonParser.Limits(1024 * 1024, 64);
+    /** The largest client request body any endpoint parses; the web server reads no more (config/RequestBodyLimit). */
+    public static final int MAX_BYTES = 1024 * 1024;
+    private static final StrictJsonParser.Limits LIMITS = new StrictJsonParser.Limits(MAX_BYTES, 64);
     /** For bodies of a few fields (a reason, a displayname, a room ID), not event content. */
     public static final StrictJsonParser.Limits SMALL = new StrictJsonParser.Limits(64 * 1024, 32);
     private static final JsonMapper MAPPER = JsonMapper.builder().build();
@@ -23,10 +25,16 @@ public record JsonBody(Map<String, Object> map) {
         return parse(body, LIMITS);
     }
 
-    /** The body as a JSON object (empty when there is none); 400 M_NOT_JSON when it is not JSON. */
+    /**
+     * The body as a JSON object (empty when there is none); 400 M_NOT_JSON when it is not JSON, 413
+     * M_TOO_LARGE over the limit.
+     */
     public static JsonBody parse(byte[] body, StrictJsonParser.Limits limits) {
         if (body == null || body.length == 0) {
             return new JsonBody(Map.of());
+        }
+        if (body.length > limits.maxBytes()) {
+            throw tooLarge(body.length, limits.maxBytes());
         }
         try {
             return new JsonBody(StrictJsonParser.parseObject(body, limits));
@@ -44,8 +52,7 @@ public record JsonBody(Map<String, Object> map) {
             throw new MatrixException(400, Errcode.NOT_JSON, "The body must be a JSON object");
         }
         if (body.length > maxBytes) {
-            throw new MatrixException(413, Errcode.TOO_LARGE, "The body of " + body.length + " bytes is over the limit of "
-                    + maxBytes);
+            throw tooLarge(body.length, maxBytes);
         }
         Object value;
         try {
@@ -59,6 +66,11 @@ public record JsonBody(Map<String, Object> map) {
         @SuppressWarnings("unchecked")
         Map<String, Object> object = (Map<String, Object>) map;
         return object;
+    }
+
+    private static MatrixException tooLarge(int length, int maxBytes) {
+        return new MatrixException(413, Errcode.TOO_LARGE, "The body of " + length + " bytes is over the limit of "
+                + maxBytes + " bytes");
     }
 
     /** Any JSON value as text, as Jackson writes it (for storing what {@link #parseAnyObject} read). */

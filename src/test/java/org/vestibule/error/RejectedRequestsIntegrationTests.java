@@ -1,6 +1,7 @@
 package org.vestibule.error;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.vestibule.support.TestNames.unique;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vestibule.event.StrictJsonParser;
+import org.vestibule.support.MatrixClient;
+import org.vestibule.support.MatrixClient.User;
 import org.vestibule.support.TestCertificates;
 import org.vestibule.support.TestHomeservers;
 
@@ -78,10 +81,14 @@ class RejectedRequestsIntegrationTests {
 
     /** Sends the bytes and reads the one response (Tomcat closes these connections after it). */
     static Raw exchange(Socket socket, String request) throws IOException {
+        return exchange(socket, request.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    static Raw exchange(Socket socket, byte[] request) throws IOException {
         try (socket) {
             socket.setSoTimeout(30_000);
             OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.write(request);
             out.flush();
             InputStream in = socket.getInputStream();
             ByteArrayOutputStream received = new ByteArrayOutputStream();
@@ -90,8 +97,14 @@ class RejectedRequestsIntegrationTests {
                 received.write(buffer, 0, n);
                 String text = received.toString(StandardCharsets.UTF_8);
                 int end = text.indexOf("\r\n\r\n");
-                String length = end < 0 ? null : new Raw(0, text.substring(0, end), "").header("Content-Length");
+                Raw head = end < 0 ? null : new Raw(0, text.substring(0, end), "");
+                String length = head == null ? null : head.header("Content-Length");
                 if (length != null && text.length() - end - 4 >= Integer.parseInt(length)) {
+                    break;
+                }
+                // A chunked answer is whole at its last chunk, whether or not the server then closes.
+                if (head != null && "chunked".equalsIgnoreCase(head.header("Transfer-Encoding"))
+                        && text.endsWith("\r\n0\r\n\r\n")) {
                     break;
                 }
             }
@@ -208,5 +221,49 @@ class RejectedRequestsIntegrationTests {
         Raw encoding = plain("POST /_matrix/client/v3/login HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: foo\r\n\r\n");
         assertThat(encoding.status()).isEqualTo(501);
         assertThat(encoding.matrixError()).containsEntry("errcode", Errcode.UNRECOGNIZED);
+    }
+
+    @Test
+    void aBodyDeclaredOverTheLimitIsRefusedBeforeItIsRead() throws IOException {
+        // Only two of the 300 MB arrive: the answer must not wait for the rest, nor try to hold it.
+        Raw response = plain("POST /_matrix/client/v3/login HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 300000000\r\n\r\n{}");
+        assertRefused(response, 413, Errcode.TOO_LARGE, "over the limit of " + JsonBody.MAX_BYTES + " bytes");
+        assertThat(versions()).isEqualTo(200);
+    }
+
+    @Test
+    void aChunkedBodyOverTheLimitIsRefusedAsItArrives() throws IOException {
+        ByteArrayOutputStream request = new ByteArrayOutputStream();
+        request.writeBytes(("POST /_matrix/client/v3/login HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        byte[] chunk = "x".repeat(64 * 1024).getBytes(StandardCharsets.ISO_8859_1);
+        for (int sent = 0; sent <= JsonBody.MAX_BYTES; sent += chunk.length) {
+            request.writeBytes((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            request.writeBytes(chunk);
+            request.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        }
+        request.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        Raw response = exchange(new Socket("127.0.0.1", servers.get(0).httpPort()), request.toByteArray());
+        assertRefused(response, 413, Errcode.TOO_LARGE, "over the limit of " + JsonBody.MAX_BYTES + " bytes");
+        assertThat(versions()).isEqualTo(200);
+    }
+
+    @Test
+    void aBodyOverAnEndpointsOwnLimitIsTooLargeNotMalformed() throws IOException {
+        // Presence takes a few fields (JsonBody.SMALL, 64 KiB): past that it is 413, as past the server's limit.
+        User user = new MatrixClient(servers.get(0).clientBaseUrl()).register(unique("presence"));
+        String body = "{\"presence\":\"online\",\"status_msg\":\"" + "x".repeat(70_000) + "\"}";
+        Raw response = plain("PUT /_matrix/client/v3/presence/" + MatrixClient.encode(user.userId()) + "/status HTTP/1.1\r\n"
+                + "Host: localhost\r\nAuthorization: Bearer " + user.accessToken() + "\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n"
+                + body);
+        assertRefused(response, 413, Errcode.TOO_LARGE, "over the limit of 65536 bytes");
+    }
+
+    /** The server still answers: a refused body took nothing down with it. */
+    static int versions() throws IOException {
+        return plain("GET /_matrix/client/versions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").status();
     }
 }
