@@ -51,6 +51,8 @@ class FederationListenerConfiguration {
         connector.setProperty("SSLEnabled", "true");
         WebServerConfiguration.tuneForFederation(connector);
         connector.setProperty("maxThreads", Integer.toString(tls.workerThreads()));
+        connector.setProperty("maxConnections", Integer.toString(tls.maxConnections() != null ? tls.maxConnections()
+                : ConnectionLimits.forThisHeap().https()));
         boolean boringSsl = tls.engine() == TlsProperties.Engine.NATIVE;
         if (boringSsl) {
             connector.setProperty("sslImplementationName", NativeTls.class.getName());

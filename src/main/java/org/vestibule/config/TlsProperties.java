@@ -16,6 +16,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                    requests are short and CPU-bound, and a few threads per core serve them
  *                    faster than Tomcat's 200 fighting for the cores; raise it when peers' slow
  *                    answers (key fetches, missing events) keep threads waiting
+ * @param maxConnections connections the listener keeps open at once; unset: as many as fit in a
+ *                    quarter of the heap (ConnectionLimits), 256 to 8,192
  * @param engine      who encrypts: {@code native}, BoringSSL where its bundled library loads (Linux,
  *                    macOS, Windows on x86-64 and ARM64), else the JDK; or {@code jdk}, always the JDK
  */
@@ -26,6 +28,7 @@ public record TlsProperties(
         Path certificate,
         Path privateKey,
         Integer maxThreads,
+        Integer maxConnections,
         @DefaultValue("native") Engine engine) {
 
     /** Who does the listener's TLS. */
@@ -34,6 +37,9 @@ public record TlsProperties(
     public TlsProperties {
         if (maxThreads != null && maxThreads < 1) {
             throw new IllegalArgumentException("vestibule.tls.max-threads must be at least 1, not " + maxThreads);
+        }
+        if (maxConnections != null && maxConnections < 1) {
+            throw new IllegalArgumentException("vestibule.tls.max-connections must be at least 1, not " + maxConnections);
         }
     }
 

@@ -59,6 +59,22 @@ class WebServerConfiguration {
         return aheadOfTime && Threading.VIRTUAL.isActive(environment);
     }
 
+    /** The plain listener's connections bounded by the heap (ConnectionLimits) unless set. */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> plainConnectionLimit(Environment environment) {
+        return factory -> {
+            // Runs after Boot's customizer, which always applies server.tomcat.max-connections (8,192 unset).
+            if (!environment.containsProperty("server.tomcat.max-connections")) {
+                int limit = ConnectionLimits.forThisHeap().plain();
+                factory.addConnectorCustomizers(connector -> {
+                    if (!connector.getSecure()) { // the HTTPS listener has its own (FederationListenerConfiguration)
+                        connector.setProperty("maxConnections", Integer.toString(limit));
+                    }
+                });
+            }
+        };
+    }
+
     /**
      * Tomcat's own error page (HTML) replaced by Matrix JSON on the Host, which both connectors share.
      * Boot adds a plain ErrorReportValve in a context customizer of its own, in no order relative to

@@ -33,8 +33,9 @@ import org.vestibule.support.TestHomeservers;
  */
 class ListenersIntegrationTests {
 
-    static final TestHomeservers servers = TestHomeservers.start(1);
-    static final TestHomeservers jdkTls = TestHomeservers.start(1, "--vestibule.tls.engine=jdk");
+    static final TestHomeservers servers = TestHomeservers.start(1, "--server.tomcat.max-connections=400");
+    static final TestHomeservers jdkTls = TestHomeservers.start(1, "--vestibule.tls.engine=jdk",
+            "--vestibule.tls.max-connections=300");
     static final HttpClient http = HttpClient.newHttpClient();
 
     @AfterAll
@@ -121,12 +122,26 @@ class ListenersIntegrationTests {
         return HttpClient.newBuilder().sslContext(TestCertificates.clientContext()).sslParameters(parameters).build();
     }
 
-    static String sslImplementation(TestHomeservers server) {
+    static AbstractHttp11Protocol<?> listener(TestHomeservers server, int port) {
         TomcatWebServer web = (TomcatWebServer) ((ServletWebServerApplicationContext) server.get(0).context()).getWebServer();
-        Connector federation = Arrays.stream(web.getTomcat().getService().findConnectors())
-                .filter(c -> c.getPort() == server.get(0).tlsPort())
+        Connector connector = Arrays.stream(web.getTomcat().getService().findConnectors())
+                .filter(c -> c.getLocalPort() == port)
                 .findFirst().orElseThrow();
-        return ((AbstractHttp11Protocol<?>) federation.getProtocolHandler()).getSslImplementationName();
+        return (AbstractHttp11Protocol<?>) connector.getProtocolHandler();
+    }
+
+    static String sslImplementation(TestHomeservers server) {
+        return listener(server, server.get(0).tlsPort()).getSslImplementationName();
+    }
+
+    @Test
+    void eachListenerKeepsOnlyTheConnectionsItsShareOfTheHeapHoldsOrAsSet() {
+        ConnectionLimits limits = ConnectionLimits.forThisHeap();
+        // Either listener's setting, or its default from the heap, leaves the other listener's alone.
+        assertThat(listener(servers, servers.get(0).tlsPort()).getMaxConnections()).isEqualTo(limits.https());
+        assertThat(listener(servers, servers.get(0).httpPort()).getMaxConnections()).isEqualTo(400);
+        assertThat(listener(jdkTls, jdkTls.get(0).tlsPort()).getMaxConnections()).isEqualTo(300);
+        assertThat(listener(jdkTls, jdkTls.get(0).httpPort()).getMaxConnections()).isEqualTo(limits.plain());
     }
 
     @Test

@@ -45,7 +45,8 @@ final class CachedBodyRequest extends HttpServletRequestWrapper {
         if (declared == 0) {
             return new byte[0];
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 256);
+        // Grown as bytes arrive: a declared length alone, with no body behind it, takes no memory.
+        ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) Math.min(declared, 65_536) : 256);
         try (InputStream in = getRequest().getInputStream()) {
             // Most federation requests are GETs without a body: no 8 KiB buffer for those.
             byte[] buffer = new byte[declared > 0 ? (int) Math.min(declared, 8192) : 1024];

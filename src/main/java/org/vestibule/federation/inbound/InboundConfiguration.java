@@ -18,6 +18,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import org.vestibule.config.RequestBodies;
 import org.vestibule.config.VestibuleProperties;
 import org.vestibule.federation.FederationProperties;
 import org.vestibule.keys.RemoteServerKeys;
@@ -63,13 +64,16 @@ class InboundConfiguration implements WebMvcConfigurer {
      * JPA (keys, ACLs), which bootstraps on another thread meanwhile.
      */
     @Bean
-    static FilterRegistrationBean<OncePerRequestFilter> federationBodyFilter(FederationProperties federation) {
+    static FilterRegistrationBean<OncePerRequestFilter> federationBodyFilter(FederationProperties federation,
+                                                                              RequestBodies bodies) {
         int maxBody = maxBody(federation);
         OncePerRequestFilter filter = new OncePerRequestFilter() {
             @Override
             protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                     throws ServletException, IOException {
-                chain.doFilter(new CachedBodyRequest(request, maxBody), response);
+                // Read within the budget all bodies share, then kept for the signature check and the controller.
+                bodies.limit(request, response, (limited, res) -> chain.doFilter(
+                        new CachedBodyRequest((HttpServletRequest) limited, maxBody), res), maxBody);
             }
         };
         FilterRegistrationBean<OncePerRequestFilter> registration = new FilterRegistrationBean<>(filter);

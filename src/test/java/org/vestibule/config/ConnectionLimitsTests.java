@@ -1,0 +1,23 @@
+package org.vestibule.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class ConnectionLimitsTests {
+
+    @Test
+    void theConnectionsFitInTheirShareOfTheHeap() {
+        long heap = 259_522_560; // Runtime.maxMemory() under bin/vestibule's -Xmx256m
+        ConnectionLimits limits = ConnectionLimits.forHeap(heap);
+        assertThat(limits.https()).isEqualTo(880);
+        assertThat(limits.plain()).isEqualTo(1760);
+        assertThat((long) limits.https() * ConnectionLimits.HTTPS_CONNECTION_BYTES).isLessThanOrEqualTo(heap / 4);
+    }
+
+    @Test
+    void smallHeapsKeepAFloorAndLargeOnesTomcatsDefault() {
+        assertThat(ConnectionLimits.forHeap(32L << 20)).isEqualTo(new ConnectionLimits(256, 256));
+        assertThat(ConnectionLimits.forHeap(16L << 30)).isEqualTo(new ConnectionLimits(8192, 8192));
+    }
+}
