@@ -16,26 +16,31 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.stereotype.Component;
 import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
+import org.vestibule.event.StrictJsonParser;
 
 /**
  * Request bodies that are read whole into memory, each bounded by its own limit and all of them
- * together by a budget of an eighth of the heap. Unbounded, one 300 MB POST to /login filled
- * bin/vestibule's 256 MB heap and stopped the server; bounded one by one, 320 clients that each sent
- * most of a 1 MiB body and then waited did the same. Past the limit a body is 413 M_TOO_LARGE, as
- * soon as its Content-Length says so or its bytes pass it; past the budget, 429 M_LIMIT_EXCEEDED
- * until other requests are done.
+ * together by a budget of a quarter of the heap, counted as what they take once parsed too (up to
+ * {@link StrictJsonParser#MAX_EXPANSION} times their length). Unbounded, one 300 MB POST to /login
+ * filled bin/vestibule's 256 MB heap and stopped the server; bounded one by one, 320 clients that
+ * each sent most of a 1 MiB body and then waited did the same. Past the limit a body is 413
+ * M_TOO_LARGE, as soon as its Content-Length says so or its bytes pass it; past the budget, 429
+ * M_LIMIT_EXCEEDED until other requests are done. A body alone is always let in, so the largest a
+ * limit allows still gets through when the server is otherwise idle.
  */
 @Component
 public class RequestBodies {
 
     /** What a client refused for the budget is told to wait (spec client-server §Rate limiting). */
     static final long RETRY_AFTER_MS = 1000;
+    /** Each byte read, and what parsing it may take. */
+    static final int HELD_PER_BYTE = 1 + StrictJsonParser.MAX_EXPANSION;
 
     private final long budget;
     private final AtomicLong held = new AtomicLong();
 
     public RequestBodies() {
-        this(Runtime.getRuntime().maxMemory() / 8);
+        this(Runtime.getRuntime().maxMemory() / 4);
     }
 
     RequestBodies(long budget) {
@@ -49,18 +54,19 @@ public class RequestBodies {
         try {
             chain.doFilter(limited, response);
         } finally {
-            held.addAndGet(-limited.taken());
+            held.addAndGet(-limited.taken() * HELD_PER_BYTE);
         }
     }
 
-    /** Bytes of bodies read by requests still being answered. */
+    /** What the bodies read by requests still being answered take, by the count above. */
     long held() {
         return held.get();
     }
 
-    private boolean take(long n) {
+    /** Takes {@code n} more for a body that holds {@code own} already; refused over the budget unless it is alone. */
+    private boolean take(long n, long own) {
         for (long now = held.get(); ; now = held.get()) {
-            if (now + n > budget) {
+            if (now + n > budget && now > own) {
                 return false;
             }
             if (held.compareAndSet(now, now + n)) {
@@ -75,8 +81,8 @@ public class RequestBodies {
     }
 
     private MatrixException overBudget() {
-        return MatrixException.limitExceeded(RETRY_AFTER_MS, "The server is holding " + (budget >> 20)
-                + " MiB of other requests' bodies, as much as it takes at once; try again shortly");
+        return MatrixException.limitExceeded(RETRY_AFTER_MS, "The server is reading other requests' bodies, as many"
+                + " as it holds in memory at once (" + (budget / HELD_PER_BYTE >> 10) + " KiB); try again shortly");
     }
 
     /** The request with a body that refuses to be read past {@code maxBytes} or the budget. */
@@ -148,7 +154,7 @@ public class RequestBodies {
             if (read + n > maxBytes) {
                 throw tooLarge(maxBytes);
             }
-            if (!take(n)) {
+            if (!take((long) n * HELD_PER_BYTE, read * HELD_PER_BYTE)) {
                 throw overBudget();
             }
             read += n;

@@ -39,7 +39,7 @@ public record JsonBody(Map<String, Object> map) {
         try {
             return new JsonBody(StrictJsonParser.parseObject(body, limits));
         } catch (MalformedJsonException e) {
-            throw new MatrixException(400, Errcode.NOT_JSON, "The body is not valid JSON: " + e.getMessage());
+            throw notJson(e);
         }
     }
 
@@ -66,6 +66,12 @@ public record JsonBody(Map<String, Object> map) {
         @SuppressWarnings("unchecked")
         Map<String, Object> object = (Map<String, Object>) map;
         return object;
+    }
+
+    /** 400 M_NOT_JSON, or 413 M_TOO_LARGE for JSON that is well formed but too large once parsed. */
+    public static MatrixException notJson(MalformedJsonException e) {
+        return e.tooLarge() ? new MatrixException(413, Errcode.TOO_LARGE, "The body is too large: " + e.getMessage())
+                : new MatrixException(400, Errcode.NOT_JSON, "The body is not valid JSON: " + e.getMessage());
     }
 
     private static MatrixException tooLarge(int length, int maxBytes) {

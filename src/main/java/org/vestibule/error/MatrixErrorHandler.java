@@ -62,7 +62,7 @@ class MatrixErrorHandler {
 
     @ExceptionHandler(MalformedJsonException.class)
     ResponseEntity<Map<String, Object>> malformed(MalformedJsonException e) {
-        return body(400, Errcode.NOT_JSON, "The body is not valid JSON: " + e.getMessage(), Map.of());
+        return matrix(JsonBody.notJson(e));
     }
 
     @ExceptionHandler(EventFormatException.class)

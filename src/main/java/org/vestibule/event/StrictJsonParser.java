@@ -10,13 +10,24 @@ import java.util.Map;
 /**
  * A strict JSON parser for what peers sign: it refuses duplicate keys, numbers with a fraction
  * or exponent, integers outside ±(2^53-1), invalid UTF-8, lone surrogates, nesting deeper than
- * {@link Limits#maxDepth()} and input longer than {@link Limits#maxBytes()}.
+ * {@link Limits#maxDepth()}, input longer than {@link Limits#maxBytes()}, and input whose values would
+ * take more than {@link #MAX_EXPANSION} times its length in memory.
  *
  * <p>It yields the event core's JSON model: unmodifiable {@code Map<String,Object>} (insertion
  * ordered), unmodifiable {@code List<Object>}, {@code String}, {@code Long}, {@code Boolean} and
  * {@code null}.
  */
 public final class StrictJsonParser {
+
+    /**
+     * How many times its length a JSON text may take in memory once parsed. Events as Synapse makes
+     * them take 4.3 times (measured, and so estimated here), compact objects with short IDs about 9;
+     * {@code [{"a":0},{"a":0},…]} would take 31, and an 8 MB federation body of it (unauthenticated:
+     * the signature is checked on the parsed body) filled a 256 MB heap by itself. The fixed part lets
+     * a document of a few KB (an EDU, a client's body) be as dense as it likes.
+     */
+    public static final int MAX_EXPANSION = 16;
+    private static final int EXPANSION_SLACK = 64 * 1024;
 
     /**
      * Bounds on accepted input.
@@ -36,12 +47,16 @@ public final class StrictJsonParser {
     private final byte[] in;
     private final int end;
     private final int maxDepth;
+    private final long maxHeld;
     private int pos;
+    /** An estimate of the memory the values parsed so far take (compressed references, 8-byte alignment). */
+    private long held;
 
     private StrictJsonParser(byte[] in, int maxDepth) {
         this.in = in;
         this.end = in.length;
         this.maxDepth = maxDepth;
+        this.maxHeld = (long) MAX_EXPANSION * in.length + EXPANSION_SLACK;
     }
 
     /** Parses one JSON value, which must be an object. */
@@ -59,7 +74,7 @@ public final class StrictJsonParser {
     public static Object parse(byte[] json, Limits limits) {
         if (json.length > limits.maxBytes()) {
             throw new MalformedJsonException("JSON is " + json.length + " bytes, over the limit of "
-                    + limits.maxBytes() + " bytes");
+                    + limits.maxBytes() + " bytes", true);
         }
         StrictJsonParser parser = new StrictJsonParser(json, limits.maxDepth());
         parser.skipWhitespace();
@@ -105,12 +120,13 @@ public final class StrictJsonParser {
             throw error("nesting is deeper than " + maxDepth + " levels", path);
         }
         pos++; // '{'
-        LinkedHashMap<String, Object> map = new LinkedHashMap<>();
         skipWhitespace();
         if (peek() == '}') {
             pos++;
-            return Collections.unmodifiableMap(map);
+            return Collections.emptyMap(); // shared: an empty object takes no memory of its own
         }
+        LinkedHashMap<String, Object> map = new LinkedHashMap<>();
+        hold(MAP);
         while (true) {
             skipWhitespace();
             if (peek() != '"') {
@@ -126,6 +142,7 @@ public final class StrictJsonParser {
                 throw error("duplicate key \"" + key + "\"", path);
             }
             map.put(key, value);
+            hold(MAP_ENTRY + (Integer.bitCount(map.size()) == 1 ? 4L * map.size() : 0)); // the table doubles
             skipWhitespace();
             byte next = peek();
             if (next == ',') {
@@ -144,15 +161,17 @@ public final class StrictJsonParser {
             throw error("nesting is deeper than " + maxDepth + " levels", path);
         }
         pos++; // '['
-        ArrayList<Object> list = new ArrayList<>();
         skipWhitespace();
         if (peek() == ']') {
             pos++;
-            return Collections.unmodifiableList(list);
+            return Collections.emptyList();
         }
+        ArrayList<Object> list = new ArrayList<>();
+        hold(LIST);
         while (true) {
             skipWhitespace();
             list.add(value(depth + 1, path + "[" + list.size() + "]"));
+            hold(LIST_SLOT);
             skipWhitespace();
             byte next = peek();
             if (next == ',') {
@@ -194,6 +213,9 @@ public final class StrictJsonParser {
         if (value > CanonicalJson.MAX_SAFE_INTEGER) {
             throw error("integer " + (negative ? "-" : "") + value + " is outside ±(2^53-1)", path);
         }
+        if (value > 127) {
+            hold(BOXED); // Long.valueOf shares -128…127
+        }
         return negative ? -value : value;
     }
 
@@ -207,7 +229,8 @@ public final class StrictJsonParser {
             }
             int b = in[pos] & 0xFF;
             if (b == '"') {
-                String s = sb == null ? asciiOrUtf8(runStart, pos, path) : sb.toString();
+                String s = sb != null ? sb.toString() : pos == runStart ? "" : asciiOrUtf8(runStart, pos, path);
+                hold(s.isEmpty() ? 0 : STRING + (sb == null ? s.length() : 2L * s.length()));
                 pos++;
                 return s;
             }
@@ -227,6 +250,23 @@ public final class StrictJsonParser {
                 }
                 pos++;
             }
+        }
+    }
+
+    // What each value takes: object headers, fields and arrays with compressed references.
+    private static final long MAP = 56 + 24 + 80; // LinkedHashMap, its unmodifiable view, a 16-slot table
+    private static final long MAP_ENTRY = 40;
+    private static final long LIST = 24 + 16 + 56; // ArrayList, its unmodifiable view, 10 slots
+    private static final long LIST_SLOT = 6; // a reference and the growth of 1.5 at a time
+    private static final long STRING = 24 + 16 + 8; // String, its byte[] header, alignment
+    private static final long BOXED = 16;
+
+    private void hold(long bytes) {
+        held += bytes;
+        if (held > maxHeld) {
+            throw new MalformedJsonException("the JSON's " + end + " bytes would take over " + maxHeld
+                    + " bytes of memory once parsed (" + MAX_EXPANSION + " times its size): too many values, such as"
+                    + " empty strings or tiny objects, for its length", true);
         }
     }
 

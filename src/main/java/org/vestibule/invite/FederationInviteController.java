@@ -7,6 +7,7 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import org.vestibule.error.Errcode;
+import org.vestibule.error.JsonBody;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.MalformedJsonException;
 import org.vestibule.event.StrictJsonParser;
@@ -42,7 +43,7 @@ class FederationInviteController {
         try {
             return StrictJsonParser.parseObject(body, StrictJsonParser.Limits.REQUEST);
         } catch (MalformedJsonException e) {
-            throw new MatrixException(400, Errcode.NOT_JSON, "The body is not valid JSON: " + e.getMessage());
+            throw JsonBody.notJson(e);
         }
     }
 }

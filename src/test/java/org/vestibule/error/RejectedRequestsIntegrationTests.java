@@ -262,6 +262,23 @@ class RejectedRequestsIntegrationTests {
         assertRefused(response, 413, Errcode.TOO_LARGE, "over the limit of 65536 bytes");
     }
 
+    @Test
+    void aFederationBodyTooDenseToParseIsRefusedBeforeItsSignatureIsChecked() throws IOException {
+        // 1 MB of {"a":0} would take ~30 MB once parsed; 8 MB of it filled a 256 MB heap by itself.
+        StringBuilder dense = new StringBuilder("{\"pdus\":[");
+        while (dense.length() < 1_000_000) {
+            dense.append("{\"a\":0},");
+        }
+        dense.setCharAt(dense.length() - 1, ']');
+        dense.append(",\"edus\":[]}");
+        Raw response = plain("PUT /_matrix/federation/v1/send/dense HTTP/1.1\r\nHost: localhost\r\n"
+                + "Authorization: X-Matrix origin=\"attacker.invalid\",destination=\"" + servers.get(0).serverName()
+                + "\",key=\"ed25519:a\",sig=\"c2lnbmF0dXJl\"\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + dense.length() + "\r\nConnection: close\r\n\r\n" + dense);
+        assertRefused(response, 413, Errcode.TOO_LARGE, "times its size");
+        assertThat(versions()).isEqualTo(200);
+    }
+
     /** The server still answers: a refused body took nothing down with it. */
     static int versions() throws IOException {
         return plain("GET /_matrix/client/versions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").status();

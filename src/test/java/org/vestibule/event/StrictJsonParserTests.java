@@ -96,6 +96,46 @@ class StrictJsonParserTests {
         assertThatThrownBy(() -> parse(big)).hasMessageContaining("over the limit of 1024 bytes");
     }
 
+    /** {@code [shape,shape,…]} of about {@code size} bytes. */
+    private static byte[] repeated(String shape, int size) {
+        StringBuilder json = new StringBuilder("[");
+        while (json.length() < size) {
+            json.append(shape).append(',');
+        }
+        json.setCharAt(json.length() - 1, ']');
+        return json.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void rejectsJsonThatWouldTakeFarMoreMemoryThanItsSize() {
+        StrictJsonParser.Limits big = new StrictJsonParser.Limits(1 << 24, 8);
+        // Each {"a":0} would be a map, its table, an entry and a key: ~250 bytes for 8.
+        assertThatThrownBy(() -> StrictJsonParser.parse(repeated("{\"a\":0}", 1 << 20), big))
+                .isInstanceOfSatisfying(MalformedJsonException.class, e -> assertThat(e.tooLarge()).isTrue())
+                .hasMessageContaining("times its size");
+        // Empty objects, arrays and strings are shared, so dense runs of them take little.
+        assertThat((List<?>) StrictJsonParser.parse(repeated("{}", 1 << 20), big)).hasSizeGreaterThan(300_000);
+        assertThat((List<?>) StrictJsonParser.parse(repeated("[]", 1 << 20), big)).hasSizeGreaterThan(300_000);
+        assertThat((List<?>) StrictJsonParser.parse(repeated("\"\"", 1 << 20), big)).hasSizeGreaterThan(300_000);
+        // A document of a few KB may be as dense as it likes.
+        assertThat((List<?>) StrictJsonParser.parse(repeated("{\"a\":0}", 2000), big)).hasSizeGreaterThan(200);
+        // Compact member-like objects with short IDs (a test harness's) take ~9 times their size: accepted.
+        assertThat((List<?>) StrictJsonParser.parse(repeated(
+                "{\"type\":\"m.room.member\",\"state_key\":\"@u:hs1\",\"content\":{\"membership\":\"join\"}}", 1 << 20),
+                big)).hasSizeGreaterThan(10_000);
+    }
+
+    @Test
+    void realEventsAtAFederationBodysLimitAreWellWithinIt() throws Exception {
+        byte[] vectors;
+        try (var in = StrictJsonParserTests.class.getResourceAsStream("/vectors/synapse-1.160-rooms.json")) {
+            vectors = in.readAllBytes();
+        }
+        // Synapse's events, repeated to 8 MB: ~4.3 times their size in memory.
+        byte[] body = repeated(new String(vectors, StandardCharsets.UTF_8), StrictJsonParser.Limits.REQUEST.maxBytes() - vectors.length - 2);
+        assertThat((List<?>) StrictJsonParser.parse(body, StrictJsonParser.Limits.REQUEST)).hasSizeGreaterThan(100);
+    }
+
     @Test
     void rejectsTrailingContent() {
         assertThatThrownBy(() -> parse("{} {}")).hasMessageContaining("after the JSON value");
