@@ -18,7 +18,9 @@ import org.springframework.util.unit.DataSize;
  * @param requestTimeout        the longest an outbound request may take, from sending to the end of
  *                              the response body
  * @param maxRequestBody        the largest inbound federation request body we read; larger is 413
- * @param maxResponseBody       the largest response body we read from a peer
+ * @param maxResponseBody       the largest response body we read from a peer; unset, a sixth of the heap
+ *                              and at most 256 MB: parsed, a send_join's state takes 4–5 times its
+ *                              size, and a larger answer would fill the heap and stop the server
  * @param tls                   how we check peers' certificates
  */
 @ConfigurationProperties("vestibule.federation")
@@ -28,7 +30,7 @@ public record FederationProperties(
         @DefaultValue("10s") Duration connectTimeout,
         @DefaultValue("60s") Duration requestTimeout,
         @DefaultValue("8MB") DataSize maxRequestBody,
-        @DefaultValue("256MB") DataSize maxResponseBody,
+        DataSize maxResponseBody,
         @DefaultValue Tls tls) {
 
     /**
@@ -44,6 +46,10 @@ public record FederationProperties(
         }
         if (dnsServer != null && dnsServer.isBlank()) {
             dnsServer = null;
+        }
+        if (maxResponseBody == null) {
+            maxResponseBody = DataSize.ofBytes(Math.min(DataSize.ofMegabytes(256).toBytes(),
+                    Runtime.getRuntime().maxMemory() / 6));
         }
         if (maxRequestBody.toBytes() > Integer.MAX_VALUE || maxResponseBody.toBytes() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("vestibule.federation.max-request-body and max-response-body must be below 2GB");
