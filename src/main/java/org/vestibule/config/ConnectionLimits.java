@@ -7,19 +7,26 @@ package org.vestibule.config;
  * 2,800 idle HTTPS connections filled bin/vestibule's 256 MB heap and stopped the server. Past the
  * limit Tomcat accepts no more until some close, and the server stays up.
  */
-record ConnectionLimits(int https, int plain) {
+record ConnectionLimits(int https, int plain, int plainRequests) {
 
     static final int HTTPS_CONNECTION_BYTES = 72 * 1024;
     static final int PLAIN_CONNECTION_BYTES = 18 * 1024;
+    /** A request in progress: Tomcat's buffers, the servlet request and response, a virtual thread's stack. */
+    static final int REQUEST_BYTES = 140 * 1024;
     /** Never fewer: a test harness or a busy client opens dozens. */
     static final int FLOOR = 256;
     /** Tomcat's own default, the most either listener is ever given. */
     static final int CEILING = 8192;
 
-    /** A quarter of the heap for the HTTPS listener and an eighth for the plain one. */
+    /**
+     * A fifth of the heap for the HTTPS listener's connections, an eighth for the plain one's and a
+     * sixth for the plain one's requests in progress (its virtual threads; the HTTPS listener's few
+     * platform threads bound its own). With request bodies' eighth (RequestBodies) and the ~32 MB an
+     * idle server keeps, a quarter of the heap stays free whatever peers and clients do.
+     */
     static ConnectionLimits forHeap(long maxHeapBytes) {
-        return new ConnectionLimits(fit(maxHeapBytes / 4, HTTPS_CONNECTION_BYTES), fit(maxHeapBytes / 8,
-                PLAIN_CONNECTION_BYTES));
+        return new ConnectionLimits(fit(maxHeapBytes / 5, HTTPS_CONNECTION_BYTES),
+                fit(maxHeapBytes / 8, PLAIN_CONNECTION_BYTES), fit(maxHeapBytes / 6, REQUEST_BYTES));
     }
 
     static ConnectionLimits forThisHeap() {

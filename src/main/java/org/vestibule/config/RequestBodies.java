@@ -20,7 +20,7 @@ import org.vestibule.event.StrictJsonParser;
 
 /**
  * Request bodies that are read whole into memory, each bounded by its own limit and all of them
- * together by a budget of a quarter of the heap, counted as what they take once parsed too (up to
+ * together by a budget of an eighth of the heap, counted as what they take once parsed too (up to
  * {@link StrictJsonParser#MAX_EXPANSION} times their length). Unbounded, one 300 MB POST to /login
  * filled bin/vestibule's 256 MB heap and stopped the server; bounded one by one, 320 clients that
  * each sent most of a 1 MiB body and then waited did the same. Past the limit a body is 413
@@ -40,7 +40,7 @@ public class RequestBodies {
     private final AtomicLong held = new AtomicLong();
 
     public RequestBodies() {
-        this(Runtime.getRuntime().maxMemory() / 4);
+        this(Runtime.getRuntime().maxMemory() / 8);
     }
 
     RequestBodies(long budget) {

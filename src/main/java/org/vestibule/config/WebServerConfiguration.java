@@ -49,8 +49,11 @@ class WebServerConfiguration {
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> virtualRequestThreads(Environment environment) {
         return factory -> {
             if (virtualThreadsLeftToUs(AotDetector.useGeneratedArtifacts(), environment)) {
-                factory.addProtocolHandlerCustomizers(
-                        handler -> handler.setExecutor(new VirtualThreadExecutor("tomcat-handler-")));
+                // Requests in progress at once: server.tomcat.threads.max if set, else what the heap holds.
+                int requests = environment.getProperty("server.tomcat.threads.max", Integer.class,
+                        ConnectionLimits.forThisHeap().plainRequests());
+                factory.addProtocolHandlerCustomizers(handler -> handler.setExecutor(
+                        new BoundedExecutor(new VirtualThreadExecutor("tomcat-handler-"), requests)));
             }
         };
     }

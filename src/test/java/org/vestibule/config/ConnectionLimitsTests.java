@@ -10,14 +10,19 @@ class ConnectionLimitsTests {
     void theConnectionsFitInTheirShareOfTheHeap() {
         long heap = 259_522_560; // Runtime.maxMemory() under bin/vestibule's -Xmx256m
         ConnectionLimits limits = ConnectionLimits.forHeap(heap);
-        assertThat(limits.https()).isEqualTo(880);
+        assertThat(limits.https()).isEqualTo(704);
         assertThat(limits.plain()).isEqualTo(1760);
-        assertThat((long) limits.https() * ConnectionLimits.HTTPS_CONNECTION_BYTES).isLessThanOrEqualTo(heap / 4);
+        assertThat(limits.plainRequests()).isEqualTo(301);
+        // With request bodies' eighth and an idle server's ~32 MB, a quarter of the heap stays free.
+        long worst = (long) limits.https() * ConnectionLimits.HTTPS_CONNECTION_BYTES
+                + (long) limits.plain() * ConnectionLimits.PLAIN_CONNECTION_BYTES
+                + (long) limits.plainRequests() * ConnectionLimits.REQUEST_BYTES + heap / 8 + (32L << 20);
+        assertThat(worst).isLessThanOrEqualTo(heap * 3 / 4);
     }
 
     @Test
     void smallHeapsKeepAFloorAndLargeOnesTomcatsDefault() {
-        assertThat(ConnectionLimits.forHeap(32L << 20)).isEqualTo(new ConnectionLimits(256, 256));
-        assertThat(ConnectionLimits.forHeap(16L << 30)).isEqualTo(new ConnectionLimits(8192, 8192));
+        assertThat(ConnectionLimits.forHeap(32L << 20)).isEqualTo(new ConnectionLimits(256, 256, 256));
+        assertThat(ConnectionLimits.forHeap(16L << 30)).isEqualTo(new ConnectionLimits(8192, 8192, 8192));
     }
 }
