@@ -15,11 +15,13 @@ import java.util.concurrent.Semaphore;
 final class BoundedExecutor implements Executor {
 
     private final Executor delegate;
+    private final int limit;
     private final Semaphore running;
     private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
 
     BoundedExecutor(Executor delegate, int limit) {
         this.delegate = delegate;
+        this.limit = limit;
         this.running = new Semaphore(limit);
     }
 
@@ -53,8 +55,8 @@ final class BoundedExecutor implements Executor {
         }
     }
 
-    /** Tasks running now, for tests. */
-    int running(int limit) {
+    /** Tasks handed on and not yet finished. */
+    int running() {
         return limit - running.availablePermits();
     }
 }

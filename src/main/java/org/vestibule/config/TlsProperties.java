@@ -17,7 +17,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                    faster than Tomcat's 200 fighting for the cores; raise it when peers' slow
  *                    answers (key fetches, missing events) keep threads waiting
  * @param maxConnections connections the listener keeps open at once; unset: as many as fit in a
- *                    quarter of the heap (ConnectionLimits), 256 to 8,192
+ *                    fifth of the heap (ConnectionLimits), 256 to 8,192
  * @param engine      who encrypts: {@code native}, BoringSSL where its bundled library loads (Linux,
  *                    macOS, Windows on x86-64 and ARM64), else the JDK; or {@code jdk}, always the JDK
  */
