@@ -19,14 +19,15 @@ record ConnectionLimits(int https, int plain, int plainRequests) {
     static final int CEILING = 8192;
 
     /**
-     * A fifth of the heap for the HTTPS listener's connections, an eighth for the plain one's and a
-     * sixth for the plain one's requests in progress (its virtual threads; the HTTPS listener's few
-     * platform threads bound its own). With request bodies' eighth (RequestBodies) and the ~32 MB an
-     * idle server keeps, a quarter of the heap stays free whatever peers and clients do.
+     * An eighth of the heap for the HTTPS listener's connections, a tenth for the plain one's and an
+     * eighth for the plain one's requests in progress (its virtual threads; the HTTPS listener's few
+     * platform threads bound its own). With request bodies' eighth (RequestBodies), peers' answers'
+     * eighth ({@code vestibule.federation.response-memory}) and the ~32 MB an idle server keeps, a
+     * quarter of the heap stays free whatever peers and clients do.
      */
     static ConnectionLimits forHeap(long maxHeapBytes) {
-        return new ConnectionLimits(fit(maxHeapBytes / 5, HTTPS_CONNECTION_BYTES),
-                fit(maxHeapBytes / 8, PLAIN_CONNECTION_BYTES), fit(maxHeapBytes / 6, REQUEST_BYTES));
+        return new ConnectionLimits(fit(maxHeapBytes / 8, HTTPS_CONNECTION_BYTES),
+                fit(maxHeapBytes / 10, PLAIN_CONNECTION_BYTES), fit(maxHeapBytes / 8, REQUEST_BYTES));
     }
 
     static ConnectionLimits forThisHeap() {

@@ -16,8 +16,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                    requests are short and CPU-bound, and a few threads per core serve them
  *                    faster than Tomcat's 200 fighting for the cores; raise it when peers' slow
  *                    answers (key fetches, missing events) keep threads waiting
- * @param maxConnections connections the listener keeps open at once; unset: as many as fit in a
- *                    fifth of the heap (ConnectionLimits), 256 to 8,192
+ * @param maxConnections connections the listener keeps open at once; unset: as many as fit in an
+ *                    eighth of the heap (ConnectionLimits: 440 with a 256 MB heap), 256 to 8,192
  * @param engine      who encrypts: {@code native}, BoringSSL where its bundled library loads (Linux,
  *                    macOS, Windows on x86-64 and ARM64), else the JDK; or {@code jdk}, always the JDK
  */

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongPredicate;
 
 /**
  * A strict JSON parser for what peers sign: it refuses duplicate keys, numbers with a fraction
@@ -48,15 +49,20 @@ public final class StrictJsonParser {
     private final int end;
     private final int maxDepth;
     private final long maxHeld;
+    /** Asked before the estimate passes {@link #granted}: may the values take this many bytes? */
+    private final LongPredicate mayHold;
+    private long granted;
     private int pos;
     /** An estimate of the memory the values parsed so far take (compressed references, 8-byte alignment). */
     private long held;
 
-    private StrictJsonParser(byte[] in, int maxDepth) {
+    private StrictJsonParser(byte[] in, int maxDepth, LongPredicate mayHold) {
         this.in = in;
         this.end = in.length;
         this.maxDepth = maxDepth;
         this.maxHeld = (long) MAX_EXPANSION * in.length + EXPANSION_SLACK;
+        this.mayHold = mayHold;
+        this.granted = mayHold == null ? maxHeld : 0;
     }
 
     /** Parses one JSON value, which must be an object. */
@@ -72,11 +78,20 @@ public final class StrictJsonParser {
 
     /** Parses one JSON value. */
     public static Object parse(byte[] json, Limits limits) {
+        return parse(json, limits, null);
+    }
+
+    /**
+     * Parses one JSON value whose values must also fit in memory that others share: {@code mayHold}
+     * is asked, a step of {@value #GRANT_STEP} bytes ahead, whether the values parsed so far may take
+     * that many bytes, and a refusal ends the parse as too large.
+     */
+    public static Object parse(byte[] json, Limits limits, LongPredicate mayHold) {
         if (json.length > limits.maxBytes()) {
             throw new MalformedJsonException("JSON is " + json.length + " bytes, over the limit of "
                     + limits.maxBytes() + " bytes", true);
         }
-        StrictJsonParser parser = new StrictJsonParser(json, limits.maxDepth());
+        StrictJsonParser parser = new StrictJsonParser(json, limits.maxDepth(), mayHold);
         parser.skipWhitespace();
         Object value = parser.value(1, "$");
         parser.skipWhitespace();
@@ -261,12 +276,23 @@ public final class StrictJsonParser {
     private static final long STRING = 24 + 16 + 8; // String, its byte[] header, alignment
     private static final long BOXED = 16;
 
+    /** How far ahead of the estimate memory is asked for, so that it is asked once a MiB. */
+    static final int GRANT_STEP = 1 << 20;
+
     private void hold(long bytes) {
         held += bytes;
-        if (held > maxHeld) {
-            throw new MalformedJsonException("the JSON's " + end + " bytes would take over " + maxHeld
-                    + " bytes of memory once parsed (" + MAX_EXPANSION + " times its size): too many values, such as"
-                    + " empty strings or tiny objects, for its length", true);
+        if (held > granted) {
+            if (held > maxHeld) {
+                throw new MalformedJsonException("the JSON's " + end + " bytes would take over " + maxHeld
+                        + " bytes of memory once parsed (" + MAX_EXPANSION + " times its size): too many values, such as"
+                        + " empty strings or tiny objects, for its length", true);
+            }
+            long wanted = Math.min(held + GRANT_STEP, maxHeld);
+            if (!mayHold.test(wanted)) {
+                throw new MalformedJsonException("the JSON's " + end + " bytes would take over " + held
+                        + " bytes of memory once parsed, more than is free for it now", true);
+            }
+            granted = wanted;
         }
     }
 

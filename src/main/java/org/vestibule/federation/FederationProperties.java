@@ -18,9 +18,12 @@ import org.springframework.util.unit.DataSize;
  * @param requestTimeout        the longest an outbound request may take, from sending to the end of
  *                              the response body
  * @param maxRequestBody        the largest inbound federation request body we read; larger is 413
- * @param maxResponseBody       the largest response body we read from a peer; unset, a sixth of the heap
- *                              and at most 256 MB: parsed, a send_join's state takes 4–5 times its
- *                              size, and a larger answer would fill the heap and stop the server
+ * @param maxResponseBody       the largest response body we read from a peer; unset, the response memory
+ *                              and at most 256 MB
+ * @param responseMemory        what peers' answers being read and parsed may take at once, bytes and
+ *                              values together; unset, an eighth of the heap. Parsed, a send_join's
+ *                              state takes 4–5 times its size, so this bounds the largest room we can
+ *                              join with all its state (about 9,000 members in 32 MB)
  * @param tls                   how we check peers' certificates
  */
 @ConfigurationProperties("vestibule.federation")
@@ -31,6 +34,7 @@ public record FederationProperties(
         @DefaultValue("60s") Duration requestTimeout,
         @DefaultValue("8MB") DataSize maxRequestBody,
         DataSize maxResponseBody,
+        DataSize responseMemory,
         @DefaultValue Tls tls) {
 
     /**
@@ -47,9 +51,11 @@ public record FederationProperties(
         if (dnsServer != null && dnsServer.isBlank()) {
             dnsServer = null;
         }
+        if (responseMemory == null) {
+            responseMemory = DataSize.ofBytes(Runtime.getRuntime().maxMemory() / 8);
+        }
         if (maxResponseBody == null) {
-            maxResponseBody = DataSize.ofBytes(Math.min(DataSize.ofMegabytes(256).toBytes(),
-                    Runtime.getRuntime().maxMemory() / 6));
+            maxResponseBody = DataSize.ofBytes(Math.min(DataSize.ofMegabytes(256).toBytes(), responseMemory.toBytes()));
         }
         if (maxRequestBody.toBytes() > Integer.MAX_VALUE || maxResponseBody.toBytes() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("vestibule.federation.max-request-body and max-response-body must be below 2GB");

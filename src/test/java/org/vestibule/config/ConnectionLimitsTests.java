@@ -10,13 +10,13 @@ class ConnectionLimitsTests {
     void theConnectionsFitInTheirShareOfTheHeap() {
         long heap = 259_522_560; // Runtime.maxMemory() under bin/vestibule's -Xmx256m
         ConnectionLimits limits = ConnectionLimits.forHeap(heap);
-        assertThat(limits.https()).isEqualTo(704);
-        assertThat(limits.plain()).isEqualTo(1760);
-        assertThat(limits.plainRequests()).isEqualTo(301);
-        // With request bodies' eighth and an idle server's ~32 MB, a quarter of the heap stays free.
+        assertThat(limits.https()).isEqualTo(440);
+        assertThat(limits.plain()).isEqualTo(1408);
+        assertThat(limits.plainRequests()).isEqualTo(256); // the floor: an eighth would be 226
+        // With request bodies' eighth, peers' answers' eighth and an idle server's ~32 MB, a quarter stays free.
         long worst = (long) limits.https() * ConnectionLimits.HTTPS_CONNECTION_BYTES
                 + (long) limits.plain() * ConnectionLimits.PLAIN_CONNECTION_BYTES
-                + (long) limits.plainRequests() * ConnectionLimits.REQUEST_BYTES + heap / 8 + (32L << 20);
+                + (long) limits.plainRequests() * ConnectionLimits.REQUEST_BYTES + heap / 8 + heap / 8 + (32L << 20);
         assertThat(worst).isLessThanOrEqualTo(heap * 3 / 4);
     }
 

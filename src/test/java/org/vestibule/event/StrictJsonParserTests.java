@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -123,6 +124,23 @@ class StrictJsonParserTests {
         assertThat((List<?>) StrictJsonParser.parse(repeated(
                 "{\"type\":\"m.room.member\",\"state_key\":\"@u:hs1\",\"content\":{\"membership\":\"join\"}}", 1 << 20),
                 big)).hasSizeGreaterThan(10_000);
+    }
+
+    @Test
+    void asksForTheMemoryItsValuesTakeAStepAheadAndStopsWhenRefused() {
+        StrictJsonParser.Limits big = new StrictJsonParser.Limits(1 << 24, 8);
+        byte[] strings = repeated("\"" + "x".repeat(20) + "\"", 1 << 20); // ~3 times its size
+        List<Long> asked = new ArrayList<>();
+        assertThat((List<?>) StrictJsonParser.parse(strings, big, total -> asked.add(total))).hasSizeGreaterThan(40_000);
+        assertThat(asked).hasSizeBetween(2, 5).isSorted();
+        assertThat(asked.get(0)).isBetween((long) StrictJsonParser.GRANT_STEP, StrictJsonParser.GRANT_STEP + 1024L);
+        assertThat(asked.get(asked.size() - 1)).isBetween(2L << 20, 5L << 20);
+
+        List<Long> refused = new ArrayList<>();
+        assertThatThrownBy(() -> StrictJsonParser.parse(strings, big, total -> refused.add(total) && total < (2 << 20)))
+                .isInstanceOfSatisfying(MalformedJsonException.class, e -> assertThat(e.tooLarge()).isTrue())
+                .hasMessageContaining("more than is free for it now");
+        assertThat(refused).hasSize(2);
     }
 
     @Test

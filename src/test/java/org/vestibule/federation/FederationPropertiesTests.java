@@ -9,14 +9,26 @@ import org.springframework.util.unit.DataSize;
 class FederationPropertiesTests {
 
     private static FederationProperties withMaxResponseBody(DataSize max) {
+        return with(max, null);
+    }
+
+    private static FederationProperties with(DataSize maxResponseBody, DataSize responseMemory) {
         return new FederationProperties(false, null, Duration.ofSeconds(10), Duration.ofSeconds(60),
-                DataSize.ofMegabytes(8), max, null);
+                DataSize.ofMegabytes(8), maxResponseBody, responseMemory, null);
     }
 
     @Test
-    void unsetTheLargestResponseIsWhatTheHeapCanParse() {
-        long expected = Math.min(DataSize.ofMegabytes(256).toBytes(), Runtime.getRuntime().maxMemory() / 6);
-        assertThat(withMaxResponseBody(null).maxResponseBody().toBytes()).isEqualTo(expected);
+    void unsetAnswersShareAnEighthOfTheHeapAndOneMayTakeItAll() {
+        FederationProperties unset = with(null, null);
+        long eighth = Runtime.getRuntime().maxMemory() / 8;
+        assertThat(unset.responseMemory().toBytes()).isEqualTo(eighth);
+        assertThat(unset.maxResponseBody().toBytes()).isEqualTo(Math.min(DataSize.ofMegabytes(256).toBytes(), eighth));
+    }
+
+    @Test
+    void unsetTheLargestResponseIsTheResponseMemory() {
+        assertThat(with(null, DataSize.ofMegabytes(100)).maxResponseBody()).isEqualTo(DataSize.ofMegabytes(100));
+        assertThat(with(null, DataSize.ofGigabytes(1)).maxResponseBody()).isEqualTo(DataSize.ofMegabytes(256));
     }
 
     @Test

@@ -50,14 +50,16 @@ public class FederationClient {
     private final String origin;
     private final SigningKey signingKey;
     private final int maxResponseBytes;
+    private final ResponseMemory memory;
 
     FederationClient(ServerDiscovery discovery, FederationHttp http, String origin, SigningKey signingKey,
-                     int maxResponseBytes) {
+                     int maxResponseBytes, ResponseMemory memory) {
         this.discovery = discovery;
         this.http = http;
         this.origin = origin;
         this.signingKey = signingKey;
         this.maxResponseBytes = maxResponseBytes;
+        this.memory = memory;
     }
 
     /** A signed GET. {@code pathAndQuery} is the raw target, e.g. {@code /_matrix/federation/v1/...?a=b}, already percent-encoded. */
@@ -141,7 +143,8 @@ public class FederationClient {
         record Failed<T>(int status, byte[] body) implements MediaAnswer<T> {}
     }
 
-    static final int MAX_MEDIA_ERROR_BODY = 64 * 1024;
+    /** The most of an error answer we read: its errcode and message, not the peer's idea of a page. */
+    static final int MAX_ERROR_BODY = 64 * 1024;
     static final int MAX_MEDIA_JSON_PART = 64 * 1024;
     static final int MAX_MEDIA_REDIRECTS = 5;
 
@@ -158,7 +161,7 @@ public class FederationClient {
         MediaAnswer<T> answer = exchange("GET", destination, pathAndQuery, signedHeaders(destination, pathAndQuery),
                 null, null, (status, headers, entity) -> {
                     if (status < 200 || status >= 300) {
-                        return new MediaAnswer.Failed<>(status, FederationHttp.readAtMost(entity, MAX_MEDIA_ERROR_BODY));
+                        return new MediaAnswer.Failed<>(status, FederationHttp.readAtMost(entity, MAX_ERROR_BODY));
                     }
                     return multipartMedia(headers, entity, maxBytes, receiver);
                 });
@@ -240,7 +243,7 @@ public class FederationClient {
             return new MediaAnswer.Redirect<>(locationUri(headers.get("location"), from));
         }
         if (status < 200 || status >= 300) {
-            return new MediaAnswer.Failed<>(status, FederationHttp.readAtMost(entity, MAX_MEDIA_ERROR_BODY));
+            return new MediaAnswer.Failed<>(status, FederationHttp.readAtMost(entity, MAX_ERROR_BODY));
         }
         if (entity != null && entity.getContentLength() > maxBytes) {
             throw new FederationHttp.ResponseTooLargeException("the media of " + entity.getContentLength()
@@ -326,10 +329,14 @@ public class FederationClient {
 
     private FederationResponse exchange(String method, String destination, String pathAndQuery,
                                         Map<String, String> headers, byte[] body, int maxBytes, Duration within) {
-        FederationHttp.Result result = exchange(method, destination, pathAndQuery, headers, body, within,
-                (status, responseHeaders, entity) -> new FederationHttp.Result(status, FederationHttp.read(entity,
-                        maxBytes), responseHeaders));
-        return interpret(destination, method + " " + pathAndQuery, result, maxBytes);
+        // The answer's bytes and values count against what answers may take until the caller has them.
+        try (ResponseMemory.Lease lease = memory.lease()) {
+            FederationHttp.Result result = exchange(method, destination, pathAndQuery, headers, body, within,
+                    (status, responseHeaders, entity) -> new FederationHttp.Result(status, status >= 200 && status < 300
+                            ? FederationHttp.read(entity, maxBytes, lease)
+                            : FederationHttp.readAtMost(entity, MAX_ERROR_BODY), responseHeaders));
+            return interpret(destination, method + " " + pathAndQuery, result, maxBytes, lease);
+        }
     }
 
     /**
@@ -381,15 +388,20 @@ public class FederationClient {
     }
 
     private static FederationResponse interpret(String destination, String request, FederationHttp.Result result,
-                                                int maxBytes) {
+                                                int maxBytes, ResponseMemory.Lease lease) {
         StrictJsonParser.Limits limits = new StrictJsonParser.Limits(maxBytes, StrictJsonParser.Limits.RESPONSE.maxDepth());
         if (result.status() >= 200 && result.status() < 300) {
             try {
                 return new FederationResponse(destination, result.status(), result.body(),
-                        StrictJsonParser.parse(result.body(), limits));
+                        StrictJsonParser.parse(result.body(), limits, lease::holdValues));
             } catch (MalformedJsonException e) {
-                throw new FederationUnreachableException(destination, request + " to " + destination + " answered "
-                        + result.status() + " with a body that is not acceptable JSON: " + e.getMessage(), e);
+                String answered = request + " to " + destination + " answered " + result.status();
+                if (e.tooLarge()) {
+                    throw new FederationResponseTooLargeException(destination, answered + " with a body too large to"
+                            + " parse here: " + e.getMessage() + " (vestibule.federation.response-memory)", e);
+                }
+                throw new FederationUnreachableException(destination, answered + " with a body that is not acceptable"
+                        + " JSON: " + e.getMessage(), e);
             }
         }
         throw error(destination, request, result.status(), result.body());

@@ -1,13 +1,14 @@
 package org.vestibule.federation.outbound;
 
-import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -191,6 +192,19 @@ final class FederationHttp implements AutoCloseable {
 
     /** The whole body of a response, refusing more than {@code maxBytes}. */
     static byte[] read(HttpEntity entity, int maxBytes) throws IOException {
+        try (ResponseMemory.Lease lease = ResponseMemory.UNCOUNTED.lease()) {
+            return read(entity, maxBytes, lease);
+        }
+    }
+
+    private static final int CHUNK = 64 * 1024;
+
+    /**
+     * The whole body of a response, refusing more than {@code maxBytes} and more than {@code lease}
+     * may hold. Read in chunks, so a body takes only what arrived: the peer's Content-Length is not
+     * allocated before its bytes come, and no buffer grows by doubling.
+     */
+    static byte[] read(HttpEntity entity, int maxBytes, ResponseMemory.Lease lease) throws IOException {
         if (entity == null) {
             return new byte[0];
         }
@@ -198,19 +212,50 @@ final class FederationHttp implements AutoCloseable {
             throw new ResponseTooLargeException("the response body of " + entity.getContentLength()
                     + " bytes is over our limit of " + maxBytes);
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(
-                (int) Math.min(Math.max(entity.getContentLength(), 256), Math.min(maxBytes, 1 << 20)));
+        long declared = entity.getContentLength(); // the client stops the body at it
+        long allowed = declared >= 0 ? declared : (long) maxBytes + 1; // one past the limit shows the excess
+        List<byte[]> chunks = new ArrayList<>();
+        int total = 0;
+        long allocated = 0;
         try (InputStream in = entity.getContent()) {
-            byte[] buffer = new byte[8192];
-            int n;
-            while ((n = in.read(buffer)) >= 0) {
-                if (out.size() + n > maxBytes) {
-                    throw new ResponseTooLargeException("the response body is over our limit of " + maxBytes + " bytes");
+            while (total < allowed) {
+                int size = (int) Math.min(CHUNK, allowed - total);
+                if (!lease.holdBytes(allocated + size)) {
+                    throw outOfMemory(allocated + size);
                 }
-                out.write(buffer, 0, n);
+                allocated += size;
+                byte[] chunk = new byte[size];
+                int n = in.readNBytes(chunk, 0, size);
+                chunks.add(chunk);
+                total += n;
+                if (n < size) {
+                    break; // the end of the body
+                }
             }
         }
-        return out.toByteArray();
+        if (total > maxBytes) {
+            throw new ResponseTooLargeException("the response body is over our limit of " + maxBytes + " bytes");
+        }
+        if (chunks.size() == 1 && chunks.get(0).length == total) {
+            return chunks.get(0);
+        }
+        if (!lease.holdBytes(allocated + total)) {
+            throw outOfMemory(allocated + total);
+        }
+        byte[] body = new byte[total];
+        int at = 0;
+        for (byte[] chunk : chunks) {
+            int n = Math.min(chunk.length, total - at);
+            System.arraycopy(chunk, 0, body, at, n);
+            at += n;
+        }
+        lease.holdBytes(total);
+        return body;
+    }
+
+    private static ResponseTooLargeException outOfMemory(long bytes) {
+        return new ResponseTooLargeException("reading " + bytes + " bytes of the response body would take more than"
+                + " the memory free for peers' answers now (vestibule.federation.response-memory)");
     }
 
     /** A stream that fails with {@link ResponseTooLargeException} once more than {@code maxBytes} came through it. */

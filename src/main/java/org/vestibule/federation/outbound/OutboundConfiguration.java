@@ -35,7 +35,7 @@ class OutboundConfiguration {
     FederationClient federationClient(ServerDiscovery discovery, FederationHttp http, ServerKeyring keyring,
                                       FederationProperties properties) {
         return new FederationClient(discovery, http, keyring.serverName(), keyring.signingKey(),
-                (int) properties.maxResponseBody().toBytes());
+                (int) properties.maxResponseBody().toBytes(), new ResponseMemory(properties.responseMemory().toBytes()));
     }
 
     @Bean

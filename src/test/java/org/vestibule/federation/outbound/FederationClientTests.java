@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.vestibule.event.CanonicalJson;
+import org.vestibule.event.Json;
 import org.vestibule.event.SigningKey;
 import org.vestibule.federation.XMatrix;
 import org.vestibule.support.FakeDnsServer;
@@ -60,6 +62,9 @@ class FederationClientTests {
         peer.on("/_matrix/federation/v1/html", r -> Reply.raw(200, "text/html", "<html>hello</html>"));
         peer.on("/_matrix/federation/v1/array", r -> Reply.json(200, List.of(200, Map.of())));
         peer.on("/_matrix/federation/v1/huge", r -> Reply.json(200, Map.of("x", "y".repeat(70_000))));
+        peer.on("/_matrix/federation/v1/strings", r -> Reply.json(200, Map.of("ids", Collections.nCopies(10_000,
+                "$" + "e".repeat(20)))));
+        peer.on("/_matrix/federation/v1/big_error", r -> Reply.raw(502, "text/html", "<html>" + "x".repeat(500_000)));
         peer.on("/_matrix/federation/v1/slow", r -> {
             Thread.sleep(2_000);
             return Reply.json(200, Map.of());
@@ -88,6 +93,33 @@ class FederationClientTests {
     private static Recorded last() {
         List<Recorded> requests = peer.requests();
         return requests.get(requests.size() - 1);
+    }
+
+    @Test
+    void anAnswerWhoseValuesWouldTakeMoreThanTheResponseMemoryIsTooLargeAndGivesItBack() {
+        // 240 KB of IDs, ~3 times that once parsed.
+        ResponseMemory small = new ResponseMemory(512 * 1024);
+        FederationClient bounded = outbound.client(ORIGIN, KEY, 1 << 20, small);
+        assertThatThrownBy(() -> bounded.get("fed.test:" + port, "/_matrix/federation/v1/strings"))
+                .isInstanceOf(FederationResponseTooLargeException.class)
+                .hasMessageContaining("more than is free for it now")
+                .hasMessageContaining("vestibule.federation.response-memory");
+        assertThat(small.used()).isZero();
+
+        ResponseMemory enough = new ResponseMemory(2 << 20);
+        assertThat(Json.list(outbound.client(ORIGIN, KEY, 1 << 20, enough)
+                .get("fed.test:" + port, "/_matrix/federation/v1/strings").object(), "ids")).hasSize(10_000);
+        assertThat(enough.used()).isZero();
+    }
+
+    @Test
+    void anErrorAnswerIsReadOnlyAsFarAsItsMessageCouldGo() {
+        FederationClient bounded = outbound.client(ORIGIN, KEY, 1 << 20, new ResponseMemory(1 << 20));
+        assertThatThrownBy(() -> bounded.get("fed.test:" + port, "/_matrix/federation/v1/big_error"))
+                .isInstanceOfSatisfying(FederationErrorResponseException.class, e -> {
+                    assertThat(e.status()).isEqualTo(502);
+                    assertThat(e.body()).hasSize(FederationClient.MAX_ERROR_BODY);
+                });
     }
 
     @Test

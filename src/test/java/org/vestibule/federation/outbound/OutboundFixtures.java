@@ -26,7 +26,7 @@ final class OutboundFixtures implements AutoCloseable {
     OutboundFixtures(String dnsServer, boolean allowPrivate, boolean verifyTls, Path trustedCa, Duration requestTimeout,
                      Clock clock, int wellKnownPort) {
         properties = new FederationProperties(allowPrivate, dnsServer, Duration.ofSeconds(2), requestTimeout,
-                DataSize.ofMegabytes(8), DataSize.ofKilobytes(64), new FederationProperties.Tls(verifyTls, trustedCa));
+                DataSize.ofMegabytes(8), DataSize.ofKilobytes(64), null, new FederationProperties.Tls(verifyTls, trustedCa));
         names = new NameResolver(dnsServer, Duration.ofSeconds(2));
         policy = new AddressPolicy(allowPrivate);
         http = new FederationHttp(properties, names, policy);
@@ -35,7 +35,12 @@ final class OutboundFixtures implements AutoCloseable {
     }
 
     FederationClient client(String origin, SigningKey key) {
-        return new FederationClient(discovery, http, origin, key, (int) properties.maxResponseBody().toBytes());
+        return client(origin, key, (int) properties.maxResponseBody().toBytes(),
+                new ResponseMemory(properties.responseMemory().toBytes()));
+    }
+
+    FederationClient client(String origin, SigningKey key, int maxResponseBytes, ResponseMemory memory) {
+        return new FederationClient(discovery, http, origin, key, maxResponseBytes, memory);
     }
 
     @Override
