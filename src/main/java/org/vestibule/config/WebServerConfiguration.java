@@ -6,12 +6,12 @@ import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.valves.ErrorReportValve;
 import org.apache.tomcat.util.threads.VirtualThreadExecutor;
-import org.springframework.aot.AotDetector;
 import org.springframework.boot.thread.Threading;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
 import org.vestibule.error.MatrixErrorReportValve;
 
@@ -39,27 +39,46 @@ class WebServerConfiguration {
     }
 
     /**
-     * Virtual request threads for the plain listener on JDK 21+ when the bean definitions were made
-     * ahead of time. Spring Boot's switch ({@code spring.threads.virtual.enabled}) is a bean condition,
-     * which that build fixes for the JDK it ran on; pom.xml processes it off, so one jar starts on JDK
-     * 17 and 21+ alike, and the choice is made here as the server starts instead. Without ahead-of-time
-     * definitions Spring Boot makes it itself. The HTTPS listener keeps its few platform threads.
+     * Virtual request threads for the plain listener on JDK 21+, at most so many at once
+     * (BoundedExecutor). Spring Boot's switch ({@code spring.threads.virtual.enabled}) is a bean
+     * condition, which ahead-of-time processing fixes for the JDK it ran on; pom.xml processes it off,
+     * so one jar starts on JDK 17 and 21+ alike, and the choice is made here as the server starts.
+     * Without ahead-of-time definitions Spring Boot sets its own unbounded executor first (its
+     * customizer's order is 1), and this one, ordered last, takes its place. The HTTPS listener keeps
+     * its few platform threads.
      */
     @Bean
-    WebServerFactoryCustomizer<TomcatServletWebServerFactory> virtualRequestThreads(Environment environment) {
-        return factory -> {
-            if (virtualThreadsLeftToUs(AotDetector.useGeneratedArtifacts(), environment)) {
+    VirtualRequestThreads virtualRequestThreads(Environment environment) {
+        return new VirtualRequestThreads(environment);
+    }
+
+    static final class VirtualRequestThreads implements WebServerFactoryCustomizer<TomcatServletWebServerFactory>, Ordered {
+
+        private final Environment environment;
+
+        VirtualRequestThreads(Environment environment) {
+            this.environment = environment;
+        }
+
+        @Override
+        public void customize(TomcatServletWebServerFactory factory) {
+            if (on(environment)) {
                 // Requests in progress at once: server.tomcat.threads.max if set, else what the heap holds.
                 int requests = environment.getProperty("server.tomcat.threads.max", Integer.class,
                         ConnectionLimits.forThisHeap().plainRequests());
                 factory.addProtocolHandlerCustomizers(handler -> handler.setExecutor(
                         new BoundedExecutor(new VirtualThreadExecutor("tomcat-handler-"), requests)));
             }
-        };
-    }
+        }
 
-    static boolean virtualThreadsLeftToUs(boolean aheadOfTime, Environment environment) {
-        return aheadOfTime && Threading.VIRTUAL.isActive(environment);
+        static boolean on(Environment environment) {
+            return Threading.VIRTUAL.isActive(environment);
+        }
+
+        @Override
+        public int getOrder() {
+            return Ordered.LOWEST_PRECEDENCE; // after Spring Boot's own
+        }
     }
 
     /** The plain listener's connections bounded by the heap (ConnectionLimits) unless set. */
