@@ -84,7 +84,8 @@ public final class StrictJsonParser {
     /**
      * Parses one JSON value whose values must also fit in memory that others share: {@code mayHold}
      * is asked, a step of {@value #GRANT_STEP} bytes ahead, whether the values parsed so far may take
-     * that many bytes, and a refusal ends the parse as too large.
+     * that many bytes, and a refusal ends the parse as too large; at the end it is told what they
+     * came to.
      */
     public static Object parse(byte[] json, Limits limits, LongPredicate mayHold) {
         if (json.length > limits.maxBytes()) {
@@ -97,6 +98,9 @@ public final class StrictJsonParser {
         parser.skipWhitespace();
         if (parser.pos != parser.end) {
             throw parser.error("unexpected content after the JSON value", "$");
+        }
+        if (mayHold != null) {
+            mayHold.test(parser.held); // what they came to, below the last step: always granted
         }
         return value;
     }

@@ -157,9 +157,12 @@ class PartialStateResync implements DisposableBean {
                 continue;
             }
             try {
-                Map<StateKey, String> state = fetchState(server, roomId, entry.joinEventId(), version);
-                if (!persister.installFullState(roomId, entry.joinEventId(), state)) {
-                    log.info("{} was no longer partial when its full state arrived", roomId);
+                // The room's whole state stays counted in the response memory until it is installed.
+                try (FederationClient.HeldAnswers held = client.holdAnswers()) {
+                    Map<StateKey, String> state = fetchState(server, roomId, entry.joinEventId(), version);
+                    if (!persister.installFullState(roomId, entry.joinEventId(), state)) {
+                        log.info("{} was no longer partial when its full state arrived", roomId);
+                    }
                 }
                 return;
             } catch (FederationException | IllegalArgumentException e) {

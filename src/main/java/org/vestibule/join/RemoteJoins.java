@@ -58,6 +58,14 @@ public class RemoteJoins {
         boolean omitMembers = properties.partialState();
         String sendPath = "/_matrix/federation/v2/send_join/" + FederationClient.pathSegment(roomId) + "/"
                 + FederationClient.pathSegment(join.eventId()) + (omitMembers ? "?omit_members=true" : "");
+        // The answer, a room's whole state, stays counted in the response memory until it is stored.
+        try (FederationClient.HeldAnswers held = client.holdAnswers()) {
+            return sendJoin(server, roomId, join, sendPath, authoriser, version, omitMembers);
+        }
+    }
+
+    private Pdu sendJoin(String server, String roomId, Pdu join, String sendPath, String authoriser, RoomVersion version,
+                         boolean omitMembers) throws Failover.TryNext {
         Map<String, Object> response = Failover.object(server, "send_join", "join", () -> client.put(server, sendPath, join.json()));
         Pdu accepted = checkReturnedEvent(server, join, response, authoriser, version);
         List<String> partialStateServers = partialStateServers(server, response, omitMembers);

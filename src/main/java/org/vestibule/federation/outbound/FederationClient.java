@@ -11,6 +11,7 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,7 @@ public class FederationClient {
     private final SigningKey signingKey;
     private final int maxResponseBytes;
     private final ResponseMemory memory;
+    private final ThreadLocal<HeldAnswers> held = new ThreadLocal<>();
 
     FederationClient(ServerDiscovery discovery, FederationHttp http, String origin, SigningKey signingKey,
                      int maxResponseBytes, ResponseMemory memory) {
@@ -60,6 +62,41 @@ public class FederationClient {
         this.signingKey = signingKey;
         this.maxResponseBytes = maxResponseBytes;
         this.memory = memory;
+    }
+
+    /**
+     * Keeps the answers this thread reads counted in the response memory until closed, for a caller
+     * that works on a large answer after it has it (a join checks and stores a room's whole state):
+     * other large answers then fail while it works, instead of piling up beside it. Nested, only the
+     * outermost gives them back.
+     */
+    public HeldAnswers holdAnswers() {
+        if (held.get() != null) {
+            return new HeldAnswers(false);
+        }
+        HeldAnswers answers = new HeldAnswers(true);
+        held.set(answers);
+        return answers;
+    }
+
+    /** Answers kept counted until {@link #close()}; closed on the thread that opened it. */
+    public final class HeldAnswers implements AutoCloseable {
+
+        private final boolean outermost;
+        private final List<ResponseMemory.Lease> leases = new ArrayList<>();
+
+        private HeldAnswers(boolean outermost) {
+            this.outermost = outermost;
+        }
+
+        @Override
+        public void close() {
+            if (outermost) {
+                held.remove();
+                leases.forEach(ResponseMemory.Lease::close);
+                leases.clear();
+            }
+        }
     }
 
     /** A signed GET. {@code pathAndQuery} is the raw target, e.g. {@code /_matrix/federation/v1/...?a=b}, already percent-encoded. */
@@ -329,13 +366,26 @@ public class FederationClient {
 
     private FederationResponse exchange(String method, String destination, String pathAndQuery,
                                         Map<String, String> headers, byte[] body, int maxBytes, Duration within) {
-        // The answer's bytes and values count against what answers may take until the caller has them.
-        try (ResponseMemory.Lease lease = memory.lease()) {
+        // The answer's bytes and values count until the caller has them, or longer when it holds answers.
+        ResponseMemory.Lease lease = memory.lease();
+        HeldAnswers answers = held.get();
+        boolean kept = false;
+        try {
             FederationHttp.Result result = exchange(method, destination, pathAndQuery, headers, body, within,
                     (status, responseHeaders, entity) -> new FederationHttp.Result(status, status >= 200 && status < 300
                             ? FederationHttp.read(entity, maxBytes, lease)
                             : FederationHttp.readAtMost(entity, MAX_ERROR_BODY), responseHeaders));
-            return interpret(destination, method + " " + pathAndQuery, result, maxBytes, lease);
+            FederationResponse response = interpret(destination, method + " " + pathAndQuery, result, maxBytes, lease);
+            if (answers != null) {
+                lease.dropBytes(); // the caller keeps the values; the bytes go with this call's result
+                answers.leases.add(lease);
+                kept = true;
+            }
+            return response;
+        } finally {
+            if (!kept) {
+                lease.close();
+            }
         }
     }
 

@@ -82,6 +82,12 @@ final class ResponseMemory {
             }
         }
 
+        /** The bytes were parsed and are no longer needed; the values stay counted. */
+        void dropBytes() {
+            hold(0, values);
+            bytes = 0;
+        }
+
         @Override
         public void close() {
             used.addAndGet(-taken);

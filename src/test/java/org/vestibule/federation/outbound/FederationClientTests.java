@@ -113,6 +113,28 @@ class FederationClientTests {
     }
 
     @Test
+    void heldAnswersStayCountedUntilTheOutermostHoldIsClosed() {
+        ResponseMemory memory = new ResponseMemory(2 << 20);
+        FederationClient bounded = outbound.client(ORIGIN, KEY, 1 << 20, memory);
+        try (FederationClient.HeldAnswers outer = bounded.holdAnswers()) {
+            bounded.get("fed.test:" + port, "/_matrix/federation/v1/strings");
+            long one = memory.used();
+            assertThat(one).isPositive(); // the values, not the bytes: they went with the call
+            try (FederationClient.HeldAnswers inner = bounded.holdAnswers()) {
+                bounded.get("fed.test:" + port, "/_matrix/federation/v1/strings");
+            }
+            assertThat(memory.used()).isEqualTo(2 * one);
+            // A third would not fit beside them.
+            assertThatThrownBy(() -> bounded.get("fed.test:" + port, "/_matrix/federation/v1/strings"))
+                    .isInstanceOf(FederationResponseTooLargeException.class);
+            assertThat(memory.used()).isEqualTo(2 * one);
+        }
+        assertThat(memory.used()).isZero();
+        bounded.get("fed.test:" + port, "/_matrix/federation/v1/strings");
+        assertThat(memory.used()).isZero();
+    }
+
+    @Test
     void anErrorAnswerIsReadOnlyAsFarAsItsMessageCouldGo() {
         FederationClient bounded = outbound.client(ORIGIN, KEY, 1 << 20, new ResponseMemory(1 << 20));
         assertThatThrownBy(() -> bounded.get("fed.test:" + port, "/_matrix/federation/v1/big_error"))
