@@ -23,7 +23,7 @@ import org.springframework.util.unit.DataSize;
  * @param responseMemory        what peers' answers being read and parsed may take at once, bytes and
  *                              values together; unset, an eighth of the heap. Parsed, a send_join's
  *                              state takes 4–5 times its size, so this bounds the largest room we can
- *                              join with all its state (about 9,000 members in 32 MB)
+ *                              join with all its state (about 7,000 members in 32 MB)
  * @param tls                   how we check peers' certificates
  */
 @ConfigurationProperties("vestibule.federation")

@@ -201,8 +201,8 @@ final class FederationHttp implements AutoCloseable {
 
     /**
      * The whole body of a response, refusing more than {@code maxBytes} and more than {@code lease}
-     * may hold. Read in chunks, so a body takes only what arrived: the peer's Content-Length is not
-     * allocated before its bytes come, and no buffer grows by doubling.
+     * may hold. A body without a Content-Length is read in chunks, so it takes only what arrived and
+     * no buffer grows by doubling; one with it into one array, once its memory is granted.
      */
     static byte[] read(HttpEntity entity, int maxBytes, ResponseMemory.Lease lease) throws IOException {
         if (entity == null) {
@@ -213,7 +213,10 @@ final class FederationHttp implements AutoCloseable {
                     + " bytes is over our limit of " + maxBytes);
         }
         long declared = entity.getContentLength(); // the client stops the body at it
-        long allowed = declared >= 0 ? declared : (long) maxBytes + 1; // one past the limit shows the excess
+        if (declared >= 0) {
+            return readDeclared(entity, (int) declared, lease);
+        }
+        long allowed = (long) maxBytes + 1; // one past the limit shows the excess
         List<byte[]> chunks = new ArrayList<>();
         int total = 0;
         long allocated = 0;
@@ -253,8 +256,23 @@ final class FederationHttp implements AutoCloseable {
         return body;
     }
 
+    /** A body of a declared length: its memory taken before a byte is read, and read into one array. */
+    private static byte[] readDeclared(HttpEntity entity, int length, ResponseMemory.Lease lease) throws IOException {
+        if (!lease.holdBytes(length)) {
+            throw outOfMemory(length);
+        }
+        byte[] body = new byte[length];
+        try (InputStream in = entity.getContent()) {
+            int n = in.readNBytes(body, 0, length);
+            if (n < length) {
+                throw new IOException("the response body ended after " + n + " of its " + length + " bytes");
+            }
+        }
+        return body;
+    }
+
     private static ResponseTooLargeException outOfMemory(long bytes) {
-        return new ResponseTooLargeException("reading " + bytes + " bytes of the response body would take more than"
+        return new ResponseTooLargeException("holding " + bytes + " bytes of the response body would take more than"
                 + " the memory free for peers' answers now (vestibule.federation.response-memory)");
     }
 

@@ -76,6 +76,15 @@ class ResponseMemoryTests {
         }
         // It stopped once the next chunk would not fit: ~164 KB read, not the whole 250.
         assertThat(counted.read).isLessThan(200_000);
+        // With its length declared, it is refused before a byte is read.
+        CountingStream declared = new CountingStream(body);
+        try (ResponseMemory.Lease lease = memory.lease()) {
+            assertThatThrownBy(() -> FederationHttp.read(new InputStreamEntity(declared, body.length,
+                    ContentType.APPLICATION_JSON), 1 << 20, lease))
+                    .isInstanceOf(FederationHttp.ResponseTooLargeException.class)
+                    .hasMessageContaining("holding 250000 bytes");
+        }
+        assertThat(declared.read).isZero();
         first.close();
         assertThat(memory.used()).isZero();
     }
