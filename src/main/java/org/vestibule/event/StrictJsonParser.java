@@ -83,7 +83,7 @@ public final class StrictJsonParser {
 
     /**
      * Parses one JSON value whose values must also fit in memory that others share: {@code mayHold}
-     * is asked, a step of {@value #GRANT_STEP} bytes ahead, whether the values parsed so far may take
+     * is asked, a step ahead (up to {@value #GRANT_STEP} bytes), whether the values parsed so far may take
      * that many bytes, and a refusal ends the parse as too large; at the end it is told what they
      * came to.
      */
@@ -280,8 +280,12 @@ public final class StrictJsonParser {
     private static final long STRING = 24 + 16 + 8; // String, its byte[] header, alignment
     private static final long BOXED = 16;
 
-    /** How far ahead of the estimate memory is asked for, so that it is asked once a MiB. */
+    /**
+     * How far ahead of the estimate memory is asked for: as much again as it is, from 64 KiB to a
+     * MiB, so a small document asks once for little and a large one once a MiB.
+     */
     static final int GRANT_STEP = 1 << 20;
+    private static final int FIRST_GRANT = 64 * 1024;
 
     private void hold(long bytes) {
         held += bytes;
@@ -291,7 +295,7 @@ public final class StrictJsonParser {
                         + " bytes of memory once parsed (" + MAX_EXPANSION + " times its size): too many values, such as"
                         + " empty strings or tiny objects, for its length", true);
             }
-            long wanted = Math.min(held + GRANT_STEP, maxHeld);
+            long wanted = Math.min(held + Math.max(FIRST_GRANT, Math.min(held, GRANT_STEP)), maxHeld);
             if (!mayHold.test(wanted)) {
                 throw new MalformedJsonException("the JSON's " + end + " bytes would take over " + held
                         + " bytes of memory once parsed, more than is free for it now", true);
