@@ -51,6 +51,9 @@ public record FederationProperties(
         if (dnsServer != null && dnsServer.isBlank()) {
             dnsServer = null;
         }
+        requireNotNegative("max-request-body", maxRequestBody);
+        requireNotNegative("max-response-body", maxResponseBody);
+        requireNotNegative("response-memory", responseMemory);
         if (responseMemory == null) {
             responseMemory = DataSize.ofBytes(Runtime.getRuntime().maxMemory() / 8);
         }
@@ -59,6 +62,12 @@ public record FederationProperties(
         }
         if (maxRequestBody.toBytes() > Integer.MAX_VALUE || maxResponseBody.toBytes() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("vestibule.federation.max-request-body and max-response-body must be below 2GB");
+        }
+    }
+
+    private static void requireNotNegative(String name, DataSize size) {
+        if (size != null && size.isNegative()) {
+            throw new IllegalArgumentException("vestibule.federation." + name + " is " + size + ": a size must not be negative");
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.vestibule.federation;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -34,5 +35,13 @@ class FederationPropertiesTests {
     @Test
     void aSetLargestResponseIsKept() {
         assertThat(withMaxResponseBody(DataSize.ofMegabytes(512)).maxResponseBody()).isEqualTo(DataSize.ofMegabytes(512));
+    }
+
+    @Test
+    void aNegativeSizeIsRefusedByName() {
+        assertThatIllegalArgumentException().isThrownBy(() -> with(null, DataSize.ofBytes(-1)))
+                .withMessageContaining("vestibule.federation.response-memory");
+        assertThatIllegalArgumentException().isThrownBy(() -> withMaxResponseBody(DataSize.ofMegabytes(-5)))
+                .withMessageContaining("vestibule.federation.max-response-body");
     }
 }
