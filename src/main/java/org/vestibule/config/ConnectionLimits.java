@@ -7,7 +7,7 @@ package org.vestibule.config;
  * 2,800 idle HTTPS connections filled bin/vestibule's 256 MB heap and stopped the server. Past the
  * limit Tomcat accepts no more until some close, and the server stays up.
  */
-record ConnectionLimits(int https, int plain, int plainRequests) {
+record ConnectionLimits(int https, int plain, int requests) {
 
     static final int HTTPS_CONNECTION_BYTES = 72 * 1024;
     static final int PLAIN_CONNECTION_BYTES = 18 * 1024;
@@ -20,10 +20,10 @@ record ConnectionLimits(int https, int plain, int plainRequests) {
 
     /**
      * An eighth of the heap for the HTTPS listener's connections, a tenth for the plain one's and an
-     * eighth for the plain one's requests in progress (its virtual threads; the HTTPS listener's few
-     * platform threads bound its own). With request bodies' eighth (RequestBodies), peers' answers'
-     * eighth ({@code vestibule.federation.response-memory}) and the ~32 MB an idle server keeps, a
-     * quarter of the heap stays free whatever peers and clients do.
+     * eighth for the requests in progress on both (one bound for both on JDK 21+; on JDK 17 the plain
+     * listener keeps Tomcat's 200 threads and the HTTPS one has the bound alone). With request bodies'
+     * eighth (RequestBodies), peers' answers' eighth ({@code vestibule.federation.response-memory})
+     * and the ~32 MB an idle server keeps, a quarter of the heap stays free whatever peers and clients do.
      */
     static ConnectionLimits forHeap(long maxHeapBytes) {
         return new ConnectionLimits(fit(maxHeapBytes / 8, HTTPS_CONNECTION_BYTES),

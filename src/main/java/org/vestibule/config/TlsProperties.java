@@ -12,10 +12,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param certificate PEM certificate chain; when unset, a self-signed certificate for the server
  *                    name is generated once and kept under the data folder
  * @param privateKey  PEM private key (PKCS#8 or traditional) matching the certificate
- * @param maxThreads  request threads of the listener; unset: 4 per core, at least 8. Federation
- *                    requests are short and CPU-bound, and a few threads per core serve them
- *                    faster than Tomcat's 200 fighting for the cores; raise it when peers' slow
- *                    answers (key fetches, missing events) keep threads waiting
+ * @param maxThreads  request threads of the listener's own, Tomcat's. Unset, the listener keeps 4
+ *                    per core (at least 8) and starts more while more requests are in progress (one
+ *                    that waits for a slow body or a peer's slow key server holds its thread), up to
+ *                    the bound both listeners share (server.tomcat.threads.max; FederationThreads).
+ *                    Set, it has exactly so many, and requests past them wait for one
  * @param maxConnections connections the listener keeps open at once; unset: as many as fit in an
  *                    eighth of the heap (ConnectionLimits: 440 with a 256 MB heap), 256 to 8,192
  * @param engine      who encrypts: {@code native}, BoringSSL where its bundled library loads (Linux,
@@ -43,7 +44,7 @@ public record TlsProperties(
         }
     }
 
-    /** The configured thread count, else 4 per core and at least 8. */
+    /** The configured thread count, else 4 per core and at least 8: the threads kept while idle. */
     public int workerThreads() {
         return maxThreads != null ? maxThreads : Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
     }

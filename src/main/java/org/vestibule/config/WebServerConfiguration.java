@@ -6,6 +6,7 @@ import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.valves.ErrorReportValve;
 import org.apache.tomcat.util.threads.VirtualThreadExecutor;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.thread.Threading;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -39,35 +40,55 @@ class WebServerConfiguration {
     }
 
     /**
-     * Virtual request threads for the plain listener on JDK 21+, at most so many at once
-     * (BoundedExecutor). Spring Boot's switch ({@code spring.threads.virtual.enabled}) is a bean
-     * condition, which ahead-of-time processing fixes for the JDK it ran on; pom.xml processes it off,
-     * so one jar starts on JDK 17 and 21+ alike, and the choice is made here as the server starts.
-     * Without ahead-of-time definitions Spring Boot sets its own unbounded executor first (its
-     * customizer's order is 1), and this one, ordered last, takes its place. The HTTPS listener keeps
-     * its few platform threads.
+     * Request threads of both listeners, at most so many requests in progress at once between them
+     * (BoundedExecutor): the plain listener's on virtual threads on JDK 21+, the HTTPS listener's on
+     * platform threads (FederationThreads). Spring Boot's switch ({@code spring.threads.virtual.enabled})
+     * is a bean condition, which ahead-of-time processing fixes for the JDK it ran on; pom.xml processes
+     * it off, so one jar starts on JDK 17 and 21+ alike, and the choice is made here as the server
+     * starts. Without ahead-of-time definitions Spring Boot sets its own unbounded executor first (its
+     * customizer's order is 1), and this one, ordered last, takes its place.
      */
     @Bean
-    VirtualRequestThreads virtualRequestThreads(Environment environment) {
-        return new VirtualRequestThreads(environment);
+    RequestThreads requestThreads(Environment environment, FederationListener federation, TlsProperties tls) {
+        // vestibule.tls.max-threads set: the HTTPS listener keeps that many threads of Tomcat's, bounded alone.
+        return new RequestThreads(environment, tls.maxThreads() == null ? federation.connector() : null,
+                tls.workerThreads());
     }
 
-    static final class VirtualRequestThreads implements WebServerFactoryCustomizer<TomcatServletWebServerFactory>, Ordered {
+    static final class RequestThreads implements WebServerFactoryCustomizer<TomcatServletWebServerFactory>, Ordered,
+            DisposableBean {
 
         private final Environment environment;
+        private final Connector federation;
+        private final int federationKept;
+        private FederationThreads federationThreads;
 
-        VirtualRequestThreads(Environment environment) {
+        /**
+         * @param federation     the HTTPS connector to give threads in the bound, or null
+         * @param federationKept its threads kept while idle
+         */
+        RequestThreads(Environment environment, Connector federation, int federationKept) {
             this.environment = environment;
+            this.federation = federation;
+            this.federationKept = federationKept;
         }
 
         @Override
         public void customize(TomcatServletWebServerFactory factory) {
+            // Requests in progress at once: server.tomcat.threads.max if set, else what the heap holds.
+            int requests = environment.getProperty("server.tomcat.threads.max", Integer.class,
+                    ConnectionLimits.forThisHeap().requests());
+            BoundedExecutor bound;
             if (on(environment)) {
-                // Requests in progress at once: server.tomcat.threads.max if set, else what the heap holds.
-                int requests = environment.getProperty("server.tomcat.threads.max", Integer.class,
-                        ConnectionLimits.forThisHeap().plainRequests());
-                factory.addProtocolHandlerCustomizers(handler -> handler.setExecutor(
-                        new BoundedExecutor(new VirtualThreadExecutor("tomcat-handler-"), requests)));
+                bound = new BoundedExecutor(new VirtualThreadExecutor("tomcat-handler-"), requests);
+                factory.addProtocolHandlerCustomizers(handler -> handler.setExecutor(bound));
+            } else {
+                bound = null; // JDK 17: the plain listener keeps Tomcat's own threads
+            }
+            if (federation != null) {
+                federationThreads = new FederationThreads(federationKept);
+                federation.getProtocolHandler().setExecutor(bound != null ? bound.via(federationThreads)
+                        : new BoundedExecutor(federationThreads, requests));
             }
         }
 
@@ -78,6 +99,13 @@ class WebServerConfiguration {
         @Override
         public int getOrder() {
             return Ordered.LOWEST_PRECEDENCE; // after Spring Boot's own
+        }
+
+        @Override
+        public void destroy() {
+            if (federationThreads != null) {
+                federationThreads.shutdown();
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -72,5 +73,30 @@ class BoundedExecutorTests {
         List<String> ran = new ArrayList<>();
         bounded.execute(() -> ran.add("second"));
         assertThat(ran).containsExactly("second");
+    }
+
+    @Test
+    void anotherListenersThreadsShareTheBoundAndTheLine() {
+        List<Runnable> plain = new ArrayList<>();
+        List<Runnable> federation = new ArrayList<>();
+        BoundedExecutor bounded = new BoundedExecutor(plain::add, 2);
+        Executor viaFederation = bounded.via(federation::add);
+        List<String> ran = new ArrayList<>();
+        bounded.execute(() -> ran.add("plain 1"));
+        viaFederation.execute(() -> ran.add("federation 1"));
+        viaFederation.execute(() -> ran.add("federation 2"));
+        bounded.execute(() -> ran.add("plain 2"));
+        assertThat(plain).hasSize(1);
+        assertThat(federation).as("the second place went to the federation task; the rest wait").hasSize(1);
+        assertThat(bounded.running()).isEqualTo(2);
+
+        plain.get(0).run();
+        assertThat(federation).as("each on its own threads, in the order they came").hasSize(2);
+        federation.get(0).run();
+        assertThat(plain).hasSize(2);
+        federation.get(1).run();
+        plain.get(1).run();
+        assertThat(ran).containsExactly("plain 1", "federation 1", "federation 2", "plain 2");
+        assertThat(bounded.running()).isZero();
     }
 }

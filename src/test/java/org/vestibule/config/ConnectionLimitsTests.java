@@ -12,11 +12,11 @@ class ConnectionLimitsTests {
         ConnectionLimits limits = ConnectionLimits.forHeap(heap);
         assertThat(limits.https()).isEqualTo(440);
         assertThat(limits.plain()).isEqualTo(1408);
-        assertThat(limits.plainRequests()).isEqualTo(256); // the floor: an eighth would be 226
+        assertThat(limits.requests()).isEqualTo(256); // the floor: an eighth would be 226
         // With request bodies' eighth, peers' answers' eighth and an idle server's ~32 MB, a quarter stays free.
         long worst = (long) limits.https() * ConnectionLimits.HTTPS_CONNECTION_BYTES
                 + (long) limits.plain() * ConnectionLimits.PLAIN_CONNECTION_BYTES
-                + (long) limits.plainRequests() * ConnectionLimits.REQUEST_BYTES + heap / 8 + heap / 8 + (32L << 20);
+                + (long) limits.requests() * ConnectionLimits.REQUEST_BYTES + heap / 8 + heap / 8 + (32L << 20);
         assertThat(worst).isLessThanOrEqualTo(heap * 3 / 4);
     }
 

@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.catalina.connector.Connector;
 import org.apache.coyote.http11.Http11NioProtocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledForJreRange;
@@ -14,7 +19,7 @@ import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.core.annotation.AnnotationAwareOrderComparator;
 import org.springframework.mock.env.MockEnvironment;
-import org.vestibule.config.WebServerConfiguration.VirtualRequestThreads;
+import org.vestibule.config.WebServerConfiguration.RequestThreads;
 
 class WebServerConfigurationTests {
 
@@ -25,18 +30,18 @@ class WebServerConfigurationTests {
 
     @Test
     void virtualRequestThreadsExactlyWhenTheRunningJdkHasThemAndTheSwitchIsOn() {
-        assertThat(VirtualRequestThreads.on(ENABLED)).isEqualTo(JDK_HAS_VIRTUAL_THREADS);
-        assertThat(VirtualRequestThreads.on(new MockEnvironment()
+        assertThat(RequestThreads.on(ENABLED)).isEqualTo(JDK_HAS_VIRTUAL_THREADS);
+        assertThat(RequestThreads.on(new MockEnvironment()
                 .withProperty("spring.threads.virtual.enabled", "false"))).isFalse();
-        assertThat(VirtualRequestThreads.on(new MockEnvironment())).isFalse();
+        assertThat(RequestThreads.on(new MockEnvironment())).isFalse();
     }
 
     @Test
     void oursComesAfterSpringBootsOwnUnboundedExecutor() {
         List<WebServerFactoryCustomizer<?>> customizers = new ArrayList<>(List.of(
-                new VirtualRequestThreads(ENABLED), new TomcatVirtualThreadsWebServerFactoryCustomizer()));
+                new RequestThreads(ENABLED, null, 8), new TomcatVirtualThreadsWebServerFactoryCustomizer()));
         customizers.sort(AnnotationAwareOrderComparator.INSTANCE);
-        assertThat(customizers.get(1)).isInstanceOf(VirtualRequestThreads.class);
+        assertThat(customizers.get(1)).isInstanceOf(RequestThreads.class);
     }
 
     @Test
@@ -45,11 +50,69 @@ class WebServerConfigurationTests {
     void withoutAheadOfTimeDefinitionsTheListenerStillGetsTheBoundedExecutor() {
         TomcatServletWebServerFactory factory = new TomcatServletWebServerFactory();
         new TomcatVirtualThreadsWebServerFactoryCustomizer().customize(factory);
-        new VirtualRequestThreads(ENABLED).customize(factory);
+        new RequestThreads(ENABLED, null, 8).customize(factory);
         Http11NioProtocol protocol = new Http11NioProtocol();
         for (TomcatProtocolHandlerCustomizer<?> customizer : factory.getProtocolHandlerCustomizers()) {
             ((TomcatProtocolHandlerCustomizer<Http11NioProtocol>) customizer).customize(protocol);
         }
         assertThat(protocol.getExecutor()).isInstanceOf(BoundedExecutor.class);
+    }
+
+    @Test
+    @EnabledForJreRange(min = JRE.JAVA_21)
+    @SuppressWarnings("unchecked")
+    void theFederationListenerRunsOnPlatformThreadsInTheSameBound() throws Exception {
+        Connector federation = new Connector(TomcatServletWebServerFactory.DEFAULT_PROTOCOL);
+        TomcatServletWebServerFactory factory = new TomcatServletWebServerFactory();
+        RequestThreads threads = new RequestThreads(new MockEnvironment()
+                .withProperty("spring.threads.virtual.enabled", "true")
+                .withProperty("server.tomcat.threads.max", "1"), federation, 2);
+        threads.customize(factory);
+        Http11NioProtocol plain = new Http11NioProtocol();
+        for (TomcatProtocolHandlerCustomizer<?> customizer : factory.getProtocolHandlerCustomizers()) {
+            ((TomcatProtocolHandlerCustomizer<Http11NioProtocol>) customizer).customize(plain);
+        }
+        try {
+            CountDownLatch release = new CountDownLatch(1);
+            plain.getExecutor().execute(() -> await(release));
+            BlockingQueue<Thread> federationThread = new LinkedBlockingQueue<>();
+            federation.getProtocolHandler().getExecutor().execute(() -> federationThread.add(Thread.currentThread()));
+            assertThat(federationThread.poll(200, TimeUnit.MILLISECONDS)).as("the one place is taken").isNull();
+            release.countDown();
+            Thread ran = federationThread.poll(10, TimeUnit.SECONDS);
+            assertThat(ran).isNotNull();
+            assertThat(ran.getName()).startsWith("https-handler-");
+        } finally {
+            threads.destroy();
+        }
+    }
+
+    @Test
+    void onAnyJdkTheFederationListenerGetsBoundedThreadsOfItsOwn() {
+        Connector federation = new Connector(TomcatServletWebServerFactory.DEFAULT_PROTOCOL);
+        RequestThreads threads = new RequestThreads(new MockEnvironment(), federation, 2);
+        threads.customize(new TomcatServletWebServerFactory());
+        try {
+            assertThat(federation.getProtocolHandler().getExecutor()).isInstanceOf(BoundedExecutor.class);
+        } finally {
+            threads.destroy();
+        }
+    }
+
+    @Test
+    void withItsThreadsConfiguredTheFederationListenerKeepsTomcats() {
+        Connector federation = new Connector(TomcatServletWebServerFactory.DEFAULT_PROTOCOL);
+        TlsProperties fourThreads = new TlsProperties(true, 8448, null, null, 4, null, TlsProperties.Engine.JDK);
+        new WebServerConfiguration().requestThreads(ENABLED, new FederationListener(federation), fourThreads)
+                .customize(new TomcatServletWebServerFactory());
+        assertThat(federation.getProtocolHandler().getExecutor()).isNull();
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
