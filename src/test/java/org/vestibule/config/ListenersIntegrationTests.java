@@ -7,8 +7,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -132,6 +136,47 @@ class ListenersIntegrationTests {
 
     static String sslImplementation(TestHomeservers server) {
         return listener(server, server.get(0).tlsPort()).getSslImplementationName();
+    }
+
+    @Test
+    void theFederationListenerAnswersBesideMoreHalfSentBodiesThanItKeepsThreads() throws Exception {
+        // Each sends a signed-looking request's headers and its body's first bytes and no more, so it holds a
+        // thread while it reads (the signature is checked once the body is in); Tomcat would wait 20 s for the
+        // rest. With only the threads it keeps, the listener answered nobody meanwhile.
+        int held = Math.max(8, 4 * Runtime.getRuntime().availableProcessors()) + 4;
+        List<SSLSocket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < held; i++) {
+                SSLSocket socket = (SSLSocket) TestCertificates.clientContext().getSocketFactory()
+                        .createSocket("localhost", servers.get(0).tlsPort());
+                slow.add(socket);
+                socket.getOutputStream().write(("PUT /_matrix/federation/v1/send/slow" + i + " HTTP/1.1\r\n"
+                        + "Host: localhost\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n"
+                        + "Authorization: X-Matrix origin=\"peer.example\",key=\"ed25519:a\",sig=\"AAAA\"\r\n\r\n"
+                        + "{\"pdus\":[").getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (readingBodies() < held && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(readingBodies()).as("every half-sent body has a thread reading it").isGreaterThanOrEqualTo(held);
+            HttpResponse<String> version = tlsClient("TLSv1.3").send(HttpRequest.newBuilder(URI.create(
+                            servers.get(0).federationBaseUrl() + "/_matrix/federation/v1/version"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(version.statusCode()).isEqualTo(200);
+        } finally {
+            for (SSLSocket socket : slow) {
+                socket.close();
+            }
+        }
+    }
+
+    /** Threads of this JVM inside a federation request's body read. */
+    private static long readingBodies() {
+        return Thread.getAllStackTraces().values().stream()
+                .filter(stack -> Arrays.stream(stack).anyMatch(frame -> frame.getClassName().endsWith(".CachedBodyRequest")))
+                .count();
     }
 
     @Test
