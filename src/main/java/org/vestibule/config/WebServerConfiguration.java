@@ -78,12 +78,11 @@ class WebServerConfiguration {
             // Requests in progress at once: server.tomcat.threads.max if set, else what the heap holds.
             int requests = environment.getProperty("server.tomcat.threads.max", Integer.class,
                     ConnectionLimits.forThisHeap().requests());
-            BoundedExecutor bound;
-            if (on(environment)) {
-                bound = new BoundedExecutor(new VirtualThreadExecutor("tomcat-handler-"), requests);
+            // On JDK 17 the plain listener keeps Tomcat's own threads, and the bound is the HTTPS listener's alone.
+            BoundedExecutor bound = on(environment)
+                    ? new BoundedExecutor(new VirtualThreadExecutor("tomcat-handler-"), requests) : null;
+            if (bound != null) {
                 factory.addProtocolHandlerCustomizers(handler -> handler.setExecutor(bound));
-            } else {
-                bound = null; // JDK 17: the plain listener keeps Tomcat's own threads
             }
             if (federation != null) {
                 federationThreads = new FederationThreads(federationKept);

@@ -43,5 +43,8 @@ class FederationPropertiesTests {
                 .withMessageContaining("vestibule.federation.response-memory");
         assertThatIllegalArgumentException().isThrownBy(() -> withMaxResponseBody(DataSize.ofMegabytes(-5)))
                 .withMessageContaining("vestibule.federation.max-response-body");
+        assertThatIllegalArgumentException().isThrownBy(() -> new FederationProperties(false, null, Duration.ofSeconds(10),
+                        Duration.ofSeconds(60), DataSize.ofBytes(-1), null, null, null))
+                .withMessageContaining("vestibule.federation.max-request-body");
     }
 }
