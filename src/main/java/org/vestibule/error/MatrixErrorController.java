@@ -1,5 +1,6 @@
 package org.vestibule.error;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Map;
@@ -15,6 +16,11 @@ class MatrixErrorController implements ErrorController {
     @RequestMapping("/error")
     ResponseEntity<Map<String, Object>> error(HttpServletRequest request) {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
+        if (code == null && request.getDispatcherType() != DispatcherType.ERROR) {
+            // Asked for directly: /error is no Matrix endpoint.
+            return MatrixErrorHandler.body(404, Errcode.UNRECOGNIZED, "Unrecognized request: " + request.getMethod()
+                    + " " + request.getRequestURI(), Map.of());
+        }
         int status = code instanceof Integer i ? i : 500;
         if (DatabaseUnavailable.causedBy((Throwable) request.getAttribute(RequestDispatcher.ERROR_EXCEPTION))) {
             return MatrixErrorHandler.databaseUnavailable();

@@ -7,8 +7,10 @@ import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
@@ -27,7 +29,8 @@ class MatrixErrorHandler {
     private static final Logger log = LoggerFactory.getLogger(MatrixErrorHandler.class);
 
     static ResponseEntity<Map<String, Object>> body(int status, String errcode, String message, Map<String, Object> extra) {
-        return ResponseEntity.status(status).body(json(errcode, message, extra));
+        // The type is set, not negotiated: an error answer is JSON whatever the request's Accept says.
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(json(errcode, message, extra));
     }
 
     /** A Matrix error body: errcode, error, then any extra fields. */
@@ -46,7 +49,7 @@ class MatrixErrorHandler {
     static ResponseEntity<Map<String, Object>> databaseUnavailable() {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
                 .header("Retry-After", Integer.toString(DatabaseUnavailable.RETRY_AFTER_SECONDS))
-                .body(json(Errcode.UNKNOWN, "The database is unavailable; try again in a few seconds", Map.of()));
+                .contentType(MediaType.APPLICATION_JSON).body(json(Errcode.UNKNOWN, "The database is unavailable; try again in a few seconds", Map.of()));
     }
 
     @ExceptionHandler(MatrixException.class)
@@ -55,7 +58,7 @@ class MatrixErrorHandler {
         if (e.status() == 429 && e.extra().get(MatrixException.RETRY_AFTER_MS) instanceof Long ms) {
             // RFC 9110 §10.2.3: whole seconds, rounded up so a client that waits that long is let through.
             return ResponseEntity.status(429).header("Retry-After", Long.toString((ms + 999) / 1000))
-                    .body(response.getBody());
+                    .contentType(MediaType.APPLICATION_JSON).body(response.getBody());
         }
         return response;
     }
@@ -78,6 +81,13 @@ class MatrixErrorHandler {
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
     ResponseEntity<Map<String, Object>> mediaType(HttpMediaTypeNotSupportedException e) {
         return body(400, Errcode.NOT_JSON, "The body must be JSON (Content-Type: application/json)", Map.of());
+    }
+
+    /** Only the actuator's endpoints negotiate (config/JsonAnswers); the others answer JSON to any Accept. */
+    @ExceptionHandler(HttpMediaTypeNotAcceptableException.class)
+    ResponseEntity<Map<String, Object>> notAcceptable(HttpMediaTypeNotAcceptableException e) {
+        return body(HttpStatus.NOT_ACCEPTABLE.value(), Errcode.UNKNOWN, "This endpoint cannot answer in a type the "
+                + "Accept header allows; it answers " + e.getSupportedMediaTypes(), Map.of());
     }
 
     @ExceptionHandler(MissingServletRequestParameterException.class)

@@ -224,6 +224,12 @@ class RejectedRequestsIntegrationTests {
     }
 
     @Test
+    void theErrorPageAskedForByNameIsAnUnrecognizedPath() throws IOException {
+        Raw response = plain("GET /error HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        assertRefused(response, 404, Errcode.UNRECOGNIZED, "Unrecognized request: GET /error");
+    }
+
+    @Test
     void aBodyDeclaredOverTheLimitIsRefusedBeforeItIsRead() throws IOException {
         // Only two of the 300 MB arrive: the answer must not wait for the rest, nor try to hold it.
         Raw response = plain("POST /_matrix/client/v3/login HTTP/1.1\r\nHost: localhost\r\n"
