@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 13: start-up time and memory of homeservers, side by side (bench/README.md, "Footprint").
 #
-#   bench/footprint.sh [--runs=3] [--users=100] [SERVER ...]
+#   bench/footprint.sh [--runs=3] [--users=100] [--together=N] [SERVER ...]
 #
 # SERVER is "name|ready-url|start-command[|stop-command]": the start command is run from the project
 # folder and may stay in the foreground or return (a daemon); the server is ready when ready-url
@@ -18,7 +18,10 @@
 # command to the first 200 of ready-url, and its RSS read 5 s after that (idle). After the last
 # run, a client-API load through open registration (m.login.dummy, as test servers allow): --users
 # users register, join one public room, send 5 messages each and sync, 4 at a time; then the RSS
-# again. Prints a table: median and range of the start times, median idle RSS, RSS after the load.
+# again. Prints a table: median and range of the start times, median idle RSS and PSS (the pages
+# shared with other processes divided among them), RSS after the load. --together=N then starts N
+# of the default Vestibule at once, each on its own database of the throwaway PostgreSQL, as a test
+# harness runs several, and prints their RSS and PSS once all are idle.
 # Exits non-zero when a server does not become ready or refuses the load (CI uses it as the check
 # that the packaged server, as bin/vestibule runs it, works).
 set -euo pipefail
@@ -27,16 +30,23 @@ project=$(cd "$(dirname "$0")/.." && pwd)
 cd "$project"
 runs=3
 users=100
+together=0
 servers=()
 for arg in "$@"; do
   case "$arg" in
     --runs=*) runs=${arg#--runs=} ;;
     --users=*) users=${arg#--users=} ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --together=*) together=${arg#--together=} ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) servers+=("$arg") ;;
   esac
 done
 (( ${#servers[@]} )) || servers=(vestibule)
+[[ "$together" =~ ^[0-9]+$ ]] || { echo "--together takes a number of servers" >&2; exit 1; }
+if (( together > 0 )) && [[ -n "${SPRING_DATASOURCE_URL:-}" ]]; then
+  echo "--together makes a database for each server on the throwaway PostgreSQL: unset SPRING_DATASOURCE_URL" >&2
+  exit 1
+fi
 command -v curl >/dev/null || { echo "footprint.sh needs curl" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/footprint.XXXXXX)
@@ -88,6 +98,7 @@ vestibule_server() {
 port_of() { local hostport=${1#*://}; hostport=${hostport%%/*}; echo "${hostport##*:}"; }
 listener_pid() { ss -Hltnp "sport = :$1" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1; }
 rss_mb() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
+pss_mb() { awk '/^Pss:/ {printf "%d", $2 / 1024}' "/proc/$1/smaps_rollup"; }
 now_ms() { date +%s%3N; }
 
 stop_server() {
@@ -155,14 +166,14 @@ for spec in "${servers[@]}"; do
   read -r ms pid <<< "$out"
   echo "   first start (not counted): $ms ms"
   stop_server "$pid" "$stop" "$port"
-  times=(); rss=()
+  times=(); rss=(); pss=()
   for run in $(seq 1 "$runs"); do
     out=$(start_server "$url" "$start" "$work/$name-$run.log") || { tail -n 30 "$work/$name-$run.log" >&2; exit 1; }
     read -r ms pid <<< "$out"
     sleep 5
-    idle=$(rss_mb "$pid")
-    echo "   run $run: ready in $ms ms, idle RSS $idle MB (pid $pid)"
-    times+=("$ms"); rss+=("$idle")
+    idle=$(rss_mb "$pid") idle_pss=$(pss_mb "$pid")
+    echo "   run $run: ready in $ms ms, idle RSS $idle MB, PSS $idle_pss MB (pid $pid)"
+    times+=("$ms"); rss+=("$idle"); pss+=("$idle_pss")
     if (( run < runs )); then stop_server "$pid" "$stop" "$port"; fi
   done
   seconds=$(client_load "$base") || { stop_server "$pid" "$stop" "$port"; exit 1; }
@@ -170,13 +181,54 @@ for spec in "${servers[@]}"; do
   echo "   load: $users users registered, joined, sent 5 messages and synced in $seconds s; RSS $loaded MB"
   stop_server "$pid" "$stop" "$port"
   sorted=$(printf '%s\n' "${times[@]}" | sort -n)
-  rows+=("| $name | $(printf '%s\n' "${times[@]}" | median) | $(head -n 1 <<< "$sorted")–$(tail -n 1 <<< "$sorted") | $(printf '%s\n' "${rss[@]}" | median) | $loaded | $seconds |")
+  rows+=("| $name | $(printf '%s\n' "${times[@]}" | median) | $(head -n 1 <<< "$sorted")–$(tail -n 1 <<< "$sorted") | $(printf '%s\n' "${rss[@]}" | median) | $(printf '%s\n' "${pss[@]}" | median) | $loaded | $seconds |")
 done
+
+# N Vestibules at once, each with its own database, data folder and ports; measured on their second
+# start (the first migrates), once all are ready and 5 s more.
+together_row=""
+if (( together > 0 )); then
+  [[ -n "$pg_dir" ]] || vestibule_server
+  echo "== $together Vestibules at once"
+  for round in migrate measure; do
+    pids=()
+    for i in $(seq 1 "$together"); do
+      db="vestibule_together_$i"
+      [[ $round == migrate ]] && run_pg "$pg_bin/psql" -h 127.0.0.1 -p "${FOOTPRINT_PG_PORT:-55439}" -U postgres -qc "create database $db" >/dev/null
+      SPRING_DATASOURCE_URL=${SPRING_DATASOURCE_URL%/*}/$db SERVER_PORT=$((18100 + i)) VESTIBULE_TLS_PORT=$((18500 + i)) \
+        VESTIBULE_DATA_DIR="$work/together-$i" setsid bin/vestibule >"$work/together-$i-$round.log" 2>&1 < /dev/null &
+    done
+    for i in $(seq 1 "$together"); do
+      url="http://127.0.0.1:$((18100 + i))/_matrix/federation/v1/version" t0=$(now_ms)
+      until curl -sf -o /dev/null "$url"; do
+        (( $(now_ms) - t0 < 180000 )) || { echo "not ready after 180 s: $url" >&2; tail -n 30 "$work/together-$i-$round.log" >&2; exit 1; }
+        sleep 0.1
+      done
+      pids+=("$(listener_pid $((18100 + i)))")
+    done
+    sleep 5
+    if [[ $round == measure ]]; then
+      t_rss=(); t_pss=(); sum=0
+      for pid in "${pids[@]}"; do
+        t_rss+=("$(rss_mb "$pid")"); t_pss+=("$(pss_mb "$pid")"); sum=$(( sum + ${t_pss[-1]} ))
+      done
+      echo "   RSS ${t_rss[*]} MB, PSS ${t_pss[*]} MB"
+      together_row="| $together | $(printf '%s\n' "${t_rss[@]}" | median) | $(printf '%s\n' "${t_pss[@]}" | median) | $sum |"
+    fi
+    for i in $(seq 1 "$together"); do stop_server "${pids[$((i - 1))]}" "" $((18100 + i)); done
+  done
+fi
 
 echo
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo); load average at the start: $load_before"
 echo "Java: $("${JAVA_HOME:+$JAVA_HOME/bin/}java" -version 2>&1 | head -n 1)"
 echo
-echo "| server | start to ready, median ms | range ms | idle RSS 5 s after ready, median MB | RSS after load MB | load s ($users users) |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| server | start to ready, median ms | range ms | idle RSS 5 s after ready, median MB | idle PSS, median MB | RSS after load MB | load s ($users users) |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
+if [[ -n "$together_row" ]]; then
+  echo
+  echo "| Vestibules at once | idle RSS each, median MB | idle PSS each, median MB | PSS of all, MB |"
+  echo "|---:|---:|---:|---:|"
+  echo "$together_row"
+fi
