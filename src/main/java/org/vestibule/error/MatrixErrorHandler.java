@@ -129,6 +129,11 @@ class MatrixErrorHandler {
                     request.getRequestURI(), e.toString());
             return databaseUnavailable();
         }
+        if (UnstorableText.causedBy(e)) {
+            log.info("Refused {} {}: a text value contains U+0000", request.getMethod(), request.getRequestURI());
+            return body(400, Errcode.INVALID_PARAM, "A text value in the request contains U+0000 (NUL), which this "
+                    + "server cannot store; send the text without it", Map.of());
+        }
         log.error("Unexpected error handling {} {}", request.getMethod(), request.getRequestURI(), e);
         return body(500, Errcode.UNKNOWN, "Internal server error; the server log has the details", Map.of());
     }

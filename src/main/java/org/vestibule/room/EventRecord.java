@@ -68,8 +68,8 @@ public class EventRecord implements Persistable<String> {
     EventRecord(Pdu pdu, long receivedTs) {
         this.eventId = pdu.eventId();
         this.roomId = pdu.roomId();
-        this.type = pdu.type();
-        this.stateKey = pdu.stateKey();
+        this.type = DbText.encode(pdu.type());
+        this.stateKey = DbText.encode(pdu.stateKey());
         this.sender = pdu.sender();
         this.depth = pdu.depth();
         this.originServerTs = pdu.originServerTs();
@@ -101,11 +101,11 @@ public class EventRecord implements Persistable<String> {
     }
 
     public String type() {
-        return type;
+        return DbText.decode(type);
     }
 
     public String stateKey() {
-        return stateKey;
+        return DbText.decode(stateKey);
     }
 
     public String sender() {

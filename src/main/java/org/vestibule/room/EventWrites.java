@@ -91,14 +91,14 @@ class EventWrites {
                     i = StateGroups.bindInsert(ps, g, i);
                 }
                 if (alreadyStoredAsOutlier) {
-                    ps.setString(i++, placement.rejection());
+                    ps.setString(i++, DbText.readable(placement.rejection()));
                     ps.setBoolean(i++, placement.softFailed());
                     i = StateGroups.bindId(ps, placement.stateBefore(), i);
                     i = StateGroups.bindId(ps, placement.stateAfter(), i);
                     ps.setString(i++, event.eventId());
                 } else {
                     i = bindEvent(ps, event, receivedTs, i);
-                    ps.setString(i++, placement.rejection());
+                    ps.setString(i++, DbText.readable(placement.rejection()));
                     ps.setBoolean(i++, placement.softFailed());
                     i = StateGroups.bindId(ps, placement.stateBefore(), i);
                     i = StateGroups.bindId(ps, placement.stateAfter(), i);
@@ -148,13 +148,13 @@ class EventWrites {
                         select e.event_id, unnest(?::text[]) from e on conflict do nothing""")) {
                 int i = 1;
                 if (alreadyStoredAsOutlier) {
-                    ps.setString(i++, placement.rejection());
+                    ps.setString(i++, DbText.readable(placement.rejection()));
                     i = StateGroups.bindId(ps, placement.stateBefore(), i);
                     i = StateGroups.bindId(ps, placement.stateAfter(), i);
                     ps.setString(i++, event.eventId());
                 } else {
                     i = bindEvent(ps, event, receivedTs, i);
-                    ps.setString(i++, placement.rejection());
+                    ps.setString(i++, DbText.readable(placement.rejection()));
                     i = StateGroups.bindId(ps, placement.stateBefore(), i);
                     i = StateGroups.bindId(ps, placement.stateAfter(), i);
                 }
@@ -170,8 +170,8 @@ class EventWrites {
     private static int bindEvent(PreparedStatement ps, Pdu event, long receivedTs, int i) throws SQLException {
         ps.setString(i++, event.eventId());
         ps.setString(i++, event.roomId());
-        ps.setString(i++, event.type());
-        ps.setString(i++, event.stateKey());
+        ps.setString(i++, DbText.encode(event.type()));
+        ps.setString(i++, DbText.encode(event.stateKey()));
         ps.setString(i++, event.sender());
         ps.setLong(i++, event.depth());
         ps.setLong(i++, event.originServerTs());
@@ -201,13 +201,13 @@ class EventWrites {
             Pdu p = outliers.get(i);
             ids[i] = p.eventId();
             rooms[i] = p.roomId();
-            types[i] = p.type();
-            keys[i] = p.stateKey();
+            types[i] = DbText.encode(p.type());
+            keys[i] = DbText.encode(p.stateKey());
             senders[i] = p.sender();
             depths[i] = p.depth();
             ts[i] = p.originServerTs();
             json[i] = p.canonicalBytes();
-            rejection[i] = rejections.get(i);
+            rejection[i] = DbText.readable(rejections.get(i));
             for (String a : p.authEvents()) {
                 edgeFrom.add(p.eventId());
                 edgeTo.add(a);
@@ -279,11 +279,11 @@ class EventWrites {
         List<String> putIds = new ArrayList<>();
         advance.stateChanges().forEach((k, v) -> {
             if (v == null) {
-                delTypes.add(k.type());
-                delKeys.add(k.stateKey());
+                delTypes.add(DbText.encode(k.type()));
+                delKeys.add(DbText.encode(k.stateKey()));
             } else {
-                putTypes.add(k.type());
-                putKeys.add(k.stateKey());
+                putTypes.add(DbText.encode(k.type()));
+                putKeys.add(DbText.encode(k.stateKey()));
                 putIds.add(v);
             }
         });
@@ -296,8 +296,9 @@ class EventWrites {
         String[] senders = new String[m];
         for (int k = 0; k < m; k++) {
             Membership change = changes.get(k);
-            users[k] = change.userId();
-            servers[k] = Identifiers.serverOf(change.userId()).orElse("");
+            // A member event's state key: a user ID once the auth rules passed it, but stored as any state key is.
+            users[k] = DbText.encode(change.userId());
+            servers[k] = DbText.encode(Identifiers.serverOf(change.userId()).orElse(""));
             values[k] = change.membership();
             eventIds[k] = change.eventId();
             senders[k] = change.sender();
@@ -316,7 +317,7 @@ class EventWrites {
         ps.setArray(i++, text(c, putKeys));
         ps.setArray(i++, text(c, putIds));
         ps.setString(i++, roomId);
-        ps.setArray(i++, text(c, advance.membershipRemovals()));
+        ps.setArray(i++, c.createArrayOf("text", DbText.encodeAll(advance.membershipRemovals().toArray(String[]::new))));
         ps.setString(i++, roomId);
         ps.setArray(i++, c.createArrayOf("text", users));
         ps.setArray(i++, c.createArrayOf("text", servers));

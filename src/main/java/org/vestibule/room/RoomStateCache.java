@@ -228,7 +228,7 @@ class RoomStateCache implements DisposableBean {
     private RoomSnapshot load(String roomId, long stateVersion) {
         Map<StateKey, String> state = new HashMap<>();
         for (Object[] row : currentState.ofRoom(roomId)) {
-            state.put(new StateKey((String) row[0], (String) row[1]), (String) row[2]);
+            state.put(new StateKey(DbText.decode((String) row[0]), DbText.decode((String) row[1])), (String) row[2]);
         }
         List<String> extremityIds = List.copyOf(extremities.ofRoom(roomId));
         Long group = null;

@@ -62,8 +62,8 @@ public class StateGroups {
     private static int bind(PreparedStatement ps, Row row, int i) throws SQLException {
         ps.setInt(i++, row.depth());
         ps.setInt(i++, row.size());
-        ps.setArray(i++, ps.getConnection().createArrayOf("text", row.types()));
-        ps.setArray(i++, ps.getConnection().createArrayOf("text", row.keys()));
+        ps.setArray(i++, ps.getConnection().createArrayOf("text", DbText.encodeAll(row.types())));
+        ps.setArray(i++, ps.getConnection().createArrayOf("text", DbText.encodeAll(row.keys())));
         ps.setArray(i++, ps.getConnection().createArrayOf("text", row.ids()));
         return i;
     }
@@ -183,7 +183,8 @@ public class StateGroups {
                 select c.lvl, e.type, e.state_key, e.event_id
                 from chain c join state_group_entries e on e.state_group = c.id
                 order by c.lvl desc""",
-                (rs, n) -> new Object[] {rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4)}, groupId);
+                (rs, n) -> new Object[] {rs.getInt(1), DbText.decode(rs.getString(2)), DbText.decode(rs.getString(3)),
+                        rs.getString(4)}, groupId);
         HashMap<StateKey, String> state = new HashMap<>();
         int maxLevel = 0;
         for (Object[] r : rows) {
@@ -231,8 +232,8 @@ public class StateGroups {
             missing.forEach(id -> out.put(id, new HashMap<>()));
             return out;
         }
-        String[] types = keys.stream().map(StateKey::type).toArray(String[]::new);
-        String[] stateKeys = keys.stream().map(StateKey::stateKey).toArray(String[]::new);
+        String[] types = keys.stream().map(k -> DbText.encode(k.type())).toArray(String[]::new);
+        String[] stateKeys = keys.stream().map(k -> DbText.encode(k.stateKey())).toArray(String[]::new);
         missing.forEach(id -> out.put(id, new HashMap<>()));
         // Each group's chain of deltas, nearest first: the first entry found for a slot is its value.
         jdbc.query(c -> {
@@ -252,7 +253,8 @@ public class StateGroups {
             return ps;
         }, rs -> {
             if (rs.getString(4) != null) {
-                out.get(rs.getLong(1)).put(new StateKey(rs.getString(2), rs.getString(3)), rs.getString(4));
+                out.get(rs.getLong(1)).put(new StateKey(DbText.decode(rs.getString(2)), DbText.decode(rs.getString(3))),
+                        rs.getString(4));
             }
         });
         return out;
