@@ -69,7 +69,8 @@ start_postgres() {
   pg_dir="$work/pg"
   mkdir -p "$pg_dir"
   (( EUID == 0 )) && chown postgres "$pg_dir"
-  local port=${FOOTPRINT_PG_PORT:-55439}
+  pg_port=${FOOTPRINT_PG_PORT:-55439}
+  local port=$pg_port
   run_pg "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U postgres >/dev/null
   run_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
     -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=100" start >/dev/null
@@ -194,7 +195,7 @@ if (( together > 0 )); then
     pids=()
     for i in $(seq 1 "$together"); do
       db="vestibule_together_$i"
-      [[ $round == migrate ]] && run_pg "$pg_bin/psql" -h 127.0.0.1 -p "${FOOTPRINT_PG_PORT:-55439}" -U postgres -qc "create database $db" >/dev/null
+      [[ $round == migrate ]] && run_pg "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -qc "create database $db" >/dev/null
       SPRING_DATASOURCE_URL=${SPRING_DATASOURCE_URL%/*}/$db SERVER_PORT=$((18100 + i)) VESTIBULE_TLS_PORT=$((18500 + i)) \
         VESTIBULE_DATA_DIR="$work/together-$i" setsid bin/vestibule >"$work/together-$i-$round.log" 2>&1 < /dev/null &
     done

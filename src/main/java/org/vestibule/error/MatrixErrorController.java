@@ -16,7 +16,7 @@ class MatrixErrorController implements ErrorController {
     @RequestMapping("/error")
     ResponseEntity<Map<String, Object>> error(HttpServletRequest request) {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
-        if (code == null && request.getDispatcherType() != DispatcherType.ERROR) {
+        if (request.getDispatcherType() != DispatcherType.ERROR) {
             // Asked for directly: /error is no Matrix endpoint.
             return MatrixErrorHandler.body(404, Errcode.UNRECOGNIZED, "Unrecognized request: " + request.getMethod()
                     + " " + request.getRequestURI(), Map.of());

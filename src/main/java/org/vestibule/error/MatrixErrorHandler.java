@@ -49,7 +49,8 @@ class MatrixErrorHandler {
     static ResponseEntity<Map<String, Object>> databaseUnavailable() {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
                 .header("Retry-After", Integer.toString(DatabaseUnavailable.RETRY_AFTER_SECONDS))
-                .contentType(MediaType.APPLICATION_JSON).body(json(Errcode.UNKNOWN, "The database is unavailable; try again in a few seconds", Map.of()));
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(json(Errcode.UNKNOWN, "The database is unavailable; try again in a few seconds", Map.of()));
     }
 
     @ExceptionHandler(MatrixException.class)

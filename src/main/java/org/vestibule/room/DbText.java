@@ -49,14 +49,6 @@ final class DbText {
         return value.toString();
     }
 
-    static String[] encodeAll(String[] values) {
-        String[] stored = new String[values.length];
-        for (int i = 0; i < values.length; i++) {
-            stored[i] = encode(values[i]);
-        }
-        return stored;
-    }
-
     /** Our own words about an event (a rejection that quotes its state key), with U+0000 written out. */
     static String readable(String text) {
         return text == null || text.indexOf(NUL) < 0 ? text : text.replace("\u0000", "\\u0000");

@@ -317,7 +317,7 @@ class EventWrites {
         ps.setArray(i++, text(c, putKeys));
         ps.setArray(i++, text(c, putIds));
         ps.setString(i++, roomId);
-        ps.setArray(i++, c.createArrayOf("text", DbText.encodeAll(advance.membershipRemovals().toArray(String[]::new))));
+        ps.setArray(i++, text(c, advance.membershipRemovals().stream().map(DbText::encode).toList()));
         ps.setString(i++, roomId);
         ps.setArray(i++, c.createArrayOf("text", users));
         ps.setArray(i++, c.createArrayOf("text", servers));

@@ -39,7 +39,10 @@ public class StateGroups {
         this.jdbc = jdbc;
     }
 
-    /** A group's row: a delta on its previous group, or a whole snapshot when the chain is long. */
+    /**
+     * A group's row: a delta on its previous group, or a whole snapshot when the chain is long. Its
+     * types and keys are as stored ({@link DbText}).
+     */
     record Row(boolean delta, int depth, int size, String[] types, String[] keys, String[] ids) {}
 
     private static Row row(RoomState state, Integer prevDepth, RoomState prevState) {
@@ -51,8 +54,8 @@ public class StateGroups {
         String[] ids = new String[n];
         int i = 0;
         for (Map.Entry<StateKey, String> e : entries.entrySet()) {
-            types[i] = e.getKey().type();
-            keys[i] = e.getKey().stateKey();
+            types[i] = DbText.encode(e.getKey().type());
+            keys[i] = DbText.encode(e.getKey().stateKey());
             ids[i++] = e.getValue();
         }
         return new Row(!snapshot, snapshot ? 0 : prevDepth + 1, state.size(), types, keys, ids);
@@ -62,8 +65,8 @@ public class StateGroups {
     private static int bind(PreparedStatement ps, Row row, int i) throws SQLException {
         ps.setInt(i++, row.depth());
         ps.setInt(i++, row.size());
-        ps.setArray(i++, ps.getConnection().createArrayOf("text", DbText.encodeAll(row.types())));
-        ps.setArray(i++, ps.getConnection().createArrayOf("text", DbText.encodeAll(row.keys())));
+        ps.setArray(i++, ps.getConnection().createArrayOf("text", row.types()));
+        ps.setArray(i++, ps.getConnection().createArrayOf("text", row.keys()));
         ps.setArray(i++, ps.getConnection().createArrayOf("text", row.ids()));
         return i;
     }

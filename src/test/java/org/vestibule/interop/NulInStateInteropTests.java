@@ -57,8 +57,7 @@ class NulInStateInteropTests {
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> oddSlots(Member member, String roomId) {
-        MatrixClient.Response r = member.client().get("/_matrix/client/v3/rooms/" + MatrixClient.encode(roomId)
-                + "/state", member.user().accessToken());
+        MatrixClient.Response r = member.client().roomState(member.user(), roomId);
         Map<String, Object> slots = new TreeMap<>();
         if (r.status() != 200) {
             return slots;

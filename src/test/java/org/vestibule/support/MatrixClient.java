@@ -206,6 +206,11 @@ public final class MatrixClient {
                 user.accessToken());
     }
 
+    /** {@code GET …/rooms/{roomId}/state}: the room's whole state as the user's server holds it, in {@code _list}. */
+    public Response roomState(User user, String roomId) {
+        return get("/_matrix/client/v3/rooms/" + encode(roomId) + "/state", user.accessToken());
+    }
+
     private int txn;
 
     public Response sendMessage(User user, String roomId, String body) {
