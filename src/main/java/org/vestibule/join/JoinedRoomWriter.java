@@ -94,8 +94,9 @@ class JoinedRoomWriter {
     }
 
     /**
-     * Stores the room, the checked events as outliers, and our join on top of the state; records
-     * the resident it came from, the first server to ask for the room's history later.
+     * Stores the room, the checked events as outliers, and our join on top of the state (or beside
+     * what we hold, when another of our users is in the room already: EventPersister.persistJoin);
+     * records the resident it came from, the first server to ask for the room's history later.
      *
      * @param partialStateServers for an answer with members omitted, the servers to fetch the full
      *                            state from: the room is flagged and its resync starts once this
@@ -118,11 +119,11 @@ class JoinedRoomWriter {
                 state.put(StateKey.of(p), p.eventId());
             }
         }
-        PersistOutcome outcome = partialStateServers == null ? persister.persistWithState(join, state)
-                : persister.persistWithPartialState(join, state, partialStateServers);
+        EventPersister.JoinPlaced placed = persister.persistJoin(join, state, partialStateServers);
+        PersistOutcome outcome = placed.outcome();
         if (outcome instanceof PersistOutcome.Stored stored && !stored.softFailed()
                 || outcome instanceof PersistOutcome.Duplicate) {
-            if (partialStateServers != null && outcome instanceof PersistOutcome.Stored) {
+            if (placed.startsResync()) {
                 resync.startAfterCommit(roomId);
             }
             joinServers.record(roomId, server, join.eventId(), clock.millis());

@@ -50,7 +50,11 @@ public class RemoteJoins {
     }
 
     private Pdu joinVia(String server, String userId, String roomId, Map<String, Object> content) throws Failover.TryNext {
-        MembershipTemplates.Signed made = templates.make(server, "join", roomId, userId, content);
+        return joinWith(server, roomId, templates.make(server, "join", roomId, userId, content));
+    }
+
+    /** The send_join step, for a template made and signed already; tests hold two before either is sent. */
+    Pdu joinWith(String server, String roomId, MembershipTemplates.Signed made) throws Failover.TryNext {
         RoomVersion version = made.version();
         Pdu join = made.event();
         String authoriser = Json.string(join.content(), "join_authorised_via_users_server").orElse(null);

@@ -131,29 +131,48 @@ public class EventPersister {
     }
 
     /**
-     * Persists an event whose prev_events we don't have, with the state before it as another
-     * server told us (a send_join answer, or /state_ids for a gap). The state's events must
-     * already be stored (as outliers at least).
+     * How one of our users' joins through a resident was placed.
+     *
+     * @param outcome      what became of the join
+     * @param startsResync whether the room became partial-state with it (the caller starts the
+     *                     resync once the transaction commits)
      */
-    @Transactional
-    public PersistOutcome persistWithState(Pdu event, Map<StateKey, String> stateBefore) {
-        return persistLocked(null, event, stateBefore, true, false);
-    }
+    public record JoinPlaced(PersistOutcome outcome, boolean startsResync) {}
 
     /**
-     * {@link #persistWithState} for a join whose state the resident sent with members omitted:
-     * the room becomes partial-state with this event (flagged, and its resync servers kept).
+     * Persists one of our users' joins from a resident's send_join answer, with the state before
+     * it as the resident sent it (its events stored already, as outliers at least).
+     * <p>
+     * When no user of ours is in the room (a room new to us, or one we left), that state becomes
+     * the room's and the join its only extremity; with {@code resyncServers} (members omitted) the
+     * room becomes partial-state. When one is (another of our users' joins through a resident
+     * finished first, or a resident authorised a join none of ours could), the join is one more
+     * event of the room, resolved with its other extremities: on its prev_events when we hold
+     * them, else on the resident's state. Replacing the state then would drop what we hold and
+     * the resident did not show, such as those other joins.
      */
     @Transactional
-    public PersistOutcome persistWithPartialState(Pdu event, Map<StateKey, String> stateBefore,
-                                                  Collection<String> resyncServers) {
-        // Flagged first: the snapshot this join makes current reads the flag (advanceRoom).
-        partialRooms.flag(event.roomId(), event.eventId(), resyncServers, clock.millis());
-        PersistOutcome outcome = persistLocked(null, event, stateBefore, true, false);
-        if (!(outcome instanceof PersistOutcome.Stored stored) || stored.softFailed()) {
-            partialRooms.clear(event.roomId());
+    public JoinPlaced persistJoin(Pdu join, Map<StateKey, String> stateBefore, Collection<String> resyncServers) {
+        RoomLock room = lock(join.roomId());
+        RoomSnapshot snapshot = cache.get(join.roomId(), room.stateVersion());
+        if (Identifiers.serverOf(join.sender()).filter(snapshot::isJoined).isPresent()) {
+            PersistOutcome outcome = persistLocked(room, join, null, false, snapshot.partialState());
+            if (outcome instanceof PersistOutcome.MissingEvents m && m.missingAuthEvents().isEmpty()) {
+                outcome = persistLocked(room, join, stateBefore, false, snapshot.partialState());
+            }
+            return new JoinPlaced(outcome, false);
         }
-        return outcome;
+        if (resyncServers == null) {
+            return new JoinPlaced(persistLocked(room, join, stateBefore, true, false), false);
+        }
+        // Flagged first: the snapshot this join makes current reads the flag (advanceRoom).
+        partialRooms.flag(join.roomId(), join.eventId(), resyncServers, clock.millis());
+        PersistOutcome outcome = persistLocked(room, join, stateBefore, true, false);
+        boolean stored = outcome instanceof PersistOutcome.Stored s && !s.softFailed();
+        if (!stored) {
+            partialRooms.clear(join.roomId());
+        }
+        return new JoinPlaced(outcome, stored);
     }
 
     /**
@@ -347,14 +366,17 @@ public class EventPersister {
     }
 
     /**
-     * Creates the row of a room we are joining, if it is new to us. The events come next, as
-     * outliers and then the join with its state.
+     * Creates the row of a room we are joining, if it is new to us, and holds its lock until the
+     * transaction ends. The events come next, as outliers and then the join with its state.
+     * Several of our users may be joining the room through residents at once: their answers share
+     * events, so they are stored one join after the other, never interleaved.
      */
     @Transactional
     public void ensureRoom(String roomId, RoomVersion version, String creator) {
-        if (!rooms.existsById(roomId)) {
-            rooms.saveAndFlush(new Room(roomId, version.id(), creator, clock.millis()));
-        }
+        jdbc.update("insert into rooms (room_id, room_version, creator, created_ts, is_public, state_version) "
+                + "values (?, ?, ?, ?, false, 0) on conflict (room_id) do nothing", roomId, version.id(), creator,
+                clock.millis());
+        lock(roomId);
         graph.rememberRoomVersion(roomId, version);
     }
 

@@ -28,7 +28,7 @@ public class PartialStateRooms {
         this.jdbc = jdbc;
     }
 
-    /** Flags a room; {@link EventPersister#persistWithPartialState} does, with the join. */
+    /** Flags a room; {@link EventPersister#persistJoin} does, with the join. */
     void flag(String roomId, String joinEventId, Collection<String> servers, long now) {
         jdbc.update(c -> {
             var ps = c.prepareStatement("insert into partial_state_rooms (room_id, join_event_id, servers, created_ts) "

@@ -282,6 +282,40 @@ class VestibuleJoinsSynapseInteropTests {
         assertThat(again.errcode()).isEqualTo("M_FORBIDDEN");
     }
 
+    @ParameterizedTest(name = "30 of our users joining a Synapse room at once, {0}: every one a member on both servers")
+    @EnumSource(JoinState.class)
+    void manyOfOurUsersJoinAtOnce(JoinState state) throws Exception {
+        Member carol = carol();
+        String room = carol.createRoom(publicRoom(10));
+        List<Member> joiners = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            joiners.add(dave(state));
+        }
+        // Until the first join is stored, each goes through Synapse; the later answers lack the earlier joins.
+        ExecutorService pool = Executors.newFixedThreadPool(10);
+        try {
+            List<Future<Response>> joins = new ArrayList<>();
+            for (Member m : joiners) {
+                joins.add(pool.submit(() -> m.join(room, synapse.serverName())));
+            }
+            for (int i = 0; i < joins.size(); i++) {
+                Response r = joins.get(i).get();
+                assertThat(r.status()).as("%s joining: %s", joiners.get(i).id(), r.raw()).isEqualTo(200);
+            }
+        } finally {
+            pool.shutdown();
+        }
+        List<String> everyone = new ArrayList<>(List.of(carol.id()));
+        joiners.forEach(m -> everyone.add(m.id()));
+        Member first = joiners.get(0);
+        until("both servers listing all 31 members", () -> carol.joinedMembers(room).keySet().containsAll(everyone)
+                && first.joinedMembers(room).keySet().containsAll(everyone));
+        for (Member m : joiners) {
+            m.send(room, "hello from " + m.id());
+        }
+        carol.seesMessage(room, "hello from " + joiners.get(joiners.size() - 1).id());
+    }
+
     @Test
     @DisplayName("failover: past a Vestibule resident that answers M_UNABLE_TO_AUTHORISE_JOIN, joined through Synapse")
     void failsOverPastAResidentThatCannotAuthorise() {
