@@ -1,5 +1,6 @@
 package org.vestibule.bench;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import com.sun.management.OperatingSystemMXBean;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -50,6 +51,7 @@ import org.apache.hc.core5.ssl.SSLContexts;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 import org.vestibule.config.TlsCertificates;
+import org.vestibule.config.TlsCipherSuites;
 import org.vestibule.event.CanonicalJson;
 import org.vestibule.event.EventSigning;
 import org.vestibule.event.Json;
@@ -243,8 +245,13 @@ public final class FederationLoadDriver {
             this.destination = destination;
             this.key = key;
             SSLContext trustAll = SSLContexts.custom().loadTrustMaterial(TrustAllStrategy.INSTANCE).build();
+            ClientTlsStrategyBuilder tls = ClientTlsStrategyBuilder.create().setSslContext(trustAll);
+            if (c1Only()) {
+                // AES-GCM without C2's intrinsics is slow Java: offer ChaCha20 first, as a Vestibule peer does.
+                tls.setCiphers(TlsCipherSuites.preferred());
+            }
             pool = PoolingHttpClientConnectionManagerBuilder.create()
-                    .setTlsSocketStrategy(ClientTlsStrategyBuilder.create().setSslContext(trustAll)
+                    .setTlsSocketStrategy(tls
                             .setHostVerificationPolicy(HostnameVerificationPolicy.CLIENT)
                             .setHostnameVerifier(NoopHostnameVerifier.INSTANCE).buildClassic())
                     .setMaxConnTotal(connections).setMaxConnPerRoute(connections)
@@ -256,6 +263,12 @@ public final class FederationLoadDriver {
                     .disableAutomaticRetries().disableRedirectHandling()
                     .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.ofSeconds(300)).build())
                     .build();
+        }
+
+        /** Whether this JVM compiles with C1 alone (bench/federation-load.sh runs it so for short phases). */
+        static boolean c1Only() {
+            HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            return Integer.parseInt(vm.getVMOption("TieredStopAtLevel").getValue()) < 4;
         }
 
         Resp get(String uri) {
@@ -657,8 +670,10 @@ public final class FederationLoadDriver {
         System.out.printf("Federation load driver: we are %s (key %s), target %s at %s, client API %s%n",
                 keys.serverName, keys.key.keyId(), o.targetName(), o.federationUrl(), o.clientUrl());
         System.out.printf("Target's rate limits: %s%n", probe.rateLimits());
-        System.out.printf("Driver JVM: %s %s, %d cores visible; phases %s%n", System.getProperty("java.vm.name"),
-                System.getProperty("java.version"), CORES, o.phases());
+        System.out.printf("Driver JVM: %s %s %s (%s), %d cores visible; phases %s%n", System.getProperty("java.vm.name"),
+                System.getProperty("java.version"), ManagementFactory.getRuntimeMXBean().getInputArguments(),
+                Federation.c1Only() ? "C1 alone, TLS offers ChaCha20-Poly1305 first" : "C1 and C2, the JDK's TLS order",
+                CORES, o.phases());
         signingCost();
         admin = client.register("lt" + tag + "-admin");
         System.out.printf("Registered %s%n", admin.userId());
