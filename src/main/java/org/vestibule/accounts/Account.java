@@ -4,11 +4,13 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import jakarta.persistence.Transient;
+import org.springframework.data.domain.Persistable;
 
 /** A local user account. */
 @Entity
 @Table(name = "users")
-class Account {
+class Account implements Persistable<String> {
 
     @Id
     @Column(name = "user_id")
@@ -35,6 +37,11 @@ class Account {
     @Column(name = "deactivated", nullable = false)
     private boolean deactivated;
 
+    // A new account is inserted, never merged: two registrations of one name at once must not
+    // both succeed, the later one taking over the account (merge would update the row).
+    @Transient
+    private boolean isNew;
+
     protected Account() {}
 
     Account(String userId, String localpart, String passwordHash, boolean admin, long createdTs) {
@@ -43,6 +50,17 @@ class Account {
         this.passwordHash = passwordHash;
         this.admin = admin;
         this.createdTs = createdTs;
+        this.isNew = true;
+    }
+
+    @Override
+    public String getId() {
+        return userId;
+    }
+
+    @Override
+    public boolean isNew() {
+        return isNew;
     }
 
     String userId() {

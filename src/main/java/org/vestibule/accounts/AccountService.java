@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -93,7 +94,12 @@ public class AccountService {
         String hash = password == null ? null : PasswordHashing.hash(password, properties.passwordHashIterations());
         Account account = new Account(userId, localpart, hash, admin, clock.millis());
         account.setDisplayname(localpart);
-        accounts.saveAndFlush(account);
+        try {
+            accounts.saveAndFlush(account);
+        } catch (DataIntegrityViolationException e) {
+            // Registered by a request that got here first; this transaction rolls back.
+            throw new MatrixException(400, Errcode.USER_IN_USE, "The user ID " + userId + " is already taken");
+        }
         if (inhibitLogin) {
             return new Session(userId, null, null);
         }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.ResultSetExtractor;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.vestibule.accounts.ClientUser;
@@ -88,8 +89,7 @@ public class RoomActions {
     /** Sends a message event, once per (device, room, txnId); a new one is counted by rc_message. */
     @Transactional
     public String sendMessage(ClientUser user, String roomId, String type, String txnId, Map<String, Object> content) {
-        List<String> existing = jdbc.queryForList("select event_id from client_transactions where user_id = ? and "
-                + "device_id = ? and room_id = ? and txn_id = ?", String.class, user.userId(), user.deviceId(), roomId, txnId);
+        List<String> existing = claimTransaction(user, roomId, txnId);
         if (!existing.isEmpty()) {
             return existing.get(0);
         }
@@ -110,8 +110,7 @@ public class RoomActions {
     @Transactional
     public String redact(ClientUser user, String roomId, String eventId, String txnId, String reason) {
         String key = "redact " + eventId + " " + txnId;
-        List<String> existing = jdbc.queryForList("select event_id from client_transactions where user_id = ? and "
-                + "device_id = ? and room_id = ? and txn_id = ?", String.class, user.userId(), user.deviceId(), roomId, key);
+        List<String> existing = claimTransaction(user, roomId, key);
         if (!existing.isEmpty()) {
             return existing.get(0);
         }
@@ -139,6 +138,18 @@ public class RoomActions {
                 + "values (?, ?, ?, ?, ?, ?) on conflict do nothing", user.userId(), user.deviceId(), key, roomId,
                 redaction.eventId(), clock.millis());
         return redaction.eventId();
+    }
+
+    /**
+     * The event already sent for this (device, room, txnId), if any, once no other request with the
+     * same key is sending: a client that retries while its first attempt is still in flight gets
+     * that attempt's event, not a second one. The lock lasts until the caller's transaction ends.
+     */
+    private List<String> claimTransaction(ClientUser user, String roomId, String txnId) {
+        String key = user.userId() + "\n" + user.deviceId() + "\n" + roomId + "\n" + txnId;
+        jdbc.query("select pg_advisory_xact_lock(hashtextextended(?, 0))", (ResultSetExtractor<Void>) rs -> null, key);
+        return jdbc.queryForList("select event_id from client_transactions where user_id = ? and device_id = ? and "
+                + "room_id = ? and txn_id = ?", String.class, user.userId(), user.deviceId(), roomId, txnId);
     }
 
     /** Changes another user's membership (kick, ban, unban), counted by rc_message. */

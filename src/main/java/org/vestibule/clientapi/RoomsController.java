@@ -97,10 +97,11 @@ class RoomsController {
                 body.object("power_level_content_override"), body.string("name"), body.string("topic"), alias, invite,
                 body.bool("is_direct", false));
         invites.countInvitesAtCreation(user.userId(), invite);
-        String roomId = creator.create(spec);
-        if (alias != null) {
-            aliases.createForNewRoom(alias, roomId, user.userId());
-        }
+        String roomId = creator.create(spec, id -> {
+            if (alias != null) {
+                aliases.createForNewRoom(alias, id, user.userId());
+            }
+        });
         if ("public".equals(visibility)) {
             directory.publish(roomId);
         }

@@ -100,6 +100,10 @@ public class JoinService {
             return roomId;
         }
         boolean alreadyJoined = "join".equals(memberships.membershipOf(roomId, userId).orElse(null));
+        if (alreadyJoined && isCurrentJoin(roomId, userId, content)) {
+            // Joined already with this very content: nothing to send (Synapse answers so too).
+            return roomId;
+        }
         RoomSnapshot snapshot = localEvents.snapshot(roomId);
         JoinDecision decision = eligibility.decide(version, snapshot, userId);
         if (decision instanceof JoinDecision.UnableToGrant) {
@@ -128,6 +132,12 @@ public class JoinService {
         limits.joinedRoom(roomId);
         outOfBand.remove(roomId, userId);
         return roomId;
+    }
+
+    /** Whether the user's current membership is their own join with exactly this content. */
+    private boolean isCurrentJoin(String roomId, String userId, Map<String, Object> content) {
+        return memberships.find(roomId, userId).filter(m -> userId.equals(m.sender()))
+                .flatMap(m -> graph.event(m.eventId())).filter(e -> content.equals(e.content())).isPresent();
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.vestibule.auth.StateKey;
@@ -43,11 +44,22 @@ public class RoomCreator {
     /** Creates the room and returns its ID. */
     @Transactional
     public String create(NewRoom spec) {
+        return create(spec, roomId -> {});
+    }
+
+    /**
+     * Creates the room and returns its ID; {@code claims} runs in the same transaction once the
+     * room's ID exists, before its events: what the room needs from elsewhere (its alias), so
+     * that a claim refused at the last moment (another request took the alias) leaves no room.
+     */
+    @Transactional
+    public String create(NewRoom spec, Consumer<String> claims) {
         RoomVersion version = spec.version();
         String creator = spec.creator();
         Pdu create = createEvent(spec);
         persister.createRoom(create);
         String roomId = create.roomId();
+        claims.accept(roomId);
 
         Set<StateKey> overridden = new HashSet<>();
         for (NewRoom.StateEvent e : spec.initialState()) {
