@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,9 @@ public class Profiles {
     private final RoomMemberships memberships;
     private final EventGraph graph;
     private final LocalEvents localEvents;
+    // Two changes of one user at once would interleave their member events room by room, leaving
+    // the rooms showing one value and the profile the other. Striped: the users share 64 locks.
+    private final ReentrantLock[] changes = new ReentrantLock[64];
 
     Profiles(AccountService accounts, ServerKeyring keyring, FederationClient client, RoomMemberships memberships,
              EventGraph graph, LocalEvents localEvents) {
@@ -60,6 +64,9 @@ public class Profiles {
         this.memberships = memberships;
         this.graph = graph;
         this.localEvents = localEvents;
+        for (int i = 0; i < changes.length; i++) {
+            changes[i] = new ReentrantLock();
+        }
     }
 
     /** {@code GET /profile/{userId}}: the fields that are set. */
@@ -108,6 +115,17 @@ public class Profiles {
             throw MatrixException.badJson("'" + key + "' must be a string");
         }
         String v = value == null || ((String) value).isEmpty() ? null : (String) value;
+        ReentrantLock lock = changes[Math.floorMod(userId.hashCode(), changes.length)];
+        lock.lock();
+        try {
+            change(userId, key, v);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stores one field and carries it into the member events: one change of a user at a time. */
+    private void change(String userId, String key, String v) {
         if (DISPLAYNAME.equals(key)) {
             if (v != null && v.length() > MAX_DISPLAYNAME) {
                 throw MatrixException.invalidParam("A displayname may be at most " + MAX_DISPLAYNAME + " characters");

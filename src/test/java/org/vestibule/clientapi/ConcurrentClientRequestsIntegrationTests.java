@@ -24,7 +24,7 @@ import org.vestibule.support.TestHomeservers;
  * The same request many times at once, as a client that retries or a harness that races itself
  * sends it: one registration of a name (the others 400 M_USER_IN_USE, the account the winner's),
  * one event per transaction ID, one room per alias (the others refused, with no room left behind),
- * and a repeated identical join sends nothing.
+ * a repeated identical join sends nothing, and the rooms end showing the profile's last value.
  */
 class ConcurrentClientRequestsIntegrationTests {
 
@@ -138,6 +138,30 @@ class ConcurrentClientRequestsIntegrationTests {
         String before = eventIdOfMembership(alice, room, bob.userId());
         hs.join(bob, room).expect(200);
         assertThat(eventIdOfMembership(alice, room, bob.userId())).isEqualTo(before);
+    }
+
+    @Test
+    void profileChangesAtOnceLeaveTheRoomsShowingTheProfile() throws Exception {
+        User alice = hs.register(unique("alice"));
+        List<String> rooms = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            rooms.add(hs.createRoom(alice, Map.of("preset", "public_chat")));
+        }
+        String path = "/_matrix/client/v3/profile/" + MatrixClient.encode(alice.userId()) + "/displayname";
+        int[] next = {0};
+        List<Response> answers = atOnce(AT_ONCE, () -> {
+            int n;
+            synchronized (next) {
+                n = next[0]++;
+            }
+            return hs.put(path, alice.accessToken(), Map.of("displayname", "alice " + n));
+        });
+        assertThat(answers).allSatisfy(r -> assertThat(r.status()).as(r.raw()).isEqualTo(200));
+        String profile = hs.get(path, null).expect(200).string("displayname");
+        for (String room : rooms) {
+            assertThat(hs.getState(alice, room, "m.room.member", alice.userId()).expect(200).string("displayname"))
+                    .as("alice's member event in " + room).isEqualTo(profile);
+        }
     }
 
     @SuppressWarnings("unchecked")
