@@ -3,6 +3,10 @@ package org.vestibule.config;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.SmartFactoryBean;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -10,6 +14,7 @@ import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.context.event.ApplicationStartedEvent;
 import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Lazy;
 import org.springframework.core.Ordered;
 import org.springframework.stereotype.Component;
@@ -25,16 +30,36 @@ import org.springframework.stereotype.Component;
 @Lazy(false)
 class RemainingBeans implements ApplicationListener<ApplicationStartedEvent>, Ordered {
 
+    private static final Logger log = LoggerFactory.getLogger(RemainingBeans.class);
+
     @Override
     public void onApplicationEvent(ApplicationStartedEvent event) {
-        makeAll(event.getApplicationContext().getBeanFactory());
+        ConfigurableApplicationContext context = event.getApplicationContext();
+        try {
+            makeAll(context.getBeanFactory(), context::isClosed);
+        } catch (RuntimeException e) {
+            // A harness may stop a server the moment it answers: the listeners are open before this
+            // runs, so a SIGTERM can close the context under it. That is a stop, not a failed start.
+            if (!context.isClosed()) {
+                throw e;
+            }
+            log.info("Stopped while starting: {} and later beans were not made", failedBean(e));
+        }
     }
 
     /** Makes every singleton not yet made, and tells those that ask when all singletons exist. */
     static void makeAll(ConfigurableListableBeanFactory beans) {
+        makeAll(beans, () -> false);
+    }
+
+    /** As {@link #makeAll(ConfigurableListableBeanFactory)}, stopping once {@code closed} is true. */
+    static void makeAll(ConfigurableListableBeanFactory beans, BooleanSupplier closed) {
         Set<String> made = Set.of(beans.getSingletonNames());
         List<String> names = List.of(beans.getBeanDefinitionNames());
         for (String name : names) {
+            if (closed.getAsBoolean()) {
+                return;
+            }
             BeanDefinition definition = beans.getMergedBeanDefinition(name);
             if (definition.isAbstract() || !definition.isSingleton() || made.contains(name)) {
                 continue;
@@ -52,7 +77,17 @@ class RemainingBeans implements ApplicationListener<ApplicationStartedEvent>, Or
                 waiting.add(singleton);
             }
         }
-        waiting.forEach(SmartInitializingSingleton::afterSingletonsInstantiated);
+        for (SmartInitializingSingleton singleton : waiting) {
+            if (closed.getAsBoolean()) {
+                return;
+            }
+            singleton.afterSingletonsInstantiated();
+        }
+    }
+
+    private static String failedBean(RuntimeException e) {
+        return e instanceof BeanCreationException creation && creation.getBeanName() != null
+                ? "'" + creation.getBeanName() + "'" : "a bean";
     }
 
     @Override

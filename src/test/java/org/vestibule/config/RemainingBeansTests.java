@@ -1,17 +1,23 @@
 package org.vestibule.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatNoException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.BeanCreationNotAllowedException;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.beans.factory.support.RootBeanDefinition;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.context.event.ApplicationStartedEvent;
+import org.springframework.context.support.GenericApplicationContext;
 import org.vestibule.support.TestHomeservers;
 
 /**
@@ -74,6 +80,55 @@ class RemainingBeansTests {
     void aWrongSettingOfABeanMadeAfterTheListenersOpenStillStopsTheStart() {
         assertThatThrownBy(() -> TestHomeservers.start(1, "--vestibule.history.backfill-limit=0").close())
                 .hasStackTraceContaining("vestibule.history.backfill-limit must be between 1 and 1000");
+    }
+
+    @Test
+    void aServerStoppedWhileItMakesThemStopsMakingThemAndDoesNotFail() {
+        GenericApplicationContext context = new GenericApplicationContext();
+        List<String> made = new ArrayList<>();
+        context.registerBean("first", Object.class, () -> {
+            made.add("first");
+            context.close();
+            return new Object();
+        }, definition -> definition.setLazyInit(true));
+        context.registerBean("second", Object.class, () -> {
+            made.add("second");
+            return new Object();
+        }, definition -> definition.setLazyInit(true));
+        context.refresh();
+
+        new RemainingBeans().onApplicationEvent(started(context));
+
+        assertThat(made).as("nothing is made once the context is closed").containsExactly("first");
+    }
+
+    @Test
+    void aBeanRefusedBecauseTheServerIsStoppingIsNotAFailedStart() {
+        GenericApplicationContext context = new GenericApplicationContext();
+        context.registerBean("refused", Object.class, () -> {
+            context.close();
+            throw new BeanCreationNotAllowedException("refused", "singletons of this factory are in destruction");
+        }, definition -> definition.setLazyInit(true));
+        context.refresh();
+
+        assertThatNoException().isThrownBy(() -> new RemainingBeans().onApplicationEvent(started(context)));
+    }
+
+    @Test
+    void aBeanThatFailsWhileTheServerRunsStillFailsTheStart() {
+        GenericApplicationContext context = new GenericApplicationContext();
+        context.registerBean("failing", Object.class, () -> {
+            throw new IllegalStateException("wrong setting");
+        }, definition -> definition.setLazyInit(true));
+        context.refresh();
+
+        assertThatThrownBy(() -> new RemainingBeans().onApplicationEvent(started(context)))
+                .hasStackTraceContaining("wrong setting");
+        context.close();
+    }
+
+    private static ApplicationStartedEvent started(GenericApplicationContext context) {
+        return new ApplicationStartedEvent(new SpringApplication(), new String[0], context, Duration.ZERO);
     }
 
     private static RootBeanDefinition lazy(RootBeanDefinition definition) {
