@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.context.event.ApplicationPreparedEvent;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.ConfigurableEnvironment;
@@ -42,7 +43,14 @@ public class EmbeddedDatabase implements ApplicationListener<ApplicationPrepared
         if (!enabled || !ClassUtils.isPresent(ZONKY, EmbeddedDatabase.class.getClassLoader())) {
             throw new NoDatabaseConfigured(enabled);
         }
-        Path dir = Path.of(environment.getProperty("vestibule.data-dir", "data")).resolve("postgres").toAbsolutePath();
+        String dataDir = environment.getProperty("vestibule.data-dir", "data");
+        String unusable = VestibuleProperties.unusable(Path.of(dataDir));
+        if (unusable != null) {
+            // Checked here as well: the database is started before the settings are bound.
+            throw new InvalidConfigurationPropertyValueException("vestibule.data-dir", dataDir, unusable
+                    + " (set VESTIBULE_DATA_DIR to a folder this user may create and write)");
+        }
+        Path dir = Path.of(dataDir).resolve("postgres").toAbsolutePath();
         Started started = Started.start(dir);
         environment.getPropertySources().addFirst(new MapPropertySource("vestibuleEmbeddedDatabase", Map.of(
                 "spring.datasource.url", started.jdbcUrl(),

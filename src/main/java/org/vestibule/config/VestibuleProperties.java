@@ -1,5 +1,6 @@
 package org.vestibule.config;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -22,6 +23,31 @@ public record VestibuleProperties(
             throw new IllegalArgumentException("vestibule.server-name is not a valid Matrix server name: '"
                     + serverName + "' (expected host[:port], e.g. example.org or localhost:8448)");
         }
+        String unusable = unusable(dataDir);
+        if (unusable != null) {
+            throw new IllegalArgumentException("vestibule.data-dir cannot be used: " + unusable
+                    + " (set VESTIBULE_DATA_DIR to a folder this user may create and write)");
+        }
+    }
+
+    /** Why the folder could not be made or written, read before anything is put there; null if it can. */
+    static String unusable(Path folder) {
+        Path wanted = folder.toAbsolutePath().normalize();
+        Path existing = wanted;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return null;
+        }
+        if (!Files.isDirectory(existing)) {
+            return existing + " is a file, not a folder";
+        }
+        if (!Files.isWritable(existing)) {
+            return existing.equals(wanted) ? wanted + " is not writable by this user"
+                    : "cannot make " + wanted + ": " + existing + " is not writable by this user";
+        }
+        return null;
     }
 
     /** The host part of the server name, without port or IPv6 brackets. */

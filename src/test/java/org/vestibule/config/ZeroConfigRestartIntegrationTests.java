@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.vestibule.VestibuleApplication;
@@ -57,5 +58,16 @@ class ZeroConfigRestartIntegrationTests {
                             .contains("./mvnw spring-boot:run");
                 });
         assertThat(Files.exists(dataDir.resolve("postgres"))).isFalse();
+    }
+
+    @Test
+    void aDataFolderUnderAFileStopsTheEmbeddedDatabaseBeforeItStartsSayingWhy(@TempDir Path folder) throws Exception {
+        Path file = Files.writeString(folder.resolve("a-file"), "x");
+
+        assertThatThrownBy(() -> start(file.resolve("data")))
+                .isInstanceOfSatisfying(InvalidConfigurationPropertyValueException.class, e -> {
+                    assertThat(e.getName()).isEqualTo("vestibule.data-dir");
+                    assertThat(e.getReason()).contains(file + " is a file, not a folder").contains("VESTIBULE_DATA_DIR");
+                });
     }
 }
