@@ -4,6 +4,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Consumer;
 import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.util.WebUtils;
 
@@ -15,9 +16,12 @@ import org.springframework.web.util.WebUtils;
 final class FederationAuthInterceptor implements HandlerInterceptor {
 
     private final XMatrixAuthenticator authenticator;
+    private final Consumer<String> peerIsUp;
 
-    FederationAuthInterceptor(XMatrixAuthenticator authenticator) {
+    /** @param peerIsUp told the server name of each origin that authenticated (the outbound queue retries it) */
+    FederationAuthInterceptor(XMatrixAuthenticator authenticator, Consumer<String> peerIsUp) {
         this.authenticator = authenticator;
+        this.peerIsUp = peerIsUp;
     }
 
     @Override
@@ -31,6 +35,7 @@ final class FederationAuthInterceptor implements HandlerInterceptor {
         List<String> headers = Collections.list(request.getHeaders("Authorization"));
         Origin origin = authenticator.authenticate(request.getMethod(), uri, headers, cached::body);
         request.setAttribute(Origin.ATTRIBUTE, origin);
+        peerIsUp.accept(origin.serverName());
         return true;
     }
 }

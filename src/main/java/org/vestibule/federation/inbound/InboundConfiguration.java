@@ -21,6 +21,7 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.vestibule.config.RequestBodies;
 import org.vestibule.config.VestibuleProperties;
 import org.vestibule.federation.FederationProperties;
+import org.vestibule.federation.outbound.TransactionQueue;
 import org.vestibule.keys.RemoteServerKeys;
 import org.vestibule.ratelimit.RateLimits;
 import org.vestibule.room.ServerAcls;
@@ -44,15 +45,18 @@ class InboundConfiguration implements WebMvcConfigurer {
     private final Clock clock;
     private final Supplier<RateLimits> limits;
     private final Supplier<ServerAcls> acls;
+    private final Supplier<TransactionQueue> queue;
 
     InboundConfiguration(FederationProperties federation, VestibuleProperties vestibule, ObjectProvider<RemoteServerKeys> keys,
-                         Clock clock, ObjectProvider<RateLimits> limits, ObjectProvider<ServerAcls> acls) {
+                         Clock clock, ObjectProvider<RateLimits> limits, ObjectProvider<ServerAcls> acls,
+                         ObjectProvider<TransactionQueue> queue) {
         this.federation = federation;
         this.vestibule = vestibule;
         this.keys = SingletonSupplier.of(keys::getObject);
         this.clock = clock;
         this.limits = SingletonSupplier.of(limits::getObject);
         this.acls = SingletonSupplier.of(acls::getObject);
+        this.queue = SingletonSupplier.of(queue::getObject);
     }
 
     private static int maxBody(FederationProperties federation) {
@@ -86,7 +90,7 @@ class InboundConfiguration implements WebMvcConfigurer {
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
         XMatrixAuthenticator authenticator = new XMatrixAuthenticator(keys, vestibule.serverName(), clock, maxBody(federation));
-        registry.addInterceptor(new FederationAuthInterceptor(authenticator))
+        registry.addInterceptor(new FederationAuthInterceptor(authenticator, origin -> queue.get().peerIsUp(origin)))
                 .addPathPatterns(FEDERATION_PATHS)
                 .excludePathPatterns(UNAUTHENTICATED_VERSION)
                 .order(Ordered.HIGHEST_PRECEDENCE);

@@ -50,7 +50,7 @@ public class TransactionQueue implements EventRelay {
     static final int BATCH = 50;
     /** Spec server-server §Transactions: at most 100 EDUs in a transaction. */
     static final int MAX_EDUS = 100;
-    private static final long MIN_BACKOFF_MS = 2_000;
+    static final long MIN_BACKOFF_MS = 2_000;
     private static final long MAX_BACKOFF_MS = 60 * 60 * 1000;
     private static final long LEASE_MS = 120_000;
 
@@ -69,6 +69,8 @@ public class TransactionQueue implements EventRelay {
     private final Set<String> running = ConcurrentHashMap.newKeySet();
     // Destinations woken since their sender last looked at the queue.
     private final Set<String> woken = ConcurrentHashMap.newKeySet();
+    // Destinations backing off, with the time their last attempt failed: a request from one says it is up.
+    private final Map<String, Long> failedAt = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "federation-sender");
         t.setDaemon(true);
@@ -148,10 +150,31 @@ public class TransactionQueue implements EventRelay {
     /** Resumes every destination with queued PDUs or EDUs (after a restart). */
     @EventListener(ApplicationReadyEvent.class)
     public void resume() {
+        jdbc.query("select destination, retry_at_ts - backoff_ms from federation_destinations where retry_at_ts > ?",
+                rs -> {
+                    failedAt.putIfAbsent(rs.getString(1), rs.getLong(2));
+                }, clock.millis());
         Set<String> destinations = new LinkedHashSet<>(jdbc.queryForList(
                 "select distinct destination from federation_outbound_pdus", String.class));
         destinations.addAll(edus.destinations());
         destinations.forEach(this::wake);
+    }
+
+    /**
+     * A destination backing off has just sent us an authenticated request, so it is up again: retry it
+     * now instead of at the end of its backoff, which after an hour down is another hour (Synapse does
+     * the same). Not sooner than the shortest backoff after a failure, so a peer that can reach us but
+     * not we it is tried at most that often. Costs one map lookup for a destination not backing off.
+     */
+    public void peerIsUp(String destination) {
+        Long failed = failedAt.get(destination);
+        if (failed == null || clock.millis() - failed < MIN_BACKOFF_MS || !failedAt.remove(destination, failed)) {
+            return;
+        }
+        jdbc.update("update federation_destinations set retry_at_ts = 0 where destination = ? and retry_at_ts > 0",
+                destination);
+        log.info("{} sent us a request while we were backing off from it; retrying now", destination);
+        wake(destination);
     }
 
     /** Starts sending to a destination unless a sender is already on it or it is backing off. */
@@ -230,6 +253,7 @@ public class TransactionQueue implements EventRelay {
                 edus.delivered(destination, eduBatch);
                 jdbc.update("update federation_destinations set retry_at_ts = 0, backoff_ms = 0, failures = 0, "
                         + "last_error = null where destination = ?", destination);
+                failedAt.remove(destination);
                 meters.counter("vestibule.federation.transactions", "result", "sent").increment();
             } catch (Exception e) {
                 backOff(destination, e);
@@ -277,6 +301,7 @@ public class TransactionQueue implements EventRelay {
         }
         jdbc.update("update federation_destinations set retry_at_ts = ?, backoff_ms = ?, failures = failures + 1, "
                 + "last_error = ? where destination = ?", clock.millis() + backoff, backoff, error, destination);
+        failedAt.put(destination, clock.millis());
         log.info("Sending to {} failed ({}); retrying in {} s", destination, error, backoff / 1000);
         schedule(destination, backoff);
     }

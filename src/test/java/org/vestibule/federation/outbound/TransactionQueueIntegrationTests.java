@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.vestibule.support.Eventually.until;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,12 +19,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.vestibule.event.Json;
 import org.vestibule.event.Pdu;
 import org.vestibule.event.RoomVersions;
 import org.vestibule.event.StrictJsonParser;
+import org.vestibule.federation.XMatrix;
 import org.vestibule.keys.ServerKeyring;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
@@ -52,6 +58,7 @@ class TransactionQueueIntegrationTests {
     @Autowired MeterRegistry meters;
     @Autowired ServerAcls acls;
     @Autowired TransactionTemplate tx;
+    @LocalServerPort int port;
 
     FakeFederationServer peer = FakeFederationServer.start();
 
@@ -206,6 +213,69 @@ class TransactionQueueIntegrationTests {
                 .containsExactly(Map.of("edu_type", "m.presence", "content", Map.of("presence", "unavailable")));
         assertThat(jdbc.queryForObject("select count(*) from federation_destinations where destination = ?", Long.class,
                 keyring.serverName())).isZero();
+    }
+
+    /**
+     * A peer we back off from (an hour, after it was down for one) that sends us an authenticated
+     * request is up again: its queue is sent at once, not at the end of the backoff, as Synapse does.
+     */
+    @Test
+    void aPeerWeBackOffFromThatSendsUsASignedRequestIsRetriedAtOnce() throws Exception {
+        String user = "@backoff:" + keyring.serverName();
+        String room = creator.create(new NewRoom(user, RoomVersions.V10, "public_chat", Map.of(), List.of(), Map.of(),
+                null, null, null, List.of(), false));
+        peer.servingKeys().onPrefix("/_matrix/federation/v1/send/", r -> Reply.json(200, Map.of("pdus", Map.of())));
+        String destination = peer.serverName();
+        queueOne(room, user, destination, "sent while the peer was down");
+        long failed = System.currentTimeMillis() - 60_000;
+        jdbc.update("update federation_destinations set retry_at_ts = ?, backoff_ms = ?, failures = 7 where destination = ?",
+                failed + 3_600_000, 3_600_000, destination);
+        queue.resume();
+        assertThat(pendingFor(destination)).as("backing off for the hour").isEqualTo(1);
+
+        String target = "/_matrix/federation/v1/query/directory?room_alias=%23nothing%3A" + keyring.serverName();
+        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + target))
+                .header("Authorization", XMatrix.sign(peer.signingKey(), "GET", target, destination,
+                        keyring.serverName(), null)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(404);
+
+        until("the queue sent once the peer talked to us", () -> pendingFor(destination) == 0);
+        assertThat(peer.requests()).anyMatch(r -> r.path().startsWith("/_matrix/federation/v1/send/"));
+    }
+
+    /** A peer that reaches us while we cannot reach it is not retried sooner than the shortest backoff. */
+    @Test
+    void aPeerThatTalksToUsRightAfterAFailureWaitsTheShortestBackoff() {
+        String user = "@floor:" + keyring.serverName();
+        String room = creator.create(new NewRoom(user, RoomVersions.V10, "public_chat", Map.of(), List.of(), Map.of(),
+                null, null, null, List.of(), false));
+        peer.onPrefix("/_matrix/federation/v1/send/", r -> Reply.json(200, Map.of("pdus", Map.of())));
+        String destination = peer.serverName();
+        queueOne(room, user, destination, "held by the backoff");
+        MutableClock clock = MutableClock.now();
+        jdbc.update("update federation_destinations set retry_at_ts = ?, backoff_ms = ? where destination = ?",
+                clock.millis() + 3_600_000, 3_600_000, destination);
+        TransactionQueue other = new TransactionQueue(jdbc, graph, keyring, sender, meters, clock, acls);
+        try {
+            other.resume();
+            other.peerIsUp(destination);
+            assertThat(retryAt(destination)).as("the failure was just now").isPositive();
+
+            clock.advance(Duration.ofMillis(TransactionQueue.MIN_BACKOFF_MS));
+            other.peerIsUp("elsewhere.invalid");
+            assertThat(retryAt(destination)).as("another peer says nothing of this one").isPositive();
+            other.peerIsUp(destination);
+            assertThat(retryAt(destination)).isZero();
+            until("the queue sent", () -> pendingFor(destination) == 0);
+        } finally {
+            other.stop();
+        }
+    }
+
+    private long retryAt(String destination) {
+        return jdbc.queryForObject("select retry_at_ts from federation_destinations where destination = ?", Long.class,
+                destination);
     }
 
     private long edusFor(String destination) {
