@@ -59,6 +59,7 @@ class TransactionQueueIntegrationTests {
     @Autowired ServerAcls acls;
     @Autowired TransactionTemplate tx;
     @LocalServerPort int port;
+    @Autowired RestartAnnouncement announcement;
 
     FakeFederationServer peer = FakeFederationServer.start();
 
@@ -270,6 +271,44 @@ class TransactionQueueIntegrationTests {
             until("the queue sent", () -> pendingFor(destination) == 0);
         } finally {
             other.stop();
+        }
+    }
+
+    /**
+     * Started again, the server sends an empty transaction to each server it shares a joined room
+     * with (they may back off from us after our downtime, holding their users' events), and none
+     * to a server whose users have left.
+     */
+    @Test
+    void aStartTellsTheServersWeShareRoomsWithThatWeAreBack() {
+        String user = "@restart:" + keyring.serverName();
+        String room = creator.create(new NewRoom(user, RoomVersions.V10, "public_chat", Map.of(), List.of(), Map.of(),
+                null, null, null, List.of(), false));
+        String create = jdbc.queryForObject("select event_id from events where room_id = ? and type = 'm.room.create'",
+                String.class, room);
+        List<Map<String, Object>> received = new CopyOnWriteArrayList<>();
+        peer.onPrefix("/_matrix/federation/v1/send/", r -> {
+            received.add(StrictJsonParser.parseObject(r.body(), StrictJsonParser.Limits.REQUEST));
+            return Reply.json(200, Map.of("pdus", Map.of()));
+        });
+        FakeFederationServer gone = FakeFederationServer.start();
+        try {
+            for (Object[] member : new Object[][] {{"@here:" + peer.serverName(), peer.serverName(), "join"},
+                    {"@left:" + gone.serverName(), gone.serverName(), "leave"}}) {
+                jdbc.update("insert into room_memberships (room_id, user_id, server_name, membership, event_id, sender) "
+                        + "values (?, ?, ?, ?, ?, ?)", room, member[0], member[1], member[2], create, member[0]);
+            }
+
+            announcement.announce();
+
+            until("the empty transaction", () -> !received.isEmpty());
+            assertThat(received.get(0)).containsEntry("origin", keyring.serverName())
+                    .containsEntry("pdus", List.of()).containsEntry("edus", List.of());
+            assertThat(peer.requests()).filteredOn(r -> r.path().startsWith("/_matrix/federation/v1/send/start-"))
+                    .hasSize(1);
+            assertThat(gone.requests()).isEmpty();
+        } finally {
+            gone.close();
         }
     }
 
