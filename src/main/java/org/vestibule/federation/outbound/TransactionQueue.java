@@ -53,6 +53,7 @@ public class TransactionQueue implements EventRelay {
     static final long MIN_BACKOFF_MS = 2_000;
     private static final long MAX_BACKOFF_MS = 60 * 60 * 1000;
     private static final long LEASE_MS = 120_000;
+    static final String OWNED_NAME = "vestibule-";
 
     private final JdbcTemplate jdbc;
     private final EventGraph graph;
@@ -62,7 +63,8 @@ public class TransactionQueue implements EventRelay {
     private final MeterRegistry meters;
     private final Clock clock;
     private final ServerAcls acls;
-    private final String instanceId = UUID.randomUUID().toString();
+    // "<our connections' application_name>/<uuid>": unique per queue, and dead once that name is gone.
+    private final String instanceId;
     // Peers remember (origin, txnId) and answer a repeat from their cache without reading it, so
     // IDs must not repeat after a restart or a database wipe: this process's start time leads them.
     private final String txnPrefix;
@@ -94,6 +96,17 @@ public class TransactionQueue implements EventRelay {
         this.meters = meters;
         this.clock = clock;
         this.txnPrefix = Long.toString(clock.millis(), 36);
+        this.instanceId = connectionName(jdbc) + "/" + UUID.randomUUID();
+    }
+
+    /**
+     * The application_name every connection of this process carries (application.properties gives
+     * each process its own), if it is ours: a lease whose owner's name no session has any more is a
+     * stopped server's, taken over at once instead of when it expires. Any other name: leases expire.
+     */
+    private static String connectionName(JdbcTemplate jdbc) {
+        String name = jdbc.queryForObject("select current_setting('application_name')", String.class);
+        return name != null && name.startsWith(OWNED_NAME) && !name.contains("/") ? name : "unnamed";
     }
 
     @Override
@@ -281,9 +294,11 @@ public class TransactionQueue implements EventRelay {
         return id.toString();
     }
 
-    private boolean claim(String destination, long now) {
+    boolean claim(String destination, long now) {
         return jdbc.update("update federation_destinations set lease_owner = ?, lease_until = ? where destination = ? "
-                + "and (lease_until < ? or lease_owner = ?)", instanceId, now + LEASE_MS, destination, now, instanceId) == 1;
+                + "and (lease_until < ? or lease_owner = ? or (lease_owner like ? and not exists "
+                + "(select 1 from pg_stat_activity where application_name = split_part(lease_owner, '/', 1))))",
+                instanceId, now + LEASE_MS, destination, now, instanceId, OWNED_NAME + "%/%") == 1;
     }
 
     private void release(String destination) {

@@ -5,6 +5,8 @@ import static org.vestibule.support.Eventually.until;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -310,6 +312,37 @@ class TransactionQueueIntegrationTests {
         } finally {
             gone.close();
         }
+    }
+
+    /**
+     * A server killed while it sent keeps its destination's lease: taken over at once when none of
+     * the owner's sessions is left in pg_stat_activity, not before it expires while one is.
+     */
+    @Test
+    void aLeaseOfAStoppedServerIsTakenOverAtOnceAndOneOfARunningServerIsNot() throws Exception {
+        assertThat(jdbc.queryForObject("select current_setting('application_name')", String.class))
+                .as("each process names its connections").startsWith(TransactionQueue.OWNED_NAME);
+        String user = "@lease:" + keyring.serverName();
+        String room = creator.create(new NewRoom(user, RoomVersions.V10, "public_chat", Map.of(), List.of(), Map.of(),
+                null, null, null, List.of(), false));
+        String destination = peer.serverName();
+        queueOne(room, user, destination, "held by a lease");
+        long now = System.currentTimeMillis();
+        try (Connection running = jdbc.getDataSource().getConnection(); Statement statement = running.createStatement()) {
+            statement.execute("set application_name = 'vestibule-running'");
+            for (String owner : List.of("vestibule-running/1", "unnamed/2")) {
+                jdbc.update("update federation_destinations set lease_owner = ?, lease_until = ? where destination = ?",
+                        owner, now + 120_000, destination);
+                assertThat(queue.claim(destination, now)).as("the lease of %s holds", owner).isFalse();
+            }
+            statement.execute("reset application_name");
+        }
+
+        peer.onPrefix("/_matrix/federation/v1/send/", r -> Reply.json(200, Map.of("pdus", Map.of())));
+        jdbc.update("update federation_destinations set lease_owner = ?, lease_until = ? where destination = ?",
+                "vestibule-stopped/3", now + 120_000, destination);
+        queue.resume();
+        until("the queue sent despite the stopped server's lease", () -> pendingFor(destination) == 0);
     }
 
     private long retryAt(String destination) {
