@@ -1,6 +1,5 @@
 package org.vestibule.config;
 
-import java.util.Locale;
 import org.postgresql.util.PSQLException;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -60,7 +59,7 @@ class DatabaseUnavailableAnalyzer extends AbstractFailureAnalyzer<PSQLException>
     }
 
     /** The URL up to its parameters, which may hold a password. */
-    static String withoutParameters(String url) {
+    private static String withoutParameters(String url) {
         int query = url.indexOf('?');
         String shown = query < 0 ? url : url.substring(0, query);
         return shown.isEmpty() ? "(spring.datasource.url unset)" : shown;
@@ -69,6 +68,6 @@ class DatabaseUnavailableAnalyzer extends AbstractFailureAnalyzer<PSQLException>
     private static String databaseOf(String url) {
         int slash = url.lastIndexOf('/');
         String name = slash < 0 ? "" : url.substring(slash + 1);
-        return name.isEmpty() || name.toLowerCase(Locale.ROOT).contains(":") ? "DATABASE" : name;
+        return name.isEmpty() || name.contains(":") ? "DATABASE" : name;
     }
 }

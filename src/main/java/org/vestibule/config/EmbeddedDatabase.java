@@ -47,8 +47,7 @@ public class EmbeddedDatabase implements ApplicationListener<ApplicationPrepared
         String unusable = VestibuleProperties.unusable(Path.of(dataDir));
         if (unusable != null) {
             // Checked here as well: the database is started before the settings are bound.
-            throw new InvalidConfigurationPropertyValueException("vestibule.data-dir", dataDir, unusable
-                    + " (set VESTIBULE_DATA_DIR to a folder this user may create and write)");
+            throw new InvalidConfigurationPropertyValueException("vestibule.data-dir", dataDir, unusable);
         }
         Path dir = Path.of(dataDir).resolve("postgres").toAbsolutePath();
         Started started = Started.start(dir);

@@ -25,13 +25,20 @@ public record VestibuleProperties(
         }
         String unusable = unusable(dataDir);
         if (unusable != null) {
-            throw new IllegalArgumentException("vestibule.data-dir cannot be used: " + unusable
-                    + " (set VESTIBULE_DATA_DIR to a folder this user may create and write)");
+            throw new IllegalArgumentException("vestibule.data-dir cannot be used: " + unusable);
         }
     }
 
-    /** Why the folder could not be made or written, read before anything is put there; null if it can. */
+    /**
+     * Why the folder could not be made or written, with the setting that changes it, read before
+     * anything is put there; null if it can.
+     */
     static String unusable(Path folder) {
+        String reason = unusableReason(folder);
+        return reason == null ? null : reason + " (set VESTIBULE_DATA_DIR to a folder this user may create and write)";
+    }
+
+    private static String unusableReason(Path folder) {
         Path wanted = folder.toAbsolutePath().normalize();
         Path existing = wanted;
         while (existing != null && !Files.exists(existing)) {

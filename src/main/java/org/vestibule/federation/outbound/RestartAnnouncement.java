@@ -41,10 +41,15 @@ class RestartAnnouncement {
         this.clock = clock;
     }
 
+    /** The other servers with a user joined to a room one of ours is joined to. */
+    List<String> sharingServers() {
+        String us = keyring.serverName();
+        return jdbc.queryForList(SHARING, String.class, us, us);
+    }
+
     @EventListener(ApplicationReadyEvent.class)
     void announce() {
-        String us = keyring.serverName();
-        List<String> servers = jdbc.queryForList(SHARING, String.class, us, us);
+        List<String> servers = sharingServers();
         if (servers.isEmpty()) {
             return;
         }
