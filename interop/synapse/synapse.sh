@@ -10,6 +10,7 @@
 #   synapse.sh stop | restart | status | version
 #   synapse.sh reset        stop, wipe its database and media, start fresh
 #   synapse.sh forget NAME  clear Synapse's retry backoff for server NAME
+#   synapse.sh backoff NAME [SECONDS]  make Synapse back off from server NAME (default a day)
 #   synapse.sh log [N]      the last N lines of its log
 #   synapse.sh destroy      stop it and delete everything setup made
 #   synapse.sh run CMD...   (chroot mode) run CMD inside the chroot
@@ -158,16 +159,35 @@ version() { curl -sf "$client_url/_matrix/federation/v1/version" | sed -E 's/.*"
 
 reset() { stop; rm -rf "$(data)"/homeserver.db* "$(data)/media_store" "$(data)/homeserver.log"; start; }
 
-# Synapse backs off from a server that failed to answer (minutes, doubling) and will not try it
-# again meanwhile, not even for a client's join; this clears that for one server.
+# Synapse backs off from a server that failed to answer (10 minutes after the first failure,
+# doubling up to 7 days) and will not try it again meanwhile, not even for a client's join; only a
+# request from that server resets it. forget clears that for one server; backoff sets it as if that
+# server had just failed and Synapse were to wait SECONDS (default a day) before trying again, so a
+# test need not stay down for the minutes that takes. Both restart Synapse, which caches them.
 forget() {
   [ -n "${1:-}" ] || { echo "usage: $0 forget SERVER_NAME" >&2; exit 2; }
-  local sql='UPDATE destinations SET retry_last_ts = 0, retry_interval = 0, failure_ts = NULL WHERE destination = ?'
+  retry_timings "$1" 0 0 ''
+}
+
+backoff() {
+  [ -n "${1:-}" ] || { echo "usage: $0 backoff SERVER_NAME [SECONDS]" >&2; exit 2; }
+  local now; now=$(( $(date +%s) * 1000 ))
+  retry_timings "$1" "$now" $(( ${2:-86400} * 1000 )) "$now"
+}
+
+retry_timings() {
+  local py="import sqlite3, sys
+c = sqlite3.connect('/data/homeserver.db')
+name, last, interval, failure = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] or None
+c.execute('INSERT INTO destinations (destination, retry_last_ts, retry_interval, failure_ts) VALUES (?, ?, ?, ?) '
+          'ON CONFLICT (destination) DO UPDATE SET retry_last_ts = excluded.retry_last_ts, '
+          'retry_interval = excluded.retry_interval, failure_ts = excluded.failure_ts', (name, last, interval, failure))
+c.commit()"
   stop
   if [ "$(mode)" = docker ]; then
-    compose run --rm --no-deps --entrypoint python3 synapse -c "import sqlite3, sys; c = sqlite3.connect('/data/homeserver.db'); c.execute('$sql', (sys.argv[1],)); c.commit()" "$1"
+    compose run --rm --no-deps --entrypoint python3 synapse -c "$py" "$@"
   else
-    in_sid python3 -c "import sqlite3, sys; c = sqlite3.connect('/data/homeserver.db'); c.execute('$sql', (sys.argv[1],)); c.commit()" "$1"
+    in_sid python3 -c "$py" "$@"
   fi
   start
 }
@@ -190,6 +210,6 @@ run() { mount_proc; in_sid "$@"; }
 cmd=${1:-status}
 shift || true
 case "$cmd" in
-  setup|start|stop|restart|status|version|reset|forget|log|destroy|run) "$cmd" "$@" ;;
-  *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  setup|start|stop|restart|status|version|reset|forget|backoff|log|destroy|run) "$cmd" "$@" ;;
+  *) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

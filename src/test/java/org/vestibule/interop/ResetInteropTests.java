@@ -3,11 +3,16 @@ package org.vestibule.interop;
 import static org.vestibule.interop.Interop.exchange;
 import static org.vestibule.interop.Interop.publicRoom;
 import static org.vestibule.interop.Interop.synapseUser;
+import static org.vestibule.support.Eventually.until;
+
+import java.util.ArrayList;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.vestibule.interop.Interop.Member;
 import org.vestibule.support.MatrixClient;
 import org.vestibule.support.TestHomeservers;
@@ -64,6 +69,35 @@ class ResetInteropTests {
         String newRoom = aliceAgain.createRoom(publicRoom(10));
         carol.joins(newRoom, vestibule.serverName());
         exchange(newRoom, aliceAgain, carol);
+    }
+
+    @Test
+    @DisplayName("Vestibule restarted while Synapse backs off from it: its start tells Synapse, which sends what it held back")
+    void vestibuleRestartedWhileSynapseBacksOff() {
+        Member carol = synapseUser(synapse, "carol");
+        Member dave = vestibuleMember("dave" + System.nanoTime() % 1_000_000_000L);
+        String room = carol.createRoom(publicRoom(10));
+        dave.joins(room, synapse.serverName());
+        exchange(room, carol, dave);
+
+        List<String> heldBack = new ArrayList<>();
+        vestibule = vestibule.restart(() -> {
+            // Synapse would not try us again for a day: only our start's request can bring these.
+            synapse.backOffFrom(vestibule.serverName());
+            for (int i = 0; i < 3; i++) {
+                String body = "held back " + i + " " + System.nanoTime();
+                carol.send(room, body);
+                heldBack.add(body);
+            }
+        });
+        // Read from our database, not through a client: a backfill would be a request to Synapse too.
+        JdbcTemplate jdbc = vestibule.bean(JdbcTemplate.class);
+        until("Vestibule storing the three messages Synapse held back", () -> heldBack.stream().allMatch(body ->
+                jdbc.queryForObject("select count(*) from events where room_id = ? and type = 'm.room.message' "
+                        + "and convert_from(json, 'UTF8') like ?", Long.class, room, "%" + body + "%") == 1));
+        Member daveAgain = new Member(new MatrixClient(vestibule.clientBaseUrl()), dave.user(), vestibule.serverName());
+        heldBack.forEach(body -> daveAgain.seesMessage(room, body));
+        exchange(room, carol, daveAgain);
     }
 
     @Test

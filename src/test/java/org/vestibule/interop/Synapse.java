@@ -75,6 +75,14 @@ final class Synapse {
         control("stop");
     }
 
+    /**
+     * Restarts Synapse backing off from the server for a day, as if its requests to it had failed
+     * for that long (it backs off 10 minutes after the first failure, doubling up to 7 days).
+     */
+    void backOffFrom(String serverName) {
+        control("backoff", serverName);
+    }
+
     /** Starts Synapse again on the same database, waiting until it answers. */
     void start() {
         control("start");

@@ -51,7 +51,13 @@ public final class TestHomeservers implements AutoCloseable {
          * as after a restart. The returned server is the caller's to close; this one stays closed.
          */
         public Homeserver restart() {
+            return restart(() -> { });
+        }
+
+        /** {@link #restart()}, running {@code whileStopped} between the stop and the start. */
+        public Homeserver restart(Runnable whileStopped) {
             context.close();
+            whileStopped.run();
             ConfigurableApplicationContext again = new SpringApplicationBuilder(VestibuleApplication.class).run(args);
             return new Homeserver(again, serverName, tlsPort, args);
         }
