@@ -15,6 +15,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
 import org.vestibule.error.MatrixErrorReportValve;
+import org.vestibule.error.PlainHttpOnTlsPort;
 
 /** Settings of the plain HTTP connector that the HTTPS one shares, and Tomcat's error page. */
 @Configuration(proxyBeanMethods = false)
@@ -125,12 +126,14 @@ class WebServerConfiguration {
     }
 
     /**
-     * Tomcat's own error page (HTML) replaced by Matrix JSON on the Host, which both connectors share.
+     * Tomcat's own error page (HTML) replaced by Matrix JSON on the Host, which both connectors share,
+     * and its answer to plain HTTP on the HTTPS port likewise.
      * Boot adds a plain ErrorReportValve in a context customizer of its own, in no order relative to
      * ours, so the swap happens as the Host starts, when every customizer has run.
      */
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> matrixErrorReports() {
+        PlainHttpOnTlsPort.answerWithMatrixError();
         return factory -> factory.addContextCustomizers(context -> {
             if (context.getParent() instanceof StandardHost host) {
                 host.setErrorReportValveClass(MatrixErrorReportValve.class.getName());

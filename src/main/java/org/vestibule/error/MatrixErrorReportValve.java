@@ -6,6 +6,8 @@ import java.util.Enumeration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ErrorReportValve;
@@ -15,17 +17,20 @@ import org.apache.tomcat.util.http.MimeHeaders;
 /**
  * Tomcat's error page, as Matrix JSON: what Tomcat refuses before Spring sees the request (a
  * request line or header it cannot parse, {@code %00} or a bad escape in the path, a header over
- * {@code maxHttpHeaderSize}, an unknown Transfer-Encoding) reaches the Host's error report valve,
- * never the {@code /error} page, because no servlet context is mapped for it.
+ * {@code maxHttpHeaderSize} or more of them than {@code maxHeaderCount}, an unknown
+ * Transfer-Encoding) reaches the Host's error report valve, never the {@code /error} page, because
+ * no servlet context is mapped for it.
  *
- * <p>Not covered, because Tomcat answers before any valve: plain HTTP sent to the HTTPS port gets
- * Tomcat's fixed text/plain "This combination of host and port requires TLS."; a connection that
- * breaks or times out mid-request gets no answer at all.
+ * <p>Not covered, because Tomcat answers before any valve: plain HTTP sent to the HTTPS port (see
+ * {@link PlainHttpOnTlsPort}); a connection that breaks or times out mid-request gets no answer at all.
  */
 public class MatrixErrorReportValve extends ErrorReportValve {
 
     /** Tomcat's parse errors echo what was sent; enough of it to see the problem, not a whole header. */
     private static final int MAX_DETAIL = 300;
+
+    /** Tomcat's message (headers.maxCountFail) once its header count limit is passed. */
+    private static final Pattern HEADER_COUNT = Pattern.compile("maximum allowed number of headers, \\[(\\d+)]");
 
     @Override
     protected void report(Request request, Response response, Throwable throwable) {
@@ -75,6 +80,13 @@ public class MatrixErrorReportValve extends ErrorReportValve {
         }
         if (throwable instanceof IllegalArgumentException && "Request header is too large".equals(throwable.getMessage())) {
             return "The request line and headers together are over the server's size limit";
+        }
+        if (throwable instanceof IllegalStateException && throwable.getMessage() != null) {
+            // MimeHeaders' limit (the connector's maxHeaderCount), the one state Tomcat's parser refuses on.
+            Matcher limit = HEADER_COUNT.matcher(throwable.getMessage());
+            if (limit.find()) {
+                return "The request has more than " + limit.group(1) + " headers, the server's limit";
+            }
         }
         if (throwable instanceof IllegalArgumentException && throwable.getMessage() != null) {
             return "Bad request: the server could not parse it: " + shorten(throwable.getMessage());

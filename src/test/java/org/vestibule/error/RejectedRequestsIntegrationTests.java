@@ -27,8 +27,9 @@ import org.vestibule.support.TestHomeservers;
 
 /**
  * Requests Tomcat refuses before Spring sees them (a path or header it cannot parse, a header
- * over the size limit) get a Matrix error body, not Tomcat's HTML page, on the plain port and on
- * the HTTPS federation port. Sent over raw sockets: HTTP clients refuse to send most of them.
+ * over the size limit, plain HTTP on the HTTPS port) get a Matrix error body, not Tomcat's HTML
+ * page, on the plain port and on the HTTPS federation port. Sent over raw sockets: HTTP clients
+ * refuse to send most of them.
  */
 class RejectedRequestsIntegrationTests {
 
@@ -175,6 +176,26 @@ class RejectedRequestsIntegrationTests {
         for (Raw response : new Raw[] {plain(request), tls(request)}) {
             assertRefused(response, 400, Errcode.UNRECOGNIZED, "size limit");
         }
+    }
+
+    @Test
+    void moreHeadersThanTheLimitIsAMatrixErrorSayingSo() throws IOException {
+        StringBuilder headers = new StringBuilder();
+        for (int i = 0; i < 150; i++) {
+            headers.append("X-Header-").append(i).append(": y\r\n");
+        }
+        String request = "GET /_matrix/client/versions HTTP/1.1\r\nHost: localhost\r\n" + headers + "\r\n";
+        for (Raw response : new Raw[] {plain(request), tls(request)}) {
+            assertRefused(response, 400, Errcode.UNRECOGNIZED, "more than 100 headers");
+        }
+    }
+
+    @Test
+    void plainHttpOnTheHttpsPortIsAMatrixErrorSayingToUseTls() throws IOException {
+        Raw response = exchange(new Socket("127.0.0.1", servers.get(0).tlsPort()),
+                "GET /_matrix/federation/v1/version HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        assertRefused(response, 400, Errcode.UNRECOGNIZED, "HTTPS only");
+        assertThat(response.header("Connection")).isEqualTo("close");
     }
 
     @Test
