@@ -6,6 +6,7 @@ import java.util.Map;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -27,6 +28,12 @@ import org.vestibule.event.MalformedJsonException;
 class MatrixErrorHandler {
 
     private static final Logger log = LoggerFactory.getLogger(MatrixErrorHandler.class);
+
+    private final ApplicationEventPublisher events;
+
+    MatrixErrorHandler(ApplicationEventPublisher events) {
+        this.events = events;
+    }
 
     static ResponseEntity<Map<String, Object>> body(int status, String errcode, String message, Map<String, Object> extra) {
         // The type is set, not negotiated: an error answer is JSON whatever the request's Accept says.
@@ -128,6 +135,7 @@ class MatrixErrorHandler {
         if (DatabaseUnavailable.causedBy(e)) {
             log.warn("The database is unavailable; answered {} {} with 503: {}", request.getMethod(),
                     request.getRequestURI(), e.toString());
+            events.publishEvent(new DatabaseOutageSeen(request.getMethod(), request.getRequestURI()));
             return databaseUnavailable();
         }
         if (UnstorableText.causedBy(e)) {

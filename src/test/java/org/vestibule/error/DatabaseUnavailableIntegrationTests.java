@@ -1,6 +1,7 @@
 package org.vestibule.error;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.vestibule.support.Eventually.until;
 import static org.vestibule.support.TestNames.unique;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -9,17 +10,23 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.vestibule.VestibuleApplication;
+import org.vestibule.support.FakeFederationServer;
+import org.vestibule.support.FakeFederationServer.Reply;
 import org.vestibule.support.MatrixClient;
 import org.vestibule.support.MatrixClient.Response;
 import org.vestibule.support.MatrixClient.User;
+import org.vestibule.support.TestCertificates;
 
 /**
  * While PostgreSQL is down, requests that need it get 503 with Retry-After and a Matrix body,
@@ -58,7 +65,9 @@ class DatabaseUnavailableIntegrationTests {
                 "--vestibule.rate-limits.enabled=false",
                 "--spring.datasource.url=jdbc:postgresql://localhost:" + port + "/postgres",
                 "--spring.datasource.username=postgres",
-                "--spring.datasource.password=");
+                "--spring.datasource.password=",
+                "--vestibule.federation.allow-private-addresses=true",
+                "--vestibule.federation.tls.trusted-ca=" + TestCertificates.caPem());
         client = new MatrixClient("http://127.0.0.1:" + server.getEnvironment().getRequiredProperty("local.server.port"));
     }
 
@@ -128,5 +137,36 @@ class DatabaseUnavailableIntegrationTests {
                 + "/messages?dir=b&limit=50", login.string("access_token")).expect(200);
         assertThat(messages.raw()).contains("written before the outage");
         assertThat(messages.raw().split("sent while the database was down", -1)).hasSize(2);
+    }
+    /**
+     * A peer whose transaction got our 503 backs off from us once its retries give up, and holds
+     * its users' events until we send it something: once PostgreSQL is back, we do.
+     */
+    @Test
+    void theServersWeShareRoomsWithAreToldOnceTheDatabaseIsBack() throws IOException {
+        try (FakeFederationServer peer = FakeFederationServer.start()) {
+            List<String> sent = new CopyOnWriteArrayList<>();
+            peer.onPrefix("/_matrix/federation/v1/send/", r -> {
+                sent.add(r.path());
+                return Reply.json(200, Map.of("pdus", Map.of()));
+            });
+            User user = client.register(unique("shared"));
+            String roomId = client.createRoom(user, Map.of("preset", "public_chat"));
+            // The peer's user joined, as the join it sent would have left the room's memberships.
+            JdbcTemplate jdbc = server.getBean(JdbcTemplate.class);
+            String create = jdbc.queryForObject("select event_id from events where room_id = ? and type = 'm.room.create'",
+                    String.class, roomId);
+            String remote = "@there:" + peer.serverName();
+            jdbc.update("insert into room_memberships (room_id, user_id, server_name, membership, event_id, sender) "
+                    + "values (?, ?, ?, 'join', ?, ?)", roomId, remote, peer.serverName(), create, remote);
+
+            postgres.close();
+            postgres = null;
+            assertDatabaseUnavailable(client.get("/_matrix/client/v3/sync?timeout=0", user.accessToken()));
+            postgres = startPostgres();
+
+            until("an empty transaction to the peer after the outage",
+                    () -> sent.stream().anyMatch(path -> path.startsWith("/_matrix/federation/v1/send/back-")));
+        }
     }
 }

@@ -18,7 +18,8 @@ import org.vestibule.keys.ServerKeyring;
  * tried to reach us while we were down backs off from us (Synapse: a minute and more, growing) and
  * holds its users' events until then, but any authenticated request from us resets that and
  * sends them (spec server-server §Transactions: a transaction may carry no PDUs). Best effort, a
- * few at a time, once per start; failures are not retried.
+ * few at a time, once per start (and once per database outage, DatabaseRecoveryAnnouncement);
+ * failures are not retried.
  */
 @Component
 class RestartAnnouncement {
@@ -49,12 +50,20 @@ class RestartAnnouncement {
 
     @EventListener(ApplicationReadyEvent.class)
     void announce() {
+        announce("start-", "");
+    }
+
+    /**
+     * The empty transactions, named {@code prefix} and the time (a prefix no queued transaction
+     * has, so a peer never takes one for a repeat), {@code why} said in the log.
+     */
+    void announce(String prefix, String why) {
         List<String> servers = sharingServers();
         if (servers.isEmpty()) {
             return;
         }
-        log.info("Telling the {} servers we share rooms with that we are back", servers.size());
-        String txnId = "start-" + Long.toString(clock.millis(), 36);
+        log.info("Telling the {} servers we share rooms with that we are back{}", servers.size(), why);
+        String txnId = prefix + Long.toString(clock.millis(), 36);
         ExecutorService senders = Executors.newFixedThreadPool(Math.min(AT_ONCE, servers.size()), r -> {
             Thread t = new Thread(r, "federation-hello");
             t.setDaemon(true);
