@@ -21,7 +21,9 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.vestibule.VestibuleApplication;
+import org.vestibule.event.StrictJsonParser;
 import org.vestibule.support.FakeFederationServer;
+import org.vestibule.support.FakeFederationServer.Recorded;
 import org.vestibule.support.FakeFederationServer.Reply;
 import org.vestibule.support.MatrixClient;
 import org.vestibule.support.MatrixClient.Response;
@@ -138,6 +140,7 @@ class DatabaseUnavailableIntegrationTests {
         assertThat(messages.raw()).contains("written before the outage");
         assertThat(messages.raw().split("sent while the database was down", -1)).hasSize(2);
     }
+
     /**
      * A peer whose transaction got our 503 backs off from us once its retries give up, and holds
      * its users' events until we send it something: once PostgreSQL is back, we do.
@@ -145,9 +148,9 @@ class DatabaseUnavailableIntegrationTests {
     @Test
     void theServersWeShareRoomsWithAreToldOnceTheDatabaseIsBack() throws IOException {
         try (FakeFederationServer peer = FakeFederationServer.start()) {
-            List<String> sent = new CopyOnWriteArrayList<>();
+            List<Recorded> sent = new CopyOnWriteArrayList<>();
             peer.onPrefix("/_matrix/federation/v1/send/", r -> {
-                sent.add(r.path());
+                sent.add(r);
                 return Reply.json(200, Map.of("pdus", Map.of()));
             });
             User user = client.register(unique("shared"));
@@ -166,7 +169,13 @@ class DatabaseUnavailableIntegrationTests {
             postgres = startPostgres();
 
             until("an empty transaction to the peer after the outage",
-                    () -> sent.stream().anyMatch(path -> path.startsWith("/_matrix/federation/v1/send/back-")));
+                    () -> sent.stream().anyMatch(r -> r.path().startsWith("/_matrix/federation/v1/send/back-")));
+            Recorded hello = sent.stream().filter(r -> r.path().startsWith("/_matrix/federation/v1/send/back-"))
+                    .findFirst().orElseThrow();
+            assertThat(hello.method()).isEqualTo("PUT");
+            assertThat(StrictJsonParser.parseObject(hello.body(), StrictJsonParser.Limits.REQUEST))
+                    .containsEntry("origin", "outage.vestibule.invalid")
+                    .containsEntry("pdus", List.of()).containsEntry("edus", List.of());
         }
     }
 }

@@ -3,22 +3,23 @@ package org.vestibule.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.vestibule.interop.Interop.exchange;
 import static org.vestibule.interop.Interop.publicRoom;
+import static org.vestibule.interop.Interop.sendMessages;
 import static org.vestibule.interop.Interop.synapseUser;
-import static org.vestibule.support.Eventually.until;
+import static org.vestibule.interop.Interop.untilStored;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.vestibule.error.Errcode;
 import org.vestibule.interop.Interop.Member;
 import org.vestibule.support.MatrixClient;
+import org.vestibule.support.MatrixClient.Response;
 import org.vestibule.support.TestHomeservers;
 import org.vestibule.support.TestHomeservers.Homeserver;
 
@@ -74,27 +75,14 @@ class DatabaseOutageInteropTests {
 
         postgres.close();
         postgres = null;
-        assertThat(client.get("/_matrix/client/v3/sync?timeout=0", erin.user().accessToken()).status()).isEqualTo(503);
-        List<String> heldBack = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            String body = "while our database was down " + i + " " + System.nanoTime();
-            carol.send(room, body);
-            heldBack.add(body);
-        }
+        Response refused = client.get("/_matrix/client/v3/sync?timeout=0", erin.user().accessToken());
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.errcode()).isEqualTo(Errcode.UNKNOWN);
+        List<String> heldBack = sendMessages(carol, room, "while our database was down", 3);
         // Synapse would not try us again for a day: only our request once the database is back can bring these.
         synapse.backOffFrom(vestibule.serverName());
         postgres = startPostgres();
-
-        // Read from our database, not through a client: a backfill would be a request to Synapse too.
-        JdbcTemplate jdbc = vestibule.bean(JdbcTemplate.class);
-        until("Vestibule storing the three messages Synapse held back", () -> heldBack.stream().allMatch(body -> {
-            try {
-                return jdbc.queryForObject("select count(*) from events where room_id = ? and type = 'm.room.message' "
-                        + "and convert_from(json, 'UTF8') like ?", Long.class, room, "%" + body + "%") == 1;
-            } catch (RuntimeException stillDown) {
-                return false;
-            }
-        }));
+        untilStored(vestibule, room, heldBack);
         heldBack.forEach(body -> erin.seesMessage(room, body));
         exchange(room, carol, erin);
     }

@@ -2,12 +2,15 @@ package org.vestibule.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.vestibule.support.Eventually.eventually;
+import static org.vestibule.support.Eventually.until;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.vestibule.event.Json;
 import org.vestibule.support.MatrixClient;
 import org.vestibule.support.MatrixClient.Response;
@@ -220,6 +223,34 @@ final class Interop {
         joiner.seesState(roomId, "m.room.topic", "", "topic", "topic " + tag);
         joiner.setState(roomId, "m.room.member", joiner.id(), Map.of("membership", "join", "displayname", "name " + tag));
         resident.seesState(roomId, "m.room.member", joiner.id(), "displayname", "name " + tag);
+    }
+
+    /** {@code count} messages from {@code sender}, each body unique; returns the bodies. */
+    static List<String> sendMessages(Member sender, String roomId, String label, int count) {
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String body = label + " " + i + " " + TestNames.unique("");
+            sender.send(roomId, body);
+            bodies.add(body);
+        }
+        return bodies;
+    }
+
+    /**
+     * Waits until the Vestibule has stored each of these messages, read from its database and not
+     * through a client: a client's /messages may backfill, which is a request to the other server
+     * too. Until its database answers, they count as not stored.
+     */
+    static void untilStored(TestHomeservers.Homeserver server, String roomId, List<String> bodies) {
+        JdbcTemplate jdbc = server.bean(JdbcTemplate.class);
+        until("Vestibule storing " + bodies, () -> bodies.stream().allMatch(body -> {
+            try {
+                return jdbc.queryForObject("select count(*) from events where room_id = ? and type = 'm.room.message' "
+                        + "and convert_from(json, 'UTF8') like ?", Long.class, roomId, "%" + body + "%") == 1;
+            } catch (DataAccessException stillDown) {
+                return false;
+            }
+        }));
     }
 
     static Map<String, Object> publicRoom(int version) {

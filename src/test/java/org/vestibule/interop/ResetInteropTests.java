@@ -2,8 +2,9 @@ package org.vestibule.interop;
 
 import static org.vestibule.interop.Interop.exchange;
 import static org.vestibule.interop.Interop.publicRoom;
+import static org.vestibule.interop.Interop.sendMessages;
 import static org.vestibule.interop.Interop.synapseUser;
-import static org.vestibule.support.Eventually.until;
+import static org.vestibule.interop.Interop.untilStored;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +13,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.vestibule.interop.Interop.Member;
 import org.vestibule.support.MatrixClient;
 import org.vestibule.support.TestHomeservers;
@@ -84,17 +84,9 @@ class ResetInteropTests {
         vestibule = vestibule.restart(() -> {
             // Synapse would not try us again for a day: only our start's request can bring these.
             synapse.backOffFrom(vestibule.serverName());
-            for (int i = 0; i < 3; i++) {
-                String body = "held back " + i + " " + System.nanoTime();
-                carol.send(room, body);
-                heldBack.add(body);
-            }
+            heldBack.addAll(sendMessages(carol, room, "held back", 3));
         });
-        // Read from our database, not through a client: a backfill would be a request to Synapse too.
-        JdbcTemplate jdbc = vestibule.bean(JdbcTemplate.class);
-        until("Vestibule storing the three messages Synapse held back", () -> heldBack.stream().allMatch(body ->
-                jdbc.queryForObject("select count(*) from events where room_id = ? and type = 'm.room.message' "
-                        + "and convert_from(json, 'UTF8') like ?", Long.class, room, "%" + body + "%") == 1));
+        untilStored(vestibule, room, heldBack);
         Member daveAgain = new Member(new MatrixClient(vestibule.clientBaseUrl()), dave.user(), vestibule.serverName());
         heldBack.forEach(body -> daveAgain.seesMessage(room, body));
         exchange(room, carol, daveAgain);
