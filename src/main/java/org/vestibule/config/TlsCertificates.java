@@ -8,6 +8,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -97,13 +98,10 @@ public final class TlsCertificates {
             Files.createDirectories(dir);
             KeyPair pair = newKeyPair();
             X509Certificate certificate = issue(host, pair, pair, null, false);
-            writePem(cert, certificate);
-            writePem(key, new JcaPKCS8Generator(pair.getPrivate(), null).generate());
-            try {
-                Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // Not a POSIX file system; the data folder's own permissions apply.
-            }
+            // Each file appears whole or not at all, the certificate last: a start killed half way
+            // leaves no pair that the next start would take for complete.
+            publish(key, pem(new JcaPKCS8Generator(pair.getPrivate(), null).generate()), true);
+            publish(cert, pem(certificate), false);
             return new Identity(List.of(certificate), pair.getPrivate());
         } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
             throw new IllegalStateException("could not create a self-signed certificate in " + dir + ": " + e.getMessage(), e);
@@ -222,10 +220,36 @@ public final class TlsCertificates {
 
     /** Writes a certificate or key as PEM. */
     public static void writePem(Path file, Object object) throws IOException {
+        Files.writeString(file, pem(object), StandardCharsets.UTF_8);
+    }
+
+    private static String pem(Object object) throws IOException {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
             writer.writeObject(object);
         }
-        Files.writeString(file, out.toString(), StandardCharsets.UTF_8);
+        return out.toString();
+    }
+
+    /**
+     * Writes {@code text} to a new file beside {@code file} and renames it over {@code file}. The new
+     * file is owner-only from its creation (what {@link Files#createTempFile} makes on POSIX), so no
+     * other user can open a secret before it is restricted; a certificate is then opened to all.
+     */
+    private static void publish(Path file, String text, boolean secret) throws IOException {
+        Path temp = Files.createTempFile(file.toAbsolutePath().getParent(), ".tls-", ".tmp");
+        try {
+            Files.writeString(temp, text, StandardCharsets.UTF_8);
+            if (!secret) {
+                try {
+                    Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+                } catch (UnsupportedOperationException notPosix) {
+                    // The data folder's own permissions apply.
+                }
+            }
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
     }
 }

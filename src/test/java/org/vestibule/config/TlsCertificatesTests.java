@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPrivateKey;
+import java.util.stream.Stream;
 import javax.net.ssl.KeyManagerFactory;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.junit.jupiter.api.Test;
@@ -37,6 +39,31 @@ class TlsCertificatesTests {
         KeyManagerFactory managers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         managers.init(keyStore, password);
         assertThat(managers.getKeyManagers()).isNotEmpty();
+    }
+
+    @Test
+    void theSelfSignedKeyIsOwnerOnlyAndNothingIsLeftBeside() throws Exception {
+        TlsCertificates.loadOrCreateSelfSigned(dir, "localhost");
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("federation.key"))))
+                .isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("federation.crt"))))
+                .isEqualTo("rw-r--r--");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("federation.crt", "federation.key");
+        }
+    }
+
+    @Test
+    void aKeyWithoutItsCertificateIsMadeAnew() throws Exception {
+        // What a first start killed between the two files leaves: the key, published first, alone.
+        Files.writeString(dir.resolve("federation.key"), "-----BEGIN PRIVATE KEY-----\nAAAA", StandardCharsets.UTF_8);
+
+        TlsCertificates.Identity made = TlsCertificates.loadOrCreateSelfSigned(dir, "localhost");
+
+        TlsCertificates.Identity read = TlsCertificates.loadOrCreateSelfSigned(dir, "localhost");
+        assertThat(read.chain()).isEqualTo(made.chain());
+        assertThat(read.privateKey().getEncoded()).isEqualTo(made.privateKey().getEncoded());
     }
 
     @Test
