@@ -12,6 +12,7 @@
 #   synapse.sh forget NAME  clear Synapse's retry backoff for server NAME
 #   synapse.sh backoff NAME [SECONDS]  make Synapse back off from server NAME (default a day)
 #   synapse.sh log [N]      the last N lines of its log
+#   synapse.sh ca           the paths of the test CA's certificate and key, which peers' certificates need
 #   synapse.sh destroy      stop it and delete everything setup made
 #   synapse.sh run CMD...   (chroot mode) run CMD inside the chroot
 #
@@ -123,9 +124,19 @@ write_config() {
   mkdir -p "$d"
   sed -e "s/28448/$tls_port/g" -e "s/28008/$client_port/g" "$here/homeserver.yaml" >"$d/homeserver.yaml"
   cp "$here/log.config" "$d/"
+  # The test network's CA: it issues Synapse's certificate here, and the interop suite's Vestibule
+  # servers get theirs from it too (synapse.sh ca), so each side checks the other's.
+  if [ ! -f "$d/ca.crt" ] || [ ! -f "$d/ca.key" ]; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/ca.key" -out "$d/ca.crt" \
+      -days 3650 -subj "/CN=Vestibule interop test CA" 2>/dev/null
+    rm -f "$d/tls.crt"
+  fi
   if [ ! -f "$d/tls.crt" ]; then
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/tls.key" -out "$d/tls.crt" -days 3650 \
-      -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/tls.key" -out "$d/tls.csr" \
+      -subj "/CN=localhost" 2>/dev/null
+    openssl x509 -req -in "$d/tls.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 3650 -out "$d/tls.crt" \
+      -extfile <(printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n') 2>/dev/null
+    rm -f "$d/tls.csr"
   fi
   if [ ! -f "$d/signing.key" ]; then
     if [ "$(mode)" = docker ]; then
@@ -194,6 +205,9 @@ c.commit()"
 
 log() { tail -n "${1:-100}" "$(data)/homeserver.log"; }
 
+# The test CA's certificate and key (PEM), one path a line: setup makes them.
+ca() { [ -f "$(data)/ca.key" ] || write_config; echo "$(data)/ca.crt"; echo "$(data)/ca.key"; }
+
 destroy() {
   stop
   if [ "$(mode)" = docker ]; then
@@ -210,6 +224,6 @@ run() { mount_proc; in_sid "$@"; }
 cmd=${1:-status}
 shift || true
 case "$cmd" in
-  setup|start|stop|restart|status|version|reset|forget|backoff|log|destroy|run) "$cmd" "$@" ;;
-  *) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  setup|start|stop|restart|status|version|reset|forget|backoff|log|ca|destroy|run) "$cmd" "$@" ;;
+  *) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.vestibule.support.Eventually.eventually;
 import static org.vestibule.support.Eventually.until;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.IntFunction;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -15,6 +17,7 @@ import org.vestibule.event.Json;
 import org.vestibule.support.MatrixClient;
 import org.vestibule.support.MatrixClient.Response;
 import org.vestibule.support.MatrixClient.User;
+import org.vestibule.support.TestCertificates;
 import org.vestibule.support.TestHomeservers;
 import org.vestibule.support.TestNames;
 
@@ -27,9 +30,10 @@ final class Interop {
     private Interop() {}
 
     /**
-     * Vestibule servers with the settings of a test network beside Synapse: Synapse's certificate
-     * is self-signed, so peers' certificates are not checked; no rate limits (Synapse runs without
-     * them too).
+     * Vestibule servers with the settings of a test network beside Synapse: their certificates come
+     * from the test CA that issued Synapse's, so each side checks the other's as on a real network
+     * (a Synapse started without its control script gets none checked); no rate limits (Synapse runs
+     * without them too).
      */
     static TestHomeservers vestibule(int count, IntFunction<String[]> extraArgs) {
         return vestibule(count, index -> "localhost", extraArgs);
@@ -37,9 +41,13 @@ final class Interop {
 
     /** {@link #vestibule(int, IntFunction)} with each server's host ({@code localhost} or {@code 127.0.0.1}). */
     static TestHomeservers vestibule(int count, IntFunction<String> hosts, IntFunction<String[]> extraArgs) {
+        Optional<List<Path>> authority = Synapse.get().certificateAuthority();
+        authority.ifPresent(files -> TestCertificates.adopt(files.get(0), files.get(1)));
         return TestHomeservers.start(count, hosts, index -> {
-            List<String> args = new ArrayList<>(List.of("--vestibule.federation.tls.verify=false",
-                    "--vestibule.rate-limits.enabled=false"));
+            List<String> args = new ArrayList<>(List.of("--vestibule.rate-limits.enabled=false"));
+            if (authority.isEmpty()) {
+                args.add("--vestibule.federation.tls.verify=false");
+            }
             args.addAll(List.of(extraArgs.apply(index)));
             return args.toArray(new String[0]);
         });

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.vestibule.support.MatrixClient;
 import org.vestibule.support.MatrixClient.User;
@@ -86,6 +87,22 @@ final class Synapse {
     /** Starts Synapse again on the same database, waiting until it answers. */
     void start() {
         control("start");
+    }
+
+    /**
+     * The test CA's certificate and key that Synapse's certificate comes from and that it checks
+     * peers' certificates against ({@code synapse.sh ca}); empty without the control script, when
+     * Synapse must be one that does not check them.
+     */
+    Optional<List<Path>> certificateAuthority() {
+        if (control == null) {
+            return Optional.empty();
+        }
+        List<String> lines = control("ca").lines().filter(line -> !line.isBlank()).toList();
+        if (lines.size() < 2) {
+            throw new IllegalStateException(control + " ca named no certificate and key: " + lines);
+        }
+        return Optional.of(List.of(Path.of(lines.get(lines.size() - 2)), Path.of(lines.get(lines.size() - 1))));
     }
 
     /** The last lines of Synapse's log, read through its control script. */
