@@ -35,7 +35,7 @@ class FederationListenerConfiguration {
             return new FederationListener(null);
         }
         TlsCertificates.Identity identity;
-        if (tls.certificate() != null && tls.privateKey() != null) {
+        if (tls.certificate() != null) {
             identity = TlsCertificates.load(tls.certificate(), tls.privateKey());
             log.info("Federation TLS uses the configured certificate {}", tls.certificate());
         } else {

@@ -11,7 +11,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param port        its port (8448 is the federation default; 0 picks a free one)
  * @param certificate PEM certificate chain; when unset, a self-signed certificate for the server
  *                    name is generated once and kept under the data folder
- * @param privateKey  PEM private key (PKCS#8 or traditional) matching the certificate
+ * @param privateKey  PEM private key (PKCS#8 or traditional) matching the certificate; one of the
+ *                    two without the other is refused at start
  * @param maxThreads  request threads of the listener's own, Tomcat's. Unset, the listener keeps 4
  *                    per core (at least 8) and starts more while more requests are in progress (one
  *                    that waits for a slow body or a peer's slow key server holds its thread), up to
@@ -36,6 +37,12 @@ public record TlsProperties(
     public enum Engine { NATIVE, JDK }
 
     public TlsProperties {
+        if ((certificate == null) != (privateKey == null)) {
+            // One without the other would otherwise fall back to a self-signed certificate unnoticed.
+            throw new IllegalArgumentException(certificate == null
+                    ? "vestibule.tls.private-key is set without vestibule.tls.certificate: set both, or neither for a self-signed certificate"
+                    : "vestibule.tls.certificate is set without vestibule.tls.private-key: set both, or neither for a self-signed certificate");
+        }
         if (maxThreads != null && maxThreads < 1) {
             throw new IllegalArgumentException("vestibule.tls.max-threads must be at least 1, not " + maxThreads);
         }
