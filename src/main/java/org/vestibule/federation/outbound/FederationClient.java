@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertPathBuilderException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -484,9 +485,21 @@ public class FederationClient {
                 && !(e instanceof ConnectTimeoutException))) {
             return "timed out (" + e.getMessage() + ")";
         }
-        if (e instanceof SSLException) {
-            return "TLS failed: " + e.getMessage();
+        if (e instanceof SSLException ssl) {
+            return "TLS failed: " + tlsFailure(ssl);
         }
         return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+
+    /** A failed handshake in words a person can act on: the JDK's own text names its classes. */
+    private static String tlsFailure(SSLException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof CertPathBuilderException) {
+                // No chain from its certificate to any CA we trust.
+                return "its certificate is not from a CA we trust (on a test network, give the network's CA in"
+                        + " vestibule.federation.tls.trusted-ca, or turn checks off with vestibule.federation.tls.verify=false)";
+            }
+        }
+        return e.getMessage();
     }
 }
