@@ -38,6 +38,11 @@ class FederationListenerConfiguration {
         if (tls.certificate() != null) {
             identity = TlsCertificates.load(tls.certificate(), tls.privateKey());
             log.info("Federation TLS uses the configured certificate {}", tls.certificate());
+        } else if (tls.issuerCertificate() != null) {
+            identity = TlsCertificates.issueFrom(TlsCertificates.load(tls.issuerCertificate(), tls.issuerKey()),
+                    vestibule.serverHost());
+            log.info("Federation TLS uses a certificate for {} issued at start by the CA {} ({})", vestibule.serverHost(),
+                    tls.issuerCertificate(), identity.chain().get(1).getSubjectX500Principal().getName());
         } else {
             identity = TlsCertificates.loadOrCreateSelfSigned(vestibule.dataDir().resolve("tls"), vestibule.serverHost());
             log.info("Federation TLS uses a self-signed certificate for {} kept in {}", vestibule.serverHost(),

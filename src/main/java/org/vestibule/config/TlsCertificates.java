@@ -108,6 +108,27 @@ public final class TlsCertificates {
         }
     }
 
+    /**
+     * A certificate for {@code host} with a fresh key, issued by {@code ca}: the chain it serves is that
+     * certificate and the CA's.
+     */
+    public static Identity issueFrom(Identity ca, String host) {
+        X509Certificate authority = ca.chain().get(0);
+        if (authority.getBasicConstraints() < 0) {
+            throw new IllegalStateException("the certificate " + authority.getSubjectX500Principal().getName()
+                    + " is not a CA's (no basicConstraints CA:TRUE), so peers would refuse what it issues");
+        }
+        try {
+            KeyPair subject = newKeyPair();
+            X509Certificate issued = issue(host, subject, new KeyPair(authority.getPublicKey(), ca.privateKey()), authority, false);
+            issued.verify(authority.getPublicKey());
+            return new Identity(List.of(issued, authority), subject.getPrivate());
+        } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
+            throw new IllegalStateException("could not issue a certificate for " + host + " from the CA "
+                    + authority.getSubjectX500Principal().getName() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** A fresh P-256 key pair. */
     public static KeyPair newKeyPair() throws GeneralSecurityException {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
@@ -138,9 +159,19 @@ public final class TlsCertificates {
             builder.addExtension(Extension.extendedKeyUsage, false,
                     new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
         }
-        ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKeys.getPrivate());
+        ContentSigner signer = new JcaContentSignerBuilder(signatureAlgorithm(issuerKeys.getPrivate()))
+                .build(issuerKeys.getPrivate());
         X509CertificateHolder holder = builder.build(signer);
         return new JcaX509CertificateConverter().getCertificate(holder);
+    }
+
+    /** How a key of this kind signs a certificate: a test network's CA may have any of the three. */
+    private static String signatureAlgorithm(PrivateKey key) {
+        return switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            default -> "SHA256withECDSA";
+        };
     }
 
     /** Whether a host is an IPv4 or IPv6 literal rather than a DNS name. */

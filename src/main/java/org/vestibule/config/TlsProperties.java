@@ -22,6 +22,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                    eighth of the heap (ConnectionLimits: 440 with a 256 MB heap), 256 to 8,192
  * @param engine      who encrypts: {@code native}, BoringSSL where its bundled library loads (Linux,
  *                    macOS, Windows on x86-64 and ARM64), else the JDK; or {@code jdk}, always the JDK
+ * @param issuerCertificate PEM certificate of a test network's CA (Complement mounts its own at
+ *                    /complement/ca/ca.crt): with {@code issuerKey}, and no {@code certificate}, the
+ *                    listener's certificate is issued from it at each start for the server name's
+ *                    host, in memory only, so that peers trusting that CA check ours as any other
+ * @param issuerKey   that CA's PEM private key (EC, RSA or Ed25519)
  */
 @ConfigurationProperties("vestibule.tls")
 public record TlsProperties(
@@ -31,7 +36,9 @@ public record TlsProperties(
         Path privateKey,
         Integer maxThreads,
         Integer maxConnections,
-        @DefaultValue("native") Engine engine) {
+        @DefaultValue("native") Engine engine,
+        Path issuerCertificate,
+        Path issuerKey) {
 
     /** Who does the listener's TLS. */
     public enum Engine { NATIVE, JDK }
@@ -42,6 +49,15 @@ public record TlsProperties(
             throw new IllegalArgumentException(certificate == null
                     ? "vestibule.tls.private-key is set without vestibule.tls.certificate: set both, or neither for a self-signed certificate"
                     : "vestibule.tls.certificate is set without vestibule.tls.private-key: set both, or neither for a self-signed certificate");
+        }
+        if ((issuerCertificate == null) != (issuerKey == null)) {
+            throw new IllegalArgumentException(issuerCertificate == null
+                    ? "vestibule.tls.issuer-key is set without vestibule.tls.issuer-certificate: the CA needs both"
+                    : "vestibule.tls.issuer-certificate is set without vestibule.tls.issuer-key: the CA needs both");
+        }
+        if (certificate != null && issuerCertificate != null) {
+            throw new IllegalArgumentException("vestibule.tls.certificate and vestibule.tls.issuer-certificate are both set:"
+                    + " give the certificate to serve, or the CA to issue one from, not both");
         }
         if (maxThreads != null && maxThreads < 1) {
             throw new IllegalArgumentException("vestibule.tls.max-threads must be at least 1, not " + maxThreads);

@@ -8,10 +8,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPrivateKey;
+import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import javax.net.ssl.KeyManagerFactory;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
@@ -64,6 +71,41 @@ class TlsCertificatesTests {
         TlsCertificates.Identity read = TlsCertificates.loadOrCreateSelfSigned(dir, "localhost");
         assertThat(read.chain()).isEqualTo(made.chain());
         assertThat(read.privateKey().getEncoded()).isEqualTo(made.privateKey().getEncoded());
+    }
+
+    @Test
+    void aCertificateIsIssuedFromATestNetworksCaOfEitherKind() throws Exception {
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        for (KeyPair caKeys : List.of(TlsCertificates.newKeyPair(), rsa.generateKeyPair())) {
+            X509Certificate ca = TlsCertificates.issue("Test network CA", caKeys, caKeys, null, true);
+            Path caCert = dir.resolve("ca-" + caKeys.getPrivate().getAlgorithm() + ".crt");
+            Path caKey = dir.resolve("ca-" + caKeys.getPrivate().getAlgorithm() + ".key");
+            TlsCertificates.writePem(caCert, ca);
+            TlsCertificates.writePem(caKey, new JcaPKCS8Generator(caKeys.getPrivate(), null).generate());
+
+            TlsCertificates.Identity issued = TlsCertificates.issueFrom(TlsCertificates.load(caCert, caKey), "hs1");
+
+            X509Certificate leaf = issued.chain().get(0);
+            assertThat(issued.chain()).hasSize(2).element(1).isEqualTo(ca);
+            assertThat(leaf.getSubjectAlternativeNames()).containsExactly(List.of(2, "hs1"));
+            assertThat(leaf.getBasicConstraints()).isEqualTo(-1);
+            PKIXParameters trustingTheCa = new PKIXParameters(Set.of(new TrustAnchor(ca, null)));
+            trustingTheCa.setRevocationEnabled(false);
+            CertPathValidator.getInstance("PKIX").validate(
+                    CertificateFactory.getInstance("X.509").generateCertPath(List.of(leaf)), trustingTheCa);
+            assertThat(leaf.getPublicKey()).isNotEqualTo(caKeys.getPublic());
+        }
+    }
+
+    @Test
+    void aCertificateThatIsNoCaIssuesNothing() throws Exception {
+        KeyPair keys = TlsCertificates.newKeyPair();
+        TlsCertificates.Identity leaf = new TlsCertificates.Identity(
+                List.of(TlsCertificates.issue("hs0", keys, keys, null, false)), keys.getPrivate());
+
+        assertThatThrownBy(() -> TlsCertificates.issueFrom(leaf, "hs1"))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("is not a CA's");
     }
 
     @Test

@@ -102,7 +102,7 @@ class WebServerConfigurationTests {
     @Test
     void withItsThreadsConfiguredTheFederationListenerKeepsTomcats() {
         Connector federation = new Connector(TomcatServletWebServerFactory.DEFAULT_PROTOCOL);
-        TlsProperties fourThreads = new TlsProperties(true, 8448, null, null, 4, null, TlsProperties.Engine.JDK);
+        TlsProperties fourThreads = new TlsProperties(true, 8448, null, null, 4, null, TlsProperties.Engine.JDK, null, null);
         new WebServerConfiguration().requestThreads(ENABLED, new FederationListener(federation), fourThreads)
                 .customize(new TomcatServletWebServerFactory());
         assertThat(federation.getProtocolHandler().getExecutor()).isNull();

@@ -17,7 +17,6 @@ import org.vestibule.event.Json;
 import org.vestibule.support.MatrixClient;
 import org.vestibule.support.MatrixClient.Response;
 import org.vestibule.support.MatrixClient.User;
-import org.vestibule.support.TestCertificates;
 import org.vestibule.support.TestHomeservers;
 import org.vestibule.support.TestNames;
 
@@ -30,9 +29,10 @@ final class Interop {
     private Interop() {}
 
     /**
-     * Vestibule servers with the settings of a test network beside Synapse: their certificates come
-     * from the test CA that issued Synapse's, so each side checks the other's as on a real network
-     * (a Synapse started without its control script gets none checked); no rate limits (Synapse runs
+     * Vestibule servers with the settings of a test network beside Synapse: each issues its
+     * certificate at start from the test CA that issued Synapse's ({@code vestibule.tls.issuer-*}, as
+     * under Complement) and trusts that CA, so each side checks the other's as on a real network (a
+     * Synapse started without its control script gets none checked); no rate limits (Synapse runs
      * without them too).
      */
     static TestHomeservers vestibule(int count, IntFunction<String[]> extraArgs) {
@@ -42,12 +42,13 @@ final class Interop {
     /** {@link #vestibule(int, IntFunction)} with each server's host ({@code localhost} or {@code 127.0.0.1}). */
     static TestHomeservers vestibule(int count, IntFunction<String> hosts, IntFunction<String[]> extraArgs) {
         Optional<List<Path>> authority = Synapse.get().certificateAuthority();
-        authority.ifPresent(files -> TestCertificates.adopt(files.get(0), files.get(1)));
         return TestHomeservers.start(count, hosts, index -> {
             List<String> args = new ArrayList<>(List.of("--vestibule.rate-limits.enabled=false"));
-            if (authority.isEmpty()) {
-                args.add("--vestibule.federation.tls.verify=false");
-            }
+            authority.ifPresentOrElse(files -> args.addAll(List.of(
+                    "--vestibule.tls.issuer-certificate=" + files.get(0),
+                    "--vestibule.tls.issuer-key=" + files.get(1),
+                    "--vestibule.federation.tls.trusted-ca=" + files.get(0))),
+                    () -> args.add("--vestibule.federation.tls.verify=false"));
             args.addAll(List.of(extraArgs.apply(index)));
             return args.toArray(new String[0]);
         });

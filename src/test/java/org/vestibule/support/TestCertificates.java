@@ -56,25 +56,21 @@ public final class TestCertificates {
         return ca;
     }
 
-    /**
-     * Issues tests' certificates from the CA in these PEM files instead of one made here: for a peer
-     * that trusts that CA alone, as the interop suite's Synapse does. Before any certificate is issued.
-     */
-    public static synchronized void adopt(Path certificate, Path privateKey) {
-        TlsCertificates.Identity loaded = TlsCertificates.load(certificate, privateKey);
-        X509Certificate adopted = loaded.chain().get(0);
-        if (ca != null) {
-            if (ca.certificate().equals(adopted)) {
-                return;
-            }
-            throw new IllegalStateException("test certificates were issued from another CA before " + certificate + " was adopted");
-        }
-        ca = new Ca(new KeyPair(adopted.getPublicKey(), loaded.privateKey()), adopted, certificate);
-    }
-
     /** The CA certificate as a PEM file. */
     public static Path caPem() {
         return ca().pem();
+    }
+
+    /** The CA's private key as a PKCS#8 PEM file, for a server that issues its own certificate from it. */
+    public static synchronized Path caKeyPem() {
+        try {
+            Path pem = Files.createTempFile("vestibule-test-ca", ".key");
+            TlsCertificates.writePem(pem, new JcaPKCS8Generator(ca().keys().getPrivate(), null).generate());
+            pem.toFile().deleteOnExit();
+            return pem;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public static X509Certificate caCertificate() {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -203,6 +204,10 @@ public final class TestHomeservers implements AutoCloseable {
                     "--vestibule.federation.allow-private-addresses=true",
                     "--vestibule.federation.tls.trusted-ca=" + TestCertificates.caPem(),
                     "--vestibule.rate-limits.enabled=false"));
+            if (Arrays.stream(extraArgs).anyMatch(a -> a.startsWith("--vestibule.tls.issuer-certificate="))) {
+                // A server that issues its own certificate serves no given one.
+                args.removeIf(a -> a.startsWith("--vestibule.tls.certificate=") || a.startsWith("--vestibule.tls.private-key="));
+            }
             for (String extra : extraArgs) {
                 // A repeated --key=value would bind as "a,b": the test's value replaces the default.
                 int eq = extra.indexOf('=');
