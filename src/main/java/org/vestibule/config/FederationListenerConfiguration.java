@@ -1,5 +1,7 @@
 package org.vestibule.config;
 
+import java.nio.file.Path;
+import java.util.function.Supplier;
 import org.apache.catalina.connector.Connector;
 import org.apache.tomcat.util.net.SSLHostConfig;
 import org.apache.tomcat.util.net.SSLHostConfigCertificate;
@@ -29,25 +31,53 @@ class FederationListenerConfiguration {
         }
     }
 
+    /** The configured certificate, one issued from the configured CA, or the kept self-signed one. */
+    private static TlsCertificates.Identity identity(VestibuleProperties vestibule, TlsProperties tls) {
+        if (tls.certificate() != null) {
+            TlsCertificates.Identity identity = orStop(() -> TlsCertificates.load(tls.certificate(), tls.privateKey()),
+                    check("vestibule.tls.certificate (" + tls.certificate() + ") and vestibule.tls.private-key (" + tls.privateKey() + ")"));
+            log.info("Federation TLS uses the configured certificate {}", tls.certificate());
+            return identity;
+        }
+        if (tls.issuerCertificate() != null) {
+            TlsCertificates.Identity identity = orStop(() -> TlsCertificates.issueFrom(
+                            TlsCertificates.load(tls.issuerCertificate(), tls.issuerKey()), vestibule.serverHost()),
+                    check("vestibule.tls.issuer-certificate (" + tls.issuerCertificate() + ") and vestibule.tls.issuer-key ("
+                            + tls.issuerKey() + "), the CA's certificate and key"));
+            log.info("Federation TLS uses a certificate for {} issued at start by the CA {} ({})", vestibule.serverHost(),
+                    tls.issuerCertificate(), identity.chain().get(1).getSubjectX500Principal().getName());
+            return identity;
+        }
+        Path kept = vestibule.dataDir().resolve("tls");
+        TlsCertificates.Identity identity = orStop(() -> TlsCertificates.loadOrCreateSelfSigned(kept, vestibule.serverHost()),
+                "The self-signed certificate is kept in " + kept.resolve("federation.crt") + " and " + kept.resolve("federation.key")
+                        + ": check that " + kept + " can be written, or delete both files to have them made anew,"
+                        + " or give vestibule.tls.certificate and vestibule.tls.private-key. " + WITHOUT_TLS);
+        log.info("Federation TLS uses a self-signed certificate for {} kept in {}", vestibule.serverHost(), kept);
+        return identity;
+    }
+
+    private static final String WITHOUT_TLS = "Or set vestibule.tls.enabled=false to run without the HTTPS federation listener.";
+
+    private static String check(String settings) {
+        return "Check " + settings + ": each must name a readable PEM file (a certificate, or a PKCS#8 or traditional"
+                + " private key). " + WITHOUT_TLS;
+    }
+
+    private static TlsCertificates.Identity orStop(Supplier<TlsCertificates.Identity> make, String action) {
+        try {
+            return make.get();
+        } catch (IllegalStateException e) {
+            throw new TlsFilesUnusable(e.getMessage(), action, e);
+        }
+    }
+
     @Bean
     FederationListener federationListener(VestibuleProperties vestibule, TlsProperties tls) {
         if (!tls.enabled()) {
             return new FederationListener(null);
         }
-        TlsCertificates.Identity identity;
-        if (tls.certificate() != null) {
-            identity = TlsCertificates.load(tls.certificate(), tls.privateKey());
-            log.info("Federation TLS uses the configured certificate {}", tls.certificate());
-        } else if (tls.issuerCertificate() != null) {
-            identity = TlsCertificates.issueFrom(TlsCertificates.load(tls.issuerCertificate(), tls.issuerKey()),
-                    vestibule.serverHost());
-            log.info("Federation TLS uses a certificate for {} issued at start by the CA {} ({})", vestibule.serverHost(),
-                    tls.issuerCertificate(), identity.chain().get(1).getSubjectX500Principal().getName());
-        } else {
-            identity = TlsCertificates.loadOrCreateSelfSigned(vestibule.dataDir().resolve("tls"), vestibule.serverHost());
-            log.info("Federation TLS uses a self-signed certificate for {} kept in {}", vestibule.serverHost(),
-                    vestibule.dataDir().resolve("tls"));
-        }
+        TlsCertificates.Identity identity = identity(vestibule, tls);
         char[] password = "vestibule".toCharArray();
         Connector connector = new Connector(TomcatServletWebServerFactory.DEFAULT_PROTOCOL);
         connector.setPort(tls.port());

@@ -6,7 +6,9 @@ import java.io.StringReader;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -83,8 +85,19 @@ public final class TlsCertificates {
             return new Identity(readCertificates(certificate), readPrivateKey(privateKey));
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException("could not read the TLS certificate " + certificate + " or key " + privateKey
-                    + ": " + e.getMessage(), e);
+                    + ": " + reason(e), e);
         }
+    }
+
+    /** The file system's exceptions carry only the path; say what happened to it. */
+    private static String reason(Exception e) {
+        if (e instanceof NoSuchFileException missing) {
+            return missing.getFile() + " does not exist";
+        }
+        if (e instanceof AccessDeniedException denied) {
+            return denied.getFile() + " cannot be read (permission denied)";
+        }
+        return e.getMessage();
     }
 
     /** The certificate kept under {@code dir}, made self-signed for {@code host} on first use. */
