@@ -7,21 +7,25 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.boot.data.autoconfigure.metrics.DataRepositoryMetricsAutoConfiguration;
 import org.springframework.boot.data.autoconfigure.web.DataWebAutoConfiguration;
 import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
-import org.springframework.boot.restclient.autoconfigure.RestTemplateAutoConfiguration;
-import org.springframework.boot.restclient.autoconfigure.RestTemplateObservationAutoConfiguration;
 import org.springframework.boot.tomcat.autoconfigure.metrics.TomcatMetricsAutoConfiguration;
 
 /** Vestibule: a Matrix homeserver whose heart is federation joins. */
 // Flyway runs only when the schema is behind: config.SchemaMigrations, not Boot's always-on initializer.
-// The others make what nothing here uses (AspectJ aspects, RestTemplate, Spring Data's web binding, a
+// The others make what nothing here uses (AspectJ aspects, Spring Data's web binding, a
 // second endpoint ObjectMapper on Jackson 2, which is there for Flyway) or time every repository call;
 // Tomcat's meters are only its HTTP sessions here (none: the APIs are stateless), and binding them
-// made the JVM's platform MBean server, ~40 ms of every start.
+// made the JVM's platform MBean server, ~40 ms of every start. Nor is there an SSL bundle (the
+// listener's TLS is config.FederationListenerConfiguration's), a @Scheduled method or JTA.
 @SpringBootApplication(
         exclude = {FlywayAutoConfiguration.class, AopAutoConfiguration.class, DataWebAutoConfiguration.class,
-                DataRepositoryMetricsAutoConfiguration.class, RestTemplateAutoConfiguration.class,
-                RestTemplateObservationAutoConfiguration.class, TomcatMetricsAutoConfiguration.class},
-        excludeName = "org.springframework.boot.actuate.autoconfigure.endpoint.jackson.Jackson2EndpointAutoConfiguration")
+                DataRepositoryMetricsAutoConfiguration.class, TomcatMetricsAutoConfiguration.class},
+        excludeName = {"org.springframework.boot.actuate.autoconfigure.endpoint.jackson.Jackson2EndpointAutoConfiguration",
+                "org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration",
+                "org.springframework.boot.health.autoconfigure.application.SslHealthContributorAutoConfiguration",
+                "org.springframework.boot.micrometer.metrics.autoconfigure.ssl.SslMetricsAutoConfiguration",
+                "org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration",
+                "org.springframework.boot.micrometer.observation.autoconfigure.ScheduledTasksObservationAutoConfiguration",
+                "org.springframework.boot.transaction.jta.autoconfigure.JtaAutoConfiguration"})
 @ConfigurationPropertiesScan
 public class VestibuleApplication {
 

@@ -31,8 +31,8 @@ import org.vestibule.support.TestHomeservers;
  * 1.3, ours in TLS 1.2: ChaCha20-Poly1305 first) and in the JDK with {@code vestibule.tls.engine=jdk}
  * (ChaCha20-Poly1305 whenever the peer offers it, which C1 runs faster than AES-GCM), AES-GCM for a
  * peer without ChaCha20; and the actuator endpoints HELP.md names, with the
- * auto-configurations the application leaves out (AspectJ, RestTemplate, Spring Data's web
- * binding and repository timing, the Jackson 2 endpoint mapper) and the request meter's
+ * auto-configurations the application leaves out (AspectJ, Spring Data's web binding and
+ * repository timing, the Jackson 2 endpoint mapper, Tomcat's session meters) and the request meter's
  * in-flight twin gone.
  */
 class ListenersIntegrationTests {
@@ -106,7 +106,8 @@ class ListenersIntegrationTests {
                 .contains("jvm_memory_used_bytes{")
                 .contains("hikaricp_connections")
                 .doesNotContain("http_server_requests_active")
-                .doesNotContain("spring_data_repository_invocations");
+                .doesNotContain("spring_data_repository_invocations")
+                .doesNotContain("tomcat_sessions");
     }
 
     static String negotiated(TestHomeservers server, String protocol, String... offered) throws IOException {
