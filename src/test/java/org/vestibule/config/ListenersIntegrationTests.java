@@ -20,6 +20,8 @@ import org.apache.catalina.connector.Connector;
 import org.apache.coyote.http11.AbstractHttp11Protocol;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.actuate.endpoint.web.annotation.ServletEndpointDiscoverer;
+import org.springframework.boot.actuate.endpoint.web.annotation.ServletEndpointsSupplier;
 import org.springframework.boot.tomcat.TomcatWebServer;
 import org.springframework.boot.web.server.servlet.context.ServletWebServerApplicationContext;
 import org.vestibule.support.TestCertificates;
@@ -72,6 +74,15 @@ class ListenersIntegrationTests {
         assertThat(refused.statusCode()).isEqualTo(401);
         assertThat(refused.body()).contains("M_MISSING_TOKEN");
         assertWhole(refused);
+    }
+
+    @Test
+    @SuppressWarnings("removal")
+    void noBeanIsSearchedForServletEndpoints() {
+        // NoServletEndpoints: the actuator's endpoints here are web endpoints, and looking for the
+        // deprecated servlet kind read every bean's annotations at each start.
+        assertThat(servers.get(0).context().getBeanNamesForType(ServletEndpointDiscoverer.class)).isEmpty();
+        assertThat(servers.get(0).bean(ServletEndpointsSupplier.class).getEndpoints()).isEmpty();
     }
 
     @Test
