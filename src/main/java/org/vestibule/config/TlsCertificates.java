@@ -134,7 +134,7 @@ public final class TlsCertificates {
         try {
             KeyPair subject = newKeyPair();
             X509Certificate issued = issue(host, subject, new KeyPair(authority.getPublicKey(), ca.privateKey()), authority, false);
-            issued.verify(authority.getPublicKey());
+            issued.verify(authority.getPublicKey()); // a key that is not the CA's signs what no peer accepts
             return new Identity(List.of(issued, authority), subject.getPrivate());
         } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
             throw new IllegalStateException("could not issue a certificate for " + host + " from the CA "

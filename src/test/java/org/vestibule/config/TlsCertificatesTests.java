@@ -99,6 +99,16 @@ class TlsCertificatesTests {
     }
 
     @Test
+    void aCaKeyThatIsNotItsCertificatesIssuesNothing() throws Exception {
+        KeyPair caKeys = TlsCertificates.newKeyPair();
+        X509Certificate ca = TlsCertificates.issue("Test network CA", caKeys, caKeys, null, true);
+        TlsCertificates.Identity mismatched = new TlsCertificates.Identity(List.of(ca), TlsCertificates.newKeyPair().getPrivate());
+
+        assertThatThrownBy(() -> TlsCertificates.issueFrom(mismatched, "hs1"))
+                .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("could not issue a certificate for hs1 from the CA CN=Test network CA");
+    }
+
+    @Test
     void aCertificateThatIsNoCaIssuesNothing() throws Exception {
         KeyPair keys = TlsCertificates.newKeyPair();
         TlsCertificates.Identity leaf = new TlsCertificates.Identity(

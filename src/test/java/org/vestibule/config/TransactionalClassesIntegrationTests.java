@@ -56,7 +56,7 @@ class TransactionalClassesIntegrationTests {
     }
 
     @Test
-    void aTransactionalMethodRunsInATransaction() throws Exception {
+    void sendJoinKeepsItsTransactionAttribute() throws Exception {
         ResidentJoins joins = servers.get(0).bean(ResidentJoins.class);
         Method sendJoin = AopUtils.getTargetClass(joins).getMethod("sendJoin", String.class, String.class, String.class,
                 byte[].class, boolean.class);

@@ -32,6 +32,8 @@ final class Synapse {
     private final MatrixClient client;
     private final String serverName;
     private final String version;
+    // Asked of the control script once: every test class's servers take the same CA.
+    private Optional<List<Path>> authority;
 
     private Synapse(String clientUrl, Path control) {
         this.clientUrl = clientUrl;
@@ -94,15 +96,19 @@ final class Synapse {
      * peers' certificates against ({@code synapse.sh ca}); empty without the control script, when
      * Synapse must be one that does not check them.
      */
-    Optional<List<Path>> certificateAuthority() {
-        if (control == null) {
-            return Optional.empty();
+    synchronized Optional<List<Path>> certificateAuthority() {
+        if (authority == null) {
+            authority = control == null ? Optional.empty() : Optional.of(askForAuthority());
         }
+        return authority;
+    }
+
+    private List<Path> askForAuthority() {
         List<String> lines = control("ca").lines().filter(line -> !line.isBlank()).toList();
         if (lines.size() < 2) {
             throw new IllegalStateException(control + " ca named no certificate and key: " + lines);
         }
-        return Optional.of(List.of(Path.of(lines.get(lines.size() - 2)), Path.of(lines.get(lines.size() - 1))));
+        return List.of(Path.of(lines.get(lines.size() - 2)), Path.of(lines.get(lines.size() - 1)));
     }
 
     /** The last lines of Synapse's log, read through its control script. */
