@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
+import org.springframework.context.ApplicationListener;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -45,7 +45,7 @@ import org.vestibule.room.RoomState;
  * Failures retry with exponential backoff; the room stays usable, with partial state, meanwhile.
  */
 @Component
-class PartialStateResync implements DisposableBean {
+class PartialStateResync implements DisposableBean, ApplicationListener<ApplicationReadyEvent> {
 
     private static final Logger log = LoggerFactory.getLogger(PartialStateResync.class);
 
@@ -91,7 +91,11 @@ class PartialStateResync implements DisposableBean {
     }
 
     /** Resumes the rooms still flagged when the server last stopped. */
-    @EventListener(ApplicationReadyEvent.class)
+    @Override
+    public void onApplicationEvent(ApplicationReadyEvent ready) {
+        resumeAll();
+    }
+
     void resumeAll() {
         partialRooms.all().forEach(e -> start(e.roomId()));
     }

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
+import org.springframework.context.ApplicationListener;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -36,7 +36,7 @@ import org.vestibule.keys.ServerKeyring;
  * room with them.
  */
 @Service
-public class Presence {
+public class Presence implements ApplicationListener<ApplicationReadyEvent> {
 
     private static final Logger log = LoggerFactory.getLogger(Presence.class);
 
@@ -298,7 +298,11 @@ public class Presence {
         });
     }
 
-    @EventListener(ApplicationReadyEvent.class)
+    @Override
+    public void onApplicationEvent(ApplicationReadyEvent ready) {
+        startTimeouts();
+    }
+
     void startTimeouts() {
         timer.scheduleWithFixedDelay(() -> {
             try {

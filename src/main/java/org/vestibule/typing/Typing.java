@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
+import org.springframework.context.ApplicationListener;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -43,7 +43,7 @@ import org.vestibule.room.RoomMemberships;
  * sweeps the expired typers; the DELETE … RETURNING hands each expiry to one of them.
  */
 @Service
-public class Typing {
+public class Typing implements ApplicationListener<ApplicationReadyEvent> {
 
     private static final Logger log = LoggerFactory.getLogger(Typing.class);
 
@@ -241,7 +241,11 @@ public class Typing {
                 Duration.ofMillis(Math.max(1_000, Math.min(worthMs, FEDERATION_TIMEOUT_MS)))));
     }
 
-    @EventListener(ApplicationReadyEvent.class)
+    @Override
+    public void onApplicationEvent(ApplicationReadyEvent ready) {
+        startTimeouts();
+    }
+
     void startTimeouts() {
         timer.scheduleWithFixedDelay(() -> {
             try {

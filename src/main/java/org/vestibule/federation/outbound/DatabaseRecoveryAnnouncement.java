@@ -5,7 +5,8 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.event.EventListener;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.PayloadApplicationEvent;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -18,7 +19,7 @@ import org.vestibule.error.DatabaseOutageSeen;
  * until we send it something, and a server that stayed up sends nothing of itself.
  */
 @Component
-class DatabaseRecoveryAnnouncement {
+class DatabaseRecoveryAnnouncement implements ApplicationListener<PayloadApplicationEvent<DatabaseOutageSeen>> {
 
     private static final Logger log = LoggerFactory.getLogger(DatabaseRecoveryAnnouncement.class);
     static final Duration PROBE_EVERY = Duration.ofSeconds(2);
@@ -34,8 +35,12 @@ class DatabaseRecoveryAnnouncement {
         this.jdbc = jdbc;
     }
 
+    @Override
+    public void onApplicationEvent(PayloadApplicationEvent<DatabaseOutageSeen> event) {
+        outage(event.getPayload());
+    }
+
     /** The first 503 of an outage starts one wait; the others of it find it started. */
-    @EventListener
     void outage(DatabaseOutageSeen seen) {
         if (closed || !waiting.compareAndSet(false, true)) {
             return;

@@ -8,7 +8,7 @@ import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
+import org.springframework.context.ApplicationListener;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.vestibule.keys.ServerKeyring;
@@ -22,7 +22,7 @@ import org.vestibule.keys.ServerKeyring;
  * failures are not retried.
  */
 @Component
-class RestartAnnouncement {
+class RestartAnnouncement implements ApplicationListener<ApplicationReadyEvent> {
 
     private static final Logger log = LoggerFactory.getLogger(RestartAnnouncement.class);
     static final int AT_ONCE = 4;
@@ -48,7 +48,11 @@ class RestartAnnouncement {
         return jdbc.queryForList(SHARING, String.class, us, us);
     }
 
-    @EventListener(ApplicationReadyEvent.class)
+    @Override
+    public void onApplicationEvent(ApplicationReadyEvent ready) {
+        announce();
+    }
+
     void announce() {
         announce("start-", "");
     }

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
+import org.springframework.context.ApplicationListener;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -44,7 +44,7 @@ import org.vestibule.room.ServerAcls;
  * state after the event).
  */
 @Component
-public class TransactionQueue implements EventRelay {
+public class TransactionQueue implements EventRelay, ApplicationListener<ApplicationReadyEvent> {
 
     private static final Logger log = LoggerFactory.getLogger(TransactionQueue.class);
     static final int BATCH = 50;
@@ -161,7 +161,11 @@ public class TransactionQueue implements EventRelay {
     }
 
     /** Resumes every destination with queued PDUs or EDUs (after a restart). */
-    @EventListener(ApplicationReadyEvent.class)
+    @Override
+    public void onApplicationEvent(ApplicationReadyEvent ready) {
+        resume();
+    }
+
     public void resume() {
         jdbc.query("select destination, retry_at_ts - backoff_ms from federation_destinations where retry_at_ts > ?",
                 rs -> {
