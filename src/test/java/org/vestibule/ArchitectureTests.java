@@ -1,6 +1,7 @@
 package org.vestibule;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noMethods;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -8,6 +9,9 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.annotation.Transactional;
 
 /** The house rules of DESIGN.md that the compiler does not check. */
 class ArchitectureTests {
@@ -76,6 +80,27 @@ class ArchitectureTests {
         noClasses().that().haveSimpleNameEndingWith("Controller")
                 .should().dependOnClassesThat().haveSimpleNameEndingWith("Entries")
                 .orShould().dependOnClassesThat().haveNameMatching(".*\\.room\\.(Events|Rooms|ForwardExtremities)")
+                .check(CLASSES);
+    }
+
+    @Test
+    void transactionsAndListenersAreNotAnnotations() {
+        // Nothing here processes these (config.Transactions, config.NoEventListenerMethods): the
+        // methods would silently run without a transaction, or never.
+        noClasses().should().beAnnotatedWith(Transactional.class)
+                .because("transactions are begun with the TransactionTemplate").check(CLASSES);
+        noMethods().should().beAnnotatedWith(Transactional.class)
+                .because("transactions are begun with the TransactionTemplate").check(CLASSES);
+        noMethods().should().beMetaAnnotatedWith(EventListener.class).orShould().beAnnotatedWith(EventListener.class)
+                .because("listeners implement ApplicationListener").check(CLASSES);
+    }
+
+    @Test
+    void repositoriesOfOursWorkThroughJdbcTemplate() {
+        // Nothing wraps @Repository classes to translate JPA's exceptions (VestibuleApplication):
+        // JdbcTemplate translates SQL errors into Spring's DataAccessException itself.
+        noClasses().that().areAnnotatedWith(Repository.class)
+                .should().dependOnClassesThat().resideInAnyPackage("jakarta.persistence..", "org.hibernate..")
                 .check(CLASSES);
     }
 }

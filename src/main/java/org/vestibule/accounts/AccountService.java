@@ -11,7 +11,7 @@ import java.util.Optional;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.vestibule.error.Errcode;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
@@ -35,15 +35,17 @@ public class AccountService {
     private final ClientProperties properties;
     private final Clock clock;
     private final RateLimits limits;
+    private final TransactionTemplate tx;
 
     AccountService(Accounts accounts, Sessions sessions, ServerKeyring keyring, ClientProperties properties, Clock clock,
-                   RateLimits limits) {
+                   RateLimits limits, TransactionTemplate tx) {
         this.limits = limits;
         this.accounts = accounts;
         this.sessions = sessions;
         this.keyring = keyring;
         this.properties = properties;
         this.clock = clock;
+        this.tx = tx;
     }
 
     public String userIdOf(String localpart) {
@@ -68,42 +70,42 @@ public class AccountService {
      * Open registration ({@code POST /register}) from a client address, counted by rc_registration
      * once the name is known to be free (a taken name costs nothing, as in Synapse).
      */
-    @Transactional
     public Session registerFromClient(String address, String localpart, String password, String deviceId,
                                       String deviceName, boolean inhibitLogin) {
-        limits.checkRegistration(address);
-        if (localpart != null) {
-            checkAvailable(localpart);
-        }
-        limits.registration(address);
-        return register(localpart, password, false, deviceId, deviceName, inhibitLogin);
+        return tx.execute(status -> {
+            limits.checkRegistration(address);
+            if (localpart != null) {
+                checkAvailable(localpart);
+            }
+            limits.registration(address);
+            return register(localpart, password, false, deviceId, deviceName, inhibitLogin);
+        });
     }
 
     /**
      * Creates an account and, unless {@code inhibitLogin}, a first session. Not rate-limited: the
      * shared-secret admin registration calls it directly (Synapse does not limit it either).
      */
-    @Transactional
     public Session register(String localpart, String password, boolean admin, String deviceId, String deviceName,
                             boolean inhibitLogin) {
-        if (localpart == null) {
-            localpart = generatedLocalpart();
-        }
-        checkAvailable(localpart);
-        String userId = userIdOf(localpart);
-        String hash = password == null ? null : PasswordHashing.hash(password, properties.passwordHashIterations());
-        Account account = new Account(userId, localpart, hash, admin, clock.millis());
-        account.setDisplayname(localpart);
-        try {
-            accounts.saveAndFlush(account);
-        } catch (DataIntegrityViolationException e) {
-            // Registered by a request that got here first; this transaction rolls back.
-            throw new MatrixException(400, Errcode.USER_IN_USE, "The user ID " + userId + " is already taken");
-        }
-        if (inhibitLogin) {
-            return new Session(userId, null, null);
-        }
-        return newSession(userId, deviceId, deviceName);
+        return tx.execute(status -> {
+            String name = localpart != null ? localpart : generatedLocalpart();
+            checkAvailable(name);
+            String userId = userIdOf(name);
+            String hash = password == null ? null : PasswordHashing.hash(password, properties.passwordHashIterations());
+            Account account = new Account(userId, name, hash, admin, clock.millis());
+            account.setDisplayname(name);
+            try {
+                accounts.saveAndFlush(account);
+            } catch (DataIntegrityViolationException e) {
+                // Registered by a request that got here first; this transaction rolls back.
+                throw new MatrixException(400, Errcode.USER_IN_USE, "The user ID " + userId + " is already taken");
+            }
+            if (inhibitLogin) {
+                return new Session(userId, null, null);
+            }
+            return newSession(userId, deviceId, deviceName);
+        });
     }
 
     /**
@@ -111,18 +113,20 @@ public class AccountService {
      * (rc_login.address); refused before the password is checked once the account has seen too
      * many failures lately (rc_login.failed_attempts); successful logins per account (rc_login.account).
      */
-    @Transactional
     public Session login(String user, String password, String deviceId, String deviceName, String address) {
-        limits.loginAttempt(address);
-        String userId = user.startsWith("@") ? user : userIdOf(user.toLowerCase(Locale.ROOT));
-        limits.checkFailedLogins(userId);
-        Optional<Account> account = accounts.findById(userId);
-        if (account.isEmpty() || account.get().deactivated() || !PasswordHashing.matches(password, account.get().passwordHash())) {
-            limits.failedLogin(userId);
-            throw MatrixException.forbidden("Invalid username or password");
-        }
-        limits.successfulLogin(userId);
-        return newSession(userId, deviceId, deviceName);
+        return tx.execute(status -> {
+            limits.loginAttempt(address);
+            String userId = user.startsWith("@") ? user : userIdOf(user.toLowerCase(Locale.ROOT));
+            limits.checkFailedLogins(userId);
+            Optional<Account> account = accounts.findById(userId);
+            if (account.isEmpty() || account.get().deactivated()
+                    || !PasswordHashing.matches(password, account.get().passwordHash())) {
+                limits.failedLogin(userId);
+                throw MatrixException.forbidden("Invalid username or password");
+            }
+            limits.successfulLogin(userId);
+            return newSession(userId, deviceId, deviceName);
+        });
     }
 
     public Optional<ClientUser> authenticate(String accessToken) {
@@ -144,10 +148,11 @@ public class AccountService {
         return owner.map(Sessions.TokenOwner::user);
     }
 
-    @Transactional
     public void logout(String accessToken, ClientUser user) {
-        sessions.deleteToken(PasswordHashing.sha256(accessToken));
-        sessions.deleteDevice(user.userId(), user.deviceId());
+        tx.executeWithoutResult(status -> {
+            sessions.deleteToken(PasswordHashing.sha256(accessToken));
+            sessions.deleteDevice(user.userId(), user.deviceId());
+        });
     }
 
     public boolean exists(String userId) {
@@ -186,14 +191,12 @@ public class AccountService {
                 .map(a -> new LocalProfile(a.userId(), a.displayname(), a.avatarUrl())).toList();
     }
 
-    @Transactional
     public void setDisplayname(String userId, String displayname) {
-        accounts.findById(userId).ifPresent(a -> a.setDisplayname(displayname));
+        tx.executeWithoutResult(status -> accounts.findById(userId).ifPresent(a -> a.setDisplayname(displayname)));
     }
 
-    @Transactional
     public void setAvatarUrl(String userId, String avatarUrl) {
-        accounts.findById(userId).ifPresent(a -> a.setAvatarUrl(avatarUrl));
+        tx.executeWithoutResult(status -> accounts.findById(userId).ifPresent(a -> a.setAvatarUrl(avatarUrl)));
     }
 
     private Session newSession(String userId, String deviceId, String deviceName) {

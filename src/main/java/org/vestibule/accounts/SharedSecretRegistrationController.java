@@ -11,7 +11,7 @@ import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -35,12 +35,15 @@ class SharedSecretRegistrationController {
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
+    private final TransactionTemplate tx;
 
-    SharedSecretRegistrationController(AccountService accounts, ClientProperties properties, JdbcTemplate jdbc, Clock clock) {
+    SharedSecretRegistrationController(AccountService accounts, ClientProperties properties, JdbcTemplate jdbc, Clock clock,
+                                       TransactionTemplate tx) {
         this.accounts = accounts;
         this.properties = properties;
         this.jdbc = jdbc;
         this.clock = clock;
+        this.tx = tx;
     }
 
     @GetMapping("/_synapse/admin/v1/register")
@@ -55,28 +58,29 @@ class SharedSecretRegistrationController {
     }
 
     @PostMapping("/_synapse/admin/v1/register")
-    @Transactional
     Map<String, Object> register(@RequestBody(required = false) byte[] raw) {
-        requireEnabled();
-        JsonBody body = JsonBody.parse(raw);
-        String nonce = body.requireString("nonce");
-        String username = body.requireString("username");
-        String password = body.requireString("password");
-        boolean admin = body.bool("admin", false);
-        String mac = body.requireString("mac");
-        int used = jdbc.update("delete from registration_nonces where nonce = ? and created_ts >= ?", nonce,
-                clock.millis() - NONCE_LIFETIME_MS);
-        if (used != 1) {
-            throw new MatrixException(400, Errcode.UNKNOWN, "Unrecognised or expired nonce; GET a new one first");
-        }
-        String expected = hmac(nonce, username, password, admin);
-        if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
-                mac.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
-            throw MatrixException.forbidden("HMAC incorrect");
-        }
-        AccountService.Session session = accounts.register(username.toLowerCase(Locale.ROOT), password, admin,
-                null, null, false);
-        return AccountController.sessionBody(session);
+        return tx.execute(status -> {
+            requireEnabled();
+            JsonBody body = JsonBody.parse(raw);
+            String nonce = body.requireString("nonce");
+            String username = body.requireString("username");
+            String password = body.requireString("password");
+            boolean admin = body.bool("admin", false);
+            String mac = body.requireString("mac");
+            int used = jdbc.update("delete from registration_nonces where nonce = ? and created_ts >= ?", nonce,
+                    clock.millis() - NONCE_LIFETIME_MS);
+            if (used != 1) {
+                throw new MatrixException(400, Errcode.UNKNOWN, "Unrecognised or expired nonce; GET a new one first");
+            }
+            String expected = hmac(nonce, username, password, admin);
+            if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
+                    mac.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
+                throw MatrixException.forbidden("HMAC incorrect");
+            }
+            AccountService.Session session = accounts.register(username.toLowerCase(Locale.ROOT), password, admin,
+                    null, null, false);
+            return AccountController.sessionBody(session);
+        });
     }
 
     private String hmac(String nonce, String username, String password, boolean admin) {

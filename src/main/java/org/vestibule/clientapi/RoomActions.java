@@ -10,7 +10,7 @@ import java.util.Optional;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.ResultSetExtractor;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.vestibule.accounts.ClientUser;
 import org.vestibule.auth.PowerLevels;
 import org.vestibule.auth.ServerAcl;
@@ -44,9 +44,11 @@ public class RoomActions {
     private final Redactions redactions;
     private final Presence presence;
     private final RoomReaders readers;
+    private final TransactionTemplate tx;
 
     RoomActions(LocalEvents localEvents, EventGraph graph, RoomMemberships memberships, JdbcTemplate jdbc, Clock clock,
-                RateLimits limits, ServerKeyring keyring, Redactions redactions, Presence presence, RoomReaders readers) {
+                RateLimits limits, ServerKeyring keyring, Redactions redactions, Presence presence, RoomReaders readers,
+                TransactionTemplate tx) {
         this.limits = limits;
         this.keyring = keyring;
         this.readers = readers;
@@ -57,6 +59,7 @@ public class RoomActions {
         this.clock = clock;
         this.redactions = redactions;
         this.presence = presence;
+        this.tx = tx;
     }
 
     /**
@@ -87,57 +90,59 @@ public class RoomActions {
     }
 
     /** Sends a message event, once per (device, room, txnId); a new one is counted by rc_message. */
-    @Transactional
     public String sendMessage(ClientUser user, String roomId, String type, String txnId, Map<String, Object> content) {
-        List<String> existing = claimTransaction(user, roomId, txnId);
-        if (!existing.isEmpty()) {
-            return existing.get(0);
-        }
-        requireKnownRoom(roomId);
-        limits.message(user.userId());
-        Pdu event = localEvents.send(roomId, user.userId(), type, null, content);
-        jdbc.update("insert into client_transactions (user_id, device_id, txn_id, room_id, event_id, created_ts) "
-                + "values (?, ?, ?, ?, ?, ?) on conflict do nothing", user.userId(), user.deviceId(), txnId, roomId,
-                event.eventId(), clock.millis());
-        presence.active(user.userId()); // spec §Presence: sending a message is the pro-active event
-        return event.eventId();
+        return tx.execute(status -> {
+            List<String> existing = claimTransaction(user, roomId, txnId);
+            if (!existing.isEmpty()) {
+                return existing.get(0);
+            }
+            requireKnownRoom(roomId);
+            limits.message(user.userId());
+            Pdu event = localEvents.send(roomId, user.userId(), type, null, content);
+            jdbc.update("insert into client_transactions (user_id, device_id, txn_id, room_id, event_id, created_ts) "
+                    + "values (?, ?, ?, ?, ?, ?) on conflict do nothing", user.userId(), user.deviceId(), txnId, roomId,
+                    event.eventId(), clock.millis());
+            presence.active(user.userId()); // spec §Presence: sending a message is the pro-active event
+            return event.eventId();
+        });
     }
 
     /**
      * Redacts an event of the room, once per (device, room, txnId) (spec client-server §Redactions):
      * one's own event, or anyone's with the power level to redact.
      */
-    @Transactional
     public String redact(ClientUser user, String roomId, String eventId, String txnId, String reason) {
-        String key = "redact " + eventId + " " + txnId;
-        List<String> existing = claimTransaction(user, roomId, key);
-        if (!existing.isEmpty()) {
-            return existing.get(0);
-        }
-        requireJoined(user, roomId);
-        RoomState state = localEvents.snapshot(roomId).state();
-        Pdu target = graph.event(eventId).filter(p -> roomId.equals(p.roomId()))
-                .orElseThrow(() -> MatrixException.notFound("Event " + eventId + " not found in " + roomId));
-        if (!user.userId().equals(target.sender())) {
-            RoomVersion version = target.roomVersion();
-            PowerLevels levels = PowerLevels.fromState(version, graph.stateEvents(state,
-                    List.of(StateKey.CREATE, StateKey.POWER_LEVELS)));
-            if (levels.userLevel(user.userId()) < levels.redact()) {
-                throw MatrixException.forbidden("Your power level " + levels.userLevel(user.userId())
-                        + " is below the redact level " + levels.redact() + " of " + roomId
-                        + ": you may redact only your own events");
+        return tx.execute(status -> {
+            String key = "redact " + eventId + " " + txnId;
+            List<String> existing = claimTransaction(user, roomId, key);
+            if (!existing.isEmpty()) {
+                return existing.get(0);
             }
-        }
-        limits.message(user.userId());
-        Map<String, Object> content = new LinkedHashMap<>();
-        if (reason != null) {
-            content.put("reason", reason);
-        }
-        Pdu redaction = localEvents.sendRedaction(roomId, user.userId(), eventId, content);
-        jdbc.update("insert into client_transactions (user_id, device_id, txn_id, room_id, event_id, created_ts) "
-                + "values (?, ?, ?, ?, ?, ?) on conflict do nothing", user.userId(), user.deviceId(), key, roomId,
-                redaction.eventId(), clock.millis());
-        return redaction.eventId();
+            requireJoined(user, roomId);
+            RoomState state = localEvents.snapshot(roomId).state();
+            Pdu target = graph.event(eventId).filter(p -> roomId.equals(p.roomId()))
+                    .orElseThrow(() -> MatrixException.notFound("Event " + eventId + " not found in " + roomId));
+            if (!user.userId().equals(target.sender())) {
+                RoomVersion version = target.roomVersion();
+                PowerLevels levels = PowerLevels.fromState(version, graph.stateEvents(state,
+                        List.of(StateKey.CREATE, StateKey.POWER_LEVELS)));
+                if (levels.userLevel(user.userId()) < levels.redact()) {
+                    throw MatrixException.forbidden("Your power level " + levels.userLevel(user.userId())
+                            + " is below the redact level " + levels.redact() + " of " + roomId
+                            + ": you may redact only your own events");
+                }
+            }
+            limits.message(user.userId());
+            Map<String, Object> content = new LinkedHashMap<>();
+            if (reason != null) {
+                content.put("reason", reason);
+            }
+            Pdu redaction = localEvents.sendRedaction(roomId, user.userId(), eventId, content);
+            jdbc.update("insert into client_transactions (user_id, device_id, txn_id, room_id, event_id, created_ts) "
+                    + "values (?, ?, ?, ?, ?, ?) on conflict do nothing", user.userId(), user.deviceId(), key, roomId,
+                    redaction.eventId(), clock.millis());
+            return redaction.eventId();
+        });
     }
 
     /**
@@ -176,14 +181,15 @@ public class RoomActions {
         return setMembership(user, roomId, target, "leave", reason);
     }
 
-    @Transactional
     public void forget(ClientUser user, String roomId) {
-        String current = memberships.membershipOf(roomId, user.userId()).orElse(null);
-        if ("join".equals(current)) {
-            throw new MatrixException(400, Errcode.UNKNOWN, "You must leave " + roomId + " before forgetting it");
-        }
-        jdbc.update("insert into forgotten_rooms (user_id, room_id) values (?, ?) on conflict do nothing",
-                user.userId(), roomId);
+        tx.executeWithoutResult(status -> {
+            String current = memberships.membershipOf(roomId, user.userId()).orElse(null);
+            if ("join".equals(current)) {
+                throw new MatrixException(400, Errcode.UNKNOWN, "You must leave " + roomId + " before forgetting it");
+            }
+            jdbc.update("insert into forgotten_rooms (user_id, room_id) values (?, ?) on conflict do nothing",
+                    user.userId(), roomId);
+        });
     }
 
     /** The current state for a member; for one who left, the state when they left. */

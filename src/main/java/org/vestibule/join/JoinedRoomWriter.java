@@ -9,7 +9,7 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.vestibule.auth.StateKey;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Json;
@@ -40,15 +40,17 @@ class JoinedRoomWriter {
     private final PartialStateResync resync;
     private final RoomJoinServers joinServers;
     private final Clock clock;
+    private final TransactionTemplate tx;
 
     JoinedRoomWriter(PduChecks checks, EventPersister persister, EventGraph graph, PartialStateResync resync,
-                     RoomJoinServers joinServers, Clock clock) {
+                     RoomJoinServers joinServers, Clock clock, TransactionTemplate tx) {
         this.joinServers = joinServers;
         this.clock = clock;
         this.checks = checks;
         this.persister = persister;
         this.graph = graph;
         this.resync = resync;
+        this.tx = tx;
     }
 
     /** Checks every event of the answer; the signatures may need keys fetched, so no transaction yet. */
@@ -102,36 +104,38 @@ class JoinedRoomWriter {
      *                            state from: the room is flagged and its resync starts once this
      *                            commits; null for a full answer
      */
-    @Transactional
     Pdu persist(String server, String roomId, RoomVersion version, Pdu join, CheckedAnswer answer,
                 List<String> partialStateServers) {
-        Pdu create = answer.state().stream().filter(p -> p.isStateOf("m.room.create", "")).findFirst().orElseThrow();
-        persister.ensureRoom(roomId, version, create.sender());
-        List<Pdu> all = new ArrayList<>(answer.authChain());
-        all.addAll(answer.state());
-        Set<String> missing = persister.persistOutliers(all);
-        if (!missing.isEmpty()) {
-            log.info("Left out {} events of {} whose auth events we do not have", missing.size(), roomId);
-        }
-        Map<StateKey, String> state = new HashMap<>();
-        for (Pdu p : answer.state()) {
-            if (p.isState() && !missing.contains(p.eventId()) && !graph.isRejected(p.eventId())) {
-                state.put(StateKey.of(p), p.eventId());
+        return tx.execute(status -> {
+            Pdu create = answer.state().stream().filter(p -> p.isStateOf("m.room.create", "")).findFirst()
+                    .orElseThrow();
+            persister.ensureRoom(roomId, version, create.sender());
+            List<Pdu> all = new ArrayList<>(answer.authChain());
+            all.addAll(answer.state());
+            Set<String> missing = persister.persistOutliers(all);
+            if (!missing.isEmpty()) {
+                log.info("Left out {} events of {} whose auth events we do not have", missing.size(), roomId);
             }
-        }
-        EventPersister.JoinPlaced placed = persister.persistJoin(join, state, partialStateServers);
-        PersistOutcome outcome = placed.outcome();
-        if (outcome instanceof PersistOutcome.Stored stored && !stored.softFailed()
-                || outcome instanceof PersistOutcome.Duplicate) {
-            if (placed.startsResync()) {
-                resync.startAfterCommit(roomId);
+            Map<StateKey, String> state = new HashMap<>();
+            for (Pdu p : answer.state()) {
+                if (p.isState() && !missing.contains(p.eventId()) && !graph.isRejected(p.eventId())) {
+                    state.put(StateKey.of(p), p.eventId());
+                }
             }
-            joinServers.record(roomId, server, join.eventId(), clock.millis());
-            return join;
-        }
-        // Throwing rolls back everything stored above.
-        throw new MatrixException(502, "M_UNKNOWN", "The room's state as the resident sent it does not allow our join: "
-                + outcome.describe());
+            EventPersister.JoinPlaced placed = persister.persistJoin(join, state, partialStateServers);
+            PersistOutcome outcome = placed.outcome();
+            if (outcome instanceof PersistOutcome.Stored stored && !stored.softFailed()
+                    || outcome instanceof PersistOutcome.Duplicate) {
+                if (placed.startsResync()) {
+                    resync.startAfterCommit(roomId);
+                }
+                joinServers.record(roomId, server, join.eventId(), clock.millis());
+                return join;
+            }
+            // Throwing rolls back everything stored above.
+            throw new MatrixException(502, "M_UNKNOWN",
+                    "The room's state as the resident sent it does not allow our join: " + outcome.describe());
+        });
     }
 
 }

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.vestibule.auth.AuthResult;
 import org.vestibule.auth.StateKey;
 import org.vestibule.error.Errcode;
@@ -100,11 +100,12 @@ public class ResidentJoins {
     private final EventRelay relay;
     private final StrippedState strippedState;
     private final RateLimits limits;
+    private final TransactionTemplate tx;
 
     ResidentJoins(EventGraph graph, LocalEvents localEvents, EventPersister persister, RoomMemberships memberships,
                   JoinEligibility eligibility, EventSignatureVerifier signatures, ServerKeyring keyring,
                   JoinProperties properties, MeterRegistry meters, EventRelay relay, StrippedState strippedState,
-                  RateLimits limits) {
+                  RateLimits limits, TransactionTemplate tx) {
         this.limits = limits;
         this.graph = graph;
         this.localEvents = localEvents;
@@ -117,6 +118,7 @@ public class ResidentJoins {
         this.meters = meters;
         this.relay = relay;
         this.strippedState = strippedState;
+        this.tx = tx;
     }
 
     /**
@@ -146,35 +148,36 @@ public class ResidentJoins {
     }
 
     /** {@code PUT /send_join} (v1 and v2). */
-    @Transactional
     public SendJoinAnswer sendJoin(String origin, String roomId, String eventId, byte[] body, boolean omitMembers) {
-        limits.checkJoinsInRoom(roomId);
-        Resident resident = residentRoom(roomId);
-        RoomVersion version = resident.version();
-        Pdu event = parseMembershipEvent(origin, roomId, eventId, body, version, "join");
-        RoomSnapshot snapshot = resident.snapshot();
-        refuseBanned(roomId, event.sender(), snapshot);
-        // Membership may have changed since make_join: decide again.
-        JoinDecision decision = eligibility.decide(version, snapshot, event.sender());
-        count("send_join", decision);
-        authoriserOrThrow(decision);
-        String named = Json.string(event.content(), "join_authorised_via_users_server").orElse(null);
-        if (named != null) {
-            String namedServer = Identifiers.serverOf(named).orElse("");
-            if (!keyring.isOurs(namedServer)) {
-                throw MatrixException.invalidParam("join_authorised_via_users_server names " + named
-                        + ", who is not a user of this server; send the join to " + namedServer + " instead");
+        return tx.execute(status -> {
+            limits.checkJoinsInRoom(roomId);
+            Resident resident = residentRoom(roomId);
+            RoomVersion version = resident.version();
+            Pdu event = parseMembershipEvent(origin, roomId, eventId, body, version, "join");
+            RoomSnapshot snapshot = resident.snapshot();
+            refuseBanned(roomId, event.sender(), snapshot);
+            // Membership may have changed since make_join: decide again.
+            JoinDecision decision = eligibility.decide(version, snapshot, event.sender());
+            count("send_join", decision);
+            authoriserOrThrow(decision);
+            String named = Json.string(event.content(), "join_authorised_via_users_server").orElse(null);
+            if (named != null) {
+                String namedServer = Identifiers.serverOf(named).orElse("");
+                if (!keyring.isOurs(namedServer)) {
+                    throw MatrixException.invalidParam("join_authorised_via_users_server names " + named
+                            + ", who is not a user of this server; send the join to " + namedServer + " instead");
+                }
             }
-        }
-        // The spec has the resident sign every join it accepts; for restricted joins the
-        // authoriser's signature is also what auth rule 4.2 requires, so it comes before storing.
-        Pdu signed = EventSigning.addSignature(event, keyring.serverName(), keyring.signingKey());
-        RoomState before = snapshot.state();
-        List<String> serversBefore = omitMembers ? List.copyOf(snapshot.joinedServers()) : List.of();
-        persister.persistOrRefuse(signed);
-        relay.relay(signed, localEvents.snapshot(roomId).joinedServers(), Set.of(origin));
-        limits.joinedRoom(roomId);
-        return answer(roomId, signed, before, omitMembers, serversBefore);
+            // The spec has the resident sign every join it accepts; for restricted joins the
+            // authoriser's signature is also what auth rule 4.2 requires, so it comes before storing.
+            Pdu signed = EventSigning.addSignature(event, keyring.serverName(), keyring.signingKey());
+            RoomState before = snapshot.state();
+            List<String> serversBefore = omitMembers ? List.copyOf(snapshot.joinedServers()) : List.of();
+            persister.persistOrRefuse(signed);
+            relay.relay(signed, localEvents.snapshot(roomId).joinedServers(), Set.of(origin));
+            limits.joinedRoom(roomId);
+            return answer(roomId, signed, before, omitMembers, serversBefore);
+        });
     }
 
     /** {@code GET /make_leave}. */
@@ -186,12 +189,13 @@ public class ResidentJoins {
     }
 
     /** {@code PUT /send_leave} (v1 and v2). */
-    @Transactional
     public void sendLeave(String origin, String roomId, String eventId, byte[] body) {
-        RoomVersion version = residentRoom(roomId).version();
-        Pdu event = parseMembershipEvent(origin, roomId, eventId, body, version, "leave");
-        persister.persistOrRefuse(event);
-        relay.relay(event, localEvents.snapshot(roomId).joinedServers(), Set.of(origin));
+        tx.executeWithoutResult(status -> {
+            RoomVersion version = residentRoom(roomId).version();
+            Pdu event = parseMembershipEvent(origin, roomId, eventId, body, version, "leave");
+            persister.persistOrRefuse(event);
+            relay.relay(event, localEvents.snapshot(roomId).joinedServers(), Set.of(origin));
+        });
     }
 
     /**
@@ -212,15 +216,16 @@ public class ResidentJoins {
      * {@code PUT /send_knock}: stores the knock, sends it to the room's other servers and answers
      * the room's stripped state (as PDUs, create event included, spec v1.16).
      */
-    @Transactional
     public Map<String, Object> sendKnock(String origin, String roomId, String eventId, byte[] body) {
-        RoomVersion version = residentRoom(roomId).version();
-        Pdu event = parseMembershipEvent(origin, roomId, eventId, body, version, "knock");
-        RoomSnapshot snapshot = localEvents.snapshot(roomId);
-        refuseKnock(version, roomId, event.sender(), snapshot.state());
-        persister.persistOrRefuse(event);
-        relay.relay(event, localEvents.snapshot(roomId).joinedServers(), Set.of(origin));
-        return Map.of("knock_room_state", strippedState.pdus(snapshot.state(), null));
+        return tx.execute(status -> {
+            RoomVersion version = residentRoom(roomId).version();
+            Pdu event = parseMembershipEvent(origin, roomId, eventId, body, version, "knock");
+            RoomSnapshot snapshot = localEvents.snapshot(roomId);
+            refuseKnock(version, roomId, event.sender(), snapshot.state());
+            persister.persistOrRefuse(event);
+            relay.relay(event, localEvents.snapshot(roomId).joinedServers(), Set.of(origin));
+            return Map.of("knock_room_state", strippedState.pdus(snapshot.state(), null));
+        });
     }
 
     /** The refusals of knocks.yaml and the client-server §Knocking rules, each with its reason. */

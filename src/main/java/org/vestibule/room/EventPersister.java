@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.vestibule.auth.AuthEventSelection;
 import org.vestibule.auth.AuthResult;
 import org.vestibule.auth.AuthRules;
@@ -53,10 +53,11 @@ public class EventPersister {
     private final JdbcTemplate jdbc;
     private final Redactions redactions;
     private final Clock clock;
+    private final TransactionTemplate tx;
 
     EventPersister(Rooms rooms, EventRows rows, EventGraph graph, StateGroups stateGroups, RoomStateCache cache,
                    EventWrites writes, PartialStateRooms partialRooms, JdbcTemplate jdbc, Redactions redactions,
-                   Clock clock) {
+                   Clock clock, TransactionTemplate tx) {
         this.partialRooms = partialRooms;
         this.redactions = redactions;
         this.jdbc = jdbc;
@@ -67,20 +68,22 @@ public class EventPersister {
         this.cache = cache;
         this.writes = writes;
         this.clock = clock;
+        this.tx = tx;
     }
 
     /** Creates a room from its create event, which becomes the room's first event. */
-    @Transactional
     public PersistOutcome createRoom(Pdu create) {
-        if (!create.isStateOf("m.room.create", "")) {
-            throw new IllegalArgumentException("not a create event: " + create);
-        }
-        if (rooms.existsById(create.roomId())) {
-            throw new MatrixException(400, "M_ROOM_IN_USE", "Room " + create.roomId() + " already exists");
-        }
-        rooms.saveAndFlush(new Room(create.roomId(), create.roomVersion().id(), create.sender(), clock.millis()));
-        graph.rememberRoomVersion(create.roomId(), create.roomVersion());
-        return persistLocked(null, create, null, false, false);
+        return tx.execute(status -> {
+            if (!create.isStateOf("m.room.create", "")) {
+                throw new IllegalArgumentException("not a create event: " + create);
+            }
+            if (rooms.existsById(create.roomId())) {
+                throw new MatrixException(400, "M_ROOM_IN_USE", "Room " + create.roomId() + " already exists");
+            }
+            rooms.saveAndFlush(new Room(create.roomId(), create.roomVersion().id(), create.sender(), clock.millis()));
+            graph.rememberRoomVersion(create.roomId(), create.roomVersion());
+            return persistLocked(null, create, null, false, false);
+        });
     }
 
     /**
@@ -89,10 +92,12 @@ public class EventPersister {
      * its own auth events only: the state before it lacks the members the resident left out, so
      * its sender may well be missing from it.
      */
-    @Transactional
     public PersistOutcome persist(Pdu event) {
-        RoomLock room = lock(event.roomId());
-        return persistLocked(room, event, null, false, cache.get(event.roomId(), room.stateVersion()).partialState());
+        return tx.execute(status -> {
+            RoomLock room = lock(event.roomId());
+            return persistLocked(room, event, null, false,
+                    cache.get(event.roomId(), room.stateVersion()).partialState());
+        });
     }
 
     /**
@@ -102,32 +107,32 @@ public class EventPersister {
      * @throws MatrixException 403 M_FORBIDDEN naming the auth rule, or 400 M_INVALID_PARAM when the
      *                         event refers to events we do not have
      */
-    @Transactional
     public PersistOutcome.Stored persistOrRefuse(Pdu event) {
         return persistOrRefuse(null, event);
     }
 
     /** {@link #persistOrRefuse(Pdu)} for a caller that already holds the room's lock. */
-    @Transactional
     PersistOutcome.Stored persistOrRefuse(RoomLock locked, Pdu event) {
-        PersistOutcome outcome = persistLocked(locked, event, null, false, false);
-        if (outcome instanceof PersistOutcome.Stored stored && !stored.softFailed()) {
-            return stored;
-        }
-        if (outcome instanceof PersistOutcome.Duplicate d) {
-            return new PersistOutcome.Stored(d.event(), false);
-        }
-        // Throwing rolls the transaction back, so a refused event leaves nothing behind.
-        if (outcome instanceof PersistOutcome.Rejected r) {
-            throw MatrixException.forbidden("The event is not allowed by the room's rules: " + r.reason()
-                    + " (auth rule " + r.rule() + ")");
-        }
-        if (outcome instanceof PersistOutcome.Stored) {
-            throw MatrixException.forbidden("The event is not allowed by the room's current state (soft failure)");
-        }
-        PersistOutcome.MissingEvents m = (PersistOutcome.MissingEvents) outcome;
-        throw MatrixException.invalidParam("The event refers to events this server does not have: auth "
-                + m.missingAuthEvents() + ", prev " + m.missingPrevEvents());
+        return tx.execute(status -> {
+            PersistOutcome outcome = persistLocked(locked, event, null, false, false);
+            if (outcome instanceof PersistOutcome.Stored stored && !stored.softFailed()) {
+                return stored;
+            }
+            if (outcome instanceof PersistOutcome.Duplicate d) {
+                return new PersistOutcome.Stored(d.event(), false);
+            }
+            // Throwing rolls the transaction back, so a refused event leaves nothing behind.
+            if (outcome instanceof PersistOutcome.Rejected r) {
+                throw MatrixException.forbidden("The event is not allowed by the room's rules: " + r.reason()
+                        + " (auth rule " + r.rule() + ")");
+            }
+            if (outcome instanceof PersistOutcome.Stored) {
+                throw MatrixException.forbidden("The event is not allowed by the room's current state (soft failure)");
+            }
+            PersistOutcome.MissingEvents m = (PersistOutcome.MissingEvents) outcome;
+            throw MatrixException.invalidParam("The event refers to events this server does not have: auth "
+                    + m.missingAuthEvents() + ", prev " + m.missingPrevEvents());
+        });
     }
 
     /**
@@ -151,28 +156,29 @@ public class EventPersister {
      * them, else on the resident's state. Replacing the state then would drop what we hold and
      * the resident did not show, such as those other joins.
      */
-    @Transactional
     public JoinPlaced persistJoin(Pdu join, Map<StateKey, String> stateBefore, Collection<String> resyncServers) {
-        RoomLock room = lock(join.roomId());
-        RoomSnapshot snapshot = cache.get(join.roomId(), room.stateVersion());
-        if (Identifiers.serverOf(join.sender()).filter(snapshot::isJoined).isPresent()) {
-            PersistOutcome outcome = persistLocked(room, join, null, false, snapshot.partialState());
-            if (outcome instanceof PersistOutcome.MissingEvents m && m.missingAuthEvents().isEmpty()) {
-                outcome = persistLocked(room, join, stateBefore, false, snapshot.partialState());
+        return tx.execute(status -> {
+            RoomLock room = lock(join.roomId());
+            RoomSnapshot snapshot = cache.get(join.roomId(), room.stateVersion());
+            if (Identifiers.serverOf(join.sender()).filter(snapshot::isJoined).isPresent()) {
+                PersistOutcome outcome = persistLocked(room, join, null, false, snapshot.partialState());
+                if (outcome instanceof PersistOutcome.MissingEvents m && m.missingAuthEvents().isEmpty()) {
+                    outcome = persistLocked(room, join, stateBefore, false, snapshot.partialState());
+                }
+                return new JoinPlaced(outcome, false);
             }
-            return new JoinPlaced(outcome, false);
-        }
-        if (resyncServers == null) {
-            return new JoinPlaced(persistLocked(room, join, stateBefore, true, false), false);
-        }
-        // Flagged first: the snapshot this join makes current reads the flag (advanceRoom).
-        partialRooms.flag(join.roomId(), join.eventId(), resyncServers, clock.millis());
-        PersistOutcome outcome = persistLocked(room, join, stateBefore, true, false);
-        boolean stored = outcome instanceof PersistOutcome.Stored s && !s.softFailed();
-        if (!stored) {
-            partialRooms.clear(join.roomId());
-        }
-        return new JoinPlaced(outcome, stored);
+            if (resyncServers == null) {
+                return new JoinPlaced(persistLocked(room, join, stateBefore, true, false), false);
+            }
+            // Flagged first: the snapshot this join makes current reads the flag (advanceRoom).
+            partialRooms.flag(join.roomId(), join.eventId(), resyncServers, clock.millis());
+            PersistOutcome outcome = persistLocked(room, join, stateBefore, true, false);
+            boolean stored = outcome instanceof PersistOutcome.Stored s && !s.softFailed();
+            if (!stored) {
+                partialRooms.clear(join.roomId());
+            }
+            return new JoinPlaced(outcome, stored);
+        });
     }
 
     /**
@@ -180,11 +186,12 @@ public class EventPersister {
      * before it is as another server told us (/state_ids); unlike a join, the room's other
      * extremities stay.
      */
-    @Transactional
     public PersistOutcome persistAfterGap(Pdu event, Map<StateKey, String> stateBefore) {
-        RoomLock room = lock(event.roomId());
-        return persistLocked(room, event, stateBefore, false,
-                cache.get(event.roomId(), room.stateVersion()).partialState());
+        return tx.execute(status -> {
+            RoomLock room = lock(event.roomId());
+            return persistLocked(room, event, stateBefore, false,
+                    cache.get(event.roomId(), room.stateVersion()).partialState());
+        });
     }
 
     /**
@@ -209,89 +216,90 @@ public class EventPersister {
      * @param stateBefore for events whose prev_events we lack, the state before them; the state's
      *                    events must be stored already (as outliers at least)
      */
-    @Transactional
     public Backfilled persistBackfilled(String roomId, List<Pdu> events, Map<String, Map<StateKey, String>> stateBefore) {
-        lock(roomId);
-        List<String> lookup = new ArrayList<>();
-        for (Pdu e : events) {
-            lookup.add(e.eventId());
-            lookup.addAll(e.prevEvents());
-        }
-        Map<String, EventPlacement> found = new HashMap<>();
-        rows.placements(lookup).forEach(r -> found.put(r.eventId(), r));
-        List<String> stored = new ArrayList<>();
-        List<String> rejected = new ArrayList<>();
-        List<String> skipped = new ArrayList<>();
-        long now = clock.millis();
-        for (Pdu event : events) {
-            if (!roomId.equals(event.roomId())) {
-                skipped.add(event.eventId());
-                continue;
+        return tx.execute(status -> {
+            lock(roomId);
+            List<String> lookup = new ArrayList<>();
+            for (Pdu e : events) {
+                lookup.add(e.eventId());
+                lookup.addAll(e.prevEvents());
             }
-            EventPlacement existing = found.get(event.eventId());
-            if (existing != null && !existing.outlier()) {
-                continue;
-            }
-            Map<String, Pdu> authEvents = graph.events(event.authEvents());
-            if (authEvents.size() < new HashSet<>(event.authEvents()).size()) {
-                skipped.add(event.eventId());
-                continue;
-            }
-            List<EventPlacement> prevs = new ArrayList<>();
-            for (String prev : event.prevEvents()) {
-                EventPlacement r = found.get(prev);
-                if (r != null && r.stateAfter() != null) {
-                    prevs.add(r);
+            Map<String, EventPlacement> found = new HashMap<>();
+            rows.placements(lookup).forEach(r -> found.put(r.eventId(), r));
+            List<String> stored = new ArrayList<>();
+            List<String> rejected = new ArrayList<>();
+            List<String> skipped = new ArrayList<>();
+            long now = clock.millis();
+            for (Pdu event : events) {
+                if (!roomId.equals(event.roomId())) {
+                    skipped.add(event.eventId());
+                    continue;
+                }
+                EventPlacement existing = found.get(event.eventId());
+                if (existing != null && !existing.outlier()) {
+                    continue;
+                }
+                Map<String, Pdu> authEvents = graph.events(event.authEvents());
+                if (authEvents.size() < new HashSet<>(event.authEvents()).size()) {
+                    skipped.add(event.eventId());
+                    continue;
+                }
+                List<EventPlacement> prevs = new ArrayList<>();
+                for (String prev : event.prevEvents()) {
+                    EventPlacement r = found.get(prev);
+                    if (r != null && r.stateAfter() != null) {
+                        prevs.add(r);
+                    }
+                }
+                RoomState before;
+                Long beforeGroup;
+                Map<StateKey, String> told = stateBefore.get(event.eventId());
+                if (prevs.size() == event.prevEvents().size() && prevs.size() == 1) {
+                    beforeGroup = prevs.get(0).stateAfter();
+                    before = stateGroups.load(beforeGroup);
+                } else if (prevs.size() == event.prevEvents().size() && !prevs.isEmpty()) {
+                    Long base = prevs.get(0).stateAfter();
+                    RoomState baseState = stateGroups.load(base);
+                    List<RoomState> forks = new ArrayList<>();
+                    for (EventPlacement r : prevs) {
+                        forks.add(stateGroups.load(r.stateAfter()));
+                    }
+                    before = resolveOnto(event.roomVersion(), baseState, forks, graph.lookup());
+                    beforeGroup = stateGroups.store(roomId, before, base, baseState);
+                } else if (told != null) {
+                    before = RoomState.of(told);
+                    beforeGroup = stateGroups.store(roomId, before, null, null);
+                } else if (event.prevEvents().isEmpty() && isCreate(event)) {
+                    before = RoomState.EMPTY;
+                    beforeGroup = stateGroups.store(roomId, before, null, null);
+                } else {
+                    skipped.add(event.eventId());
+                    continue;
+                }
+                AuthResult auth = checkAgainstAuthEvents(event, authEvents);
+                if (auth.allowed()) {
+                    auth = checkAgainstState(event, before);
+                }
+                RoomState after = before;
+                Long afterGroup = beforeGroup;
+                if (auth.allowed() && event.isState()) {
+                    after = before.with(StateKey.of(event), event.eventId());
+                    afterGroup = stateGroups.store(roomId, after, beforeGroup, before);
+                }
+                String rejection = auth instanceof AuthResult.Rejected r ? r.toString() : null;
+                writes.storeBackfilled(event, now, new EventWrites.Placement(rejection, false, new Stored(beforeGroup),
+                        new Stored(afterGroup)), existing != null);
+                graph.cache(event);
+                graph.rememberRejection(event.eventId(), rejection != null);
+                found.put(event.eventId(), new EventPlacement(event.eventId(), false, afterGroup));
+                stored.add(event.eventId());
+                if (rejection != null) {
+                    log.info("Rejected backfilled {}: {}", event.eventId(), rejection);
+                    rejected.add(event.eventId());
                 }
             }
-            RoomState before;
-            Long beforeGroup;
-            Map<StateKey, String> told = stateBefore.get(event.eventId());
-            if (prevs.size() == event.prevEvents().size() && prevs.size() == 1) {
-                beforeGroup = prevs.get(0).stateAfter();
-                before = stateGroups.load(beforeGroup);
-            } else if (prevs.size() == event.prevEvents().size() && !prevs.isEmpty()) {
-                Long base = prevs.get(0).stateAfter();
-                RoomState baseState = stateGroups.load(base);
-                List<RoomState> forks = new ArrayList<>();
-                for (EventPlacement r : prevs) {
-                    forks.add(stateGroups.load(r.stateAfter()));
-                }
-                before = resolveOnto(event.roomVersion(), baseState, forks, graph.lookup());
-                beforeGroup = stateGroups.store(roomId, before, base, baseState);
-            } else if (told != null) {
-                before = RoomState.of(told);
-                beforeGroup = stateGroups.store(roomId, before, null, null);
-            } else if (event.prevEvents().isEmpty() && isCreate(event)) {
-                before = RoomState.EMPTY;
-                beforeGroup = stateGroups.store(roomId, before, null, null);
-            } else {
-                skipped.add(event.eventId());
-                continue;
-            }
-            AuthResult auth = checkAgainstAuthEvents(event, authEvents);
-            if (auth.allowed()) {
-                auth = checkAgainstState(event, before);
-            }
-            RoomState after = before;
-            Long afterGroup = beforeGroup;
-            if (auth.allowed() && event.isState()) {
-                after = before.with(StateKey.of(event), event.eventId());
-                afterGroup = stateGroups.store(roomId, after, beforeGroup, before);
-            }
-            String rejection = auth instanceof AuthResult.Rejected r ? r.toString() : null;
-            writes.storeBackfilled(event, now, new EventWrites.Placement(rejection, false, new Stored(beforeGroup),
-                    new Stored(afterGroup)), existing != null);
-            graph.cache(event);
-            graph.rememberRejection(event.eventId(), rejection != null);
-            found.put(event.eventId(), new EventPlacement(event.eventId(), false, afterGroup));
-            stored.add(event.eventId());
-            if (rejection != null) {
-                log.info("Rejected backfilled {}: {}", event.eventId(), rejection);
-                rejected.add(event.eventId());
-            }
-        }
-        return new Backfilled(stored, rejected, skipped);
+            return new Backfilled(stored, rejected, skipped);
+        });
     }
 
     /**
@@ -300,51 +308,53 @@ public class EventPersister {
      * the full state after the join plus whatever changed on top of the partial state after it.
      * Returns false, changing nothing, when the room is no longer flagged for this join.
      */
-    @Transactional
     public boolean installFullState(String roomId, String joinEventId, Map<StateKey, String> fullStateBefore) {
-        RoomLock room = lock(roomId);
-        PartialStateRooms.Entry entry = partialRooms.find(roomId).orElse(null);
-        if (entry == null || !entry.joinEventId().equals(joinEventId)) {
-            return false;
-        }
-        Pdu join = graph.event(joinEventId).orElseThrow();
-        EventRecord joinRecord = graph.record(joinEventId).orElseThrow();
-        RoomState partialAfter = stateGroups.load(joinRecord.stateAfter());
-        RoomState fullBefore = RoomState.of(fullStateBefore);
-        RoomState fullAfter = fullBefore.with(StateKey.of(join), join.eventId());
-        long beforeGroup = stateGroups.store(roomId, fullBefore, null, null);
-        long afterGroup = stateGroups.store(roomId, fullAfter, beforeGroup, fullBefore);
+        return tx.execute(status -> {
+            RoomLock room = lock(roomId);
+            PartialStateRooms.Entry entry = partialRooms.find(roomId).orElse(null);
+            if (entry == null || !entry.joinEventId().equals(joinEventId)) {
+                return false;
+            }
+            Pdu join = graph.event(joinEventId).orElseThrow();
+            EventRecord joinRecord = graph.record(joinEventId).orElseThrow();
+            RoomState partialAfter = stateGroups.load(joinRecord.stateAfter());
+            RoomState fullBefore = RoomState.of(fullStateBefore);
+            RoomState fullAfter = fullBefore.with(StateKey.of(join), join.eventId());
+            long beforeGroup = stateGroups.store(roomId, fullBefore, null, null);
+            long afterGroup = stateGroups.store(roomId, fullAfter, beforeGroup, fullBefore);
 
-        // Every state group of an event placed after our join grew from the partial state after it.
-        Map<Long, Long> rebasedGroups = new HashMap<>();
-        rebasedGroups.put(joinRecord.stateAfter(), afterGroup);
-        List<Object[]> updates = new ArrayList<>();
-        updates.add(new Object[] {beforeGroup, afterGroup, joinEventId});
-        List<Object[]> later = jdbc.query("""
-                select event_id, state_before, state_after from events
-                where room_id = ? and not outlier and state_before is not null
-                  and stream_ordering > (select stream_ordering from events where event_id = ?)""",
-                (rs, n) -> new Object[] {rs.getString(1), rs.getLong(2), rs.getLong(3)}, roomId, joinEventId);
-        for (Object[] row : later) {
-            long before = rebase(roomId, (Long) row[1], partialAfter, fullAfter, afterGroup, rebasedGroups);
-            long after = rebase(roomId, (Long) row[2], partialAfter, fullAfter, afterGroup, rebasedGroups);
-            updates.add(new Object[] {before, after, row[0]});
-        }
-        jdbc.batchUpdate("update events set state_before = ?, state_after = ? where event_id = ?", updates);
+            // Every state group of an event placed after our join grew from the partial state after it.
+            Map<Long, Long> rebasedGroups = new HashMap<>();
+            rebasedGroups.put(joinRecord.stateAfter(), afterGroup);
+            List<Object[]> updates = new ArrayList<>();
+            updates.add(new Object[] {beforeGroup, afterGroup, joinEventId});
+            List<Object[]> later = jdbc.query("""
+                    select event_id, state_before, state_after from events
+                    where room_id = ? and not outlier and state_before is not null
+                      and stream_ordering > (select stream_ordering from events where event_id = ?)""",
+                    (rs, n) -> new Object[] {rs.getString(1), rs.getLong(2), rs.getLong(3)}, roomId, joinEventId);
+            for (Object[] row : later) {
+                long before = rebase(roomId, (Long) row[1], partialAfter, fullAfter, afterGroup, rebasedGroups);
+                long after = rebase(roomId, (Long) row[2], partialAfter, fullAfter, afterGroup, rebasedGroups);
+                updates.add(new Object[] {before, after, row[0]});
+            }
+            jdbc.batchUpdate("update events set state_before = ?, state_after = ? where event_id = ?", updates);
 
-        RoomSnapshot snapshot = cache.get(roomId, room.stateVersion());
-        RoomState current = fullAfter.withAll(snapshot.state().diffFrom(partialAfter));
-        Long currentGroup = snapshot.stateGroup() == null ? null : rebasedGroups.get(snapshot.stateGroup());
-        moveCurrentState(room, snapshot, current, currentGroup, snapshot.extremities(), List.of(), List.of(), false,
-                false);
-        partialRooms.clear(roomId);
-        // No timeline event says the state changed: a stream position for syncs to send it whole.
-        jdbc.update("""
-                insert into room_state_resets (room_id, stream_ordering)
-                values (?, nextval(pg_get_serial_sequence('events', 'stream_ordering')))
-                on conflict (room_id) do update set stream_ordering = excluded.stream_ordering""", roomId);
-        log.info("Installed the full state of {} ({} entries, {} events rebased)", roomId, current.size(), later.size());
-        return true;
+            RoomSnapshot snapshot = cache.get(roomId, room.stateVersion());
+            RoomState current = fullAfter.withAll(snapshot.state().diffFrom(partialAfter));
+            Long currentGroup = snapshot.stateGroup() == null ? null : rebasedGroups.get(snapshot.stateGroup());
+            moveCurrentState(room, snapshot, current, currentGroup, snapshot.extremities(), List.of(), List.of(), false,
+                    false);
+            partialRooms.clear(roomId);
+            // No timeline event says the state changed: a stream position for syncs to send it whole.
+            jdbc.update("""
+                    insert into room_state_resets (room_id, stream_ordering)
+                    values (?, nextval(pg_get_serial_sequence('events', 'stream_ordering')))
+                    on conflict (room_id) do update set stream_ordering = excluded.stream_ordering""", roomId);
+            log.info("Installed the full state of {} ({} entries, {} events rebased)", roomId, current.size(),
+                    later.size());
+            return true;
+        });
     }
 
     /** The group standing for a partial-state group rebased onto the full state after our join. */
@@ -371,13 +381,14 @@ public class EventPersister {
      * Several of our users may be joining the room through residents at once: their answers share
      * events, so they are stored one join after the other, never interleaved.
      */
-    @Transactional
     public void ensureRoom(String roomId, RoomVersion version, String creator) {
-        jdbc.update("insert into rooms (room_id, room_version, creator, created_ts, is_public, state_version) "
-                + "values (?, ?, ?, ?, false, 0) on conflict (room_id) do nothing", roomId, version.id(), creator,
-                clock.millis());
-        lock(roomId);
-        graph.rememberRoomVersion(roomId, version);
+        tx.executeWithoutResult(status -> {
+            jdbc.update("insert into rooms (room_id, room_version, creator, created_ts, is_public, state_version) "
+                    + "values (?, ?, ?, ?, false, 0) on conflict (room_id) do nothing", roomId, version.id(), creator,
+                    clock.millis());
+            lock(roomId);
+            graph.rememberRoomVersion(roomId, version);
+        });
     }
 
     /**
@@ -385,72 +396,73 @@ public class EventPersister {
      * own auth events, in an order where auth events come first. Events whose auth events are
      * missing are left out and returned.
      */
-    @Transactional
     public Set<String> persistOutliers(Collection<Pdu> outliers) {
-        Map<String, Pdu> pending = new HashMap<>();
-        for (Pdu p : outliers) {
-            pending.put(p.eventId(), p);
-        }
-        Set<String> known = new HashSet<>(rows.knownIds(pending.keySet()));
-        known.forEach(pending::remove);
-        // Kahn's algorithm: an event is ready once every auth event it names is stored.
-        Map<String, List<Pdu>> waiting = new HashMap<>();
-        Map<String, Integer> blockers = new HashMap<>();
-        ArrayDeque<Pdu> ready = new ArrayDeque<>();
-        Set<String> external = new HashSet<>();
-        for (Pdu p : pending.values()) {
-            for (String a : authDependencies(p)) {
-                if (!pending.containsKey(a) && !known.contains(a)) {
-                    external.add(a);
+        return tx.execute(status -> {
+            Map<String, Pdu> pending = new HashMap<>();
+            for (Pdu p : outliers) {
+                pending.put(p.eventId(), p);
+            }
+            Set<String> known = new HashSet<>(rows.knownIds(pending.keySet()));
+            known.forEach(pending::remove);
+            // Kahn's algorithm: an event is ready once every auth event it names is stored.
+            Map<String, List<Pdu>> waiting = new HashMap<>();
+            Map<String, Integer> blockers = new HashMap<>();
+            ArrayDeque<Pdu> ready = new ArrayDeque<>();
+            Set<String> external = new HashSet<>();
+            for (Pdu p : pending.values()) {
+                for (String a : authDependencies(p)) {
+                    if (!pending.containsKey(a) && !known.contains(a)) {
+                        external.add(a);
+                    }
                 }
             }
-        }
-        Set<String> externalKnown = external.isEmpty() ? Set.of() : graph.events(external).keySet();
-        for (Pdu p : pending.values()) {
-            int n = 0;
-            boolean unavailable = false;
-            for (String a : authDependencies(p)) {
-                if (pending.containsKey(a)) {
-                    n++;
-                    waiting.computeIfAbsent(a, k -> new ArrayList<>()).add(p);
-                } else if (!known.contains(a) && !externalKnown.contains(a)) {
-                    unavailable = true;
+            Set<String> externalKnown = external.isEmpty() ? Set.of() : graph.events(external).keySet();
+            for (Pdu p : pending.values()) {
+                int n = 0;
+                boolean unavailable = false;
+                for (String a : authDependencies(p)) {
+                    if (pending.containsKey(a)) {
+                        n++;
+                        waiting.computeIfAbsent(a, k -> new ArrayList<>()).add(p);
+                    } else if (!known.contains(a) && !externalKnown.contains(a)) {
+                        unavailable = true;
+                    }
+                }
+                if (unavailable) {
+                    blockers.put(p.eventId(), Integer.MAX_VALUE); // never ready: an auth event we cannot have
+                } else if (n == 0) {
+                    ready.add(p);
+                } else {
+                    blockers.put(p.eventId(), n);
                 }
             }
-            if (unavailable) {
-                blockers.put(p.eventId(), Integer.MAX_VALUE); // never ready: an auth event we cannot have
-            } else if (n == 0) {
-                ready.add(p);
-            } else {
-                blockers.put(p.eventId(), n);
-            }
-        }
-        List<Pdu> batch = new ArrayList<>();
-        List<String> rejections = new ArrayList<>();
-        long now = clock.millis();
-        while (!ready.isEmpty()) {
-            Pdu p = ready.poll();
-            Map<String, Pdu> auth = graph.events(p.authEvents());
-            AuthResult result = checkAgainstAuthEvents(p, auth);
-            graph.cache(p);
-            graph.rememberRejection(p.eventId(), !result.allowed());
-            batch.add(p);
-            rejections.add(result instanceof AuthResult.Rejected r ? r.toString() : null);
-            pending.remove(p.eventId());
-            for (Pdu next : waiting.getOrDefault(p.eventId(), List.of())) {
-                int left = blockers.merge(next.eventId(), -1, Integer::sum);
-                if (left == 0) {
-                    ready.add(next);
+            List<Pdu> batch = new ArrayList<>();
+            List<String> rejections = new ArrayList<>();
+            long now = clock.millis();
+            while (!ready.isEmpty()) {
+                Pdu p = ready.poll();
+                Map<String, Pdu> auth = graph.events(p.authEvents());
+                AuthResult result = checkAgainstAuthEvents(p, auth);
+                graph.cache(p);
+                graph.rememberRejection(p.eventId(), !result.allowed());
+                batch.add(p);
+                rejections.add(result instanceof AuthResult.Rejected r ? r.toString() : null);
+                pending.remove(p.eventId());
+                for (Pdu next : waiting.getOrDefault(p.eventId(), List.of())) {
+                    int left = blockers.merge(next.eventId(), -1, Integer::sum);
+                    if (left == 0) {
+                        ready.add(next);
+                    }
+                }
+                if (batch.size() == 500) {
+                    writes.storeOutliers(batch, rejections, now);
+                    batch.clear();
+                    rejections.clear();
                 }
             }
-            if (batch.size() == 500) {
-                writes.storeOutliers(batch, rejections, now);
-                batch.clear();
-                rejections.clear();
-            }
-        }
-        writes.storeOutliers(batch, rejections, now);
-        return Set.copyOf(pending.keySet());
+            writes.storeOutliers(batch, rejections, now);
+            return Set.copyOf(pending.keySet());
+        });
     }
 
     /**

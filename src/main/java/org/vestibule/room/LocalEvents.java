@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.vestibule.auth.AuthEventSelection;
 import org.vestibule.auth.AuthResult;
 import org.vestibule.auth.StateKey;
@@ -43,9 +43,10 @@ public class LocalEvents {
     private final PartialStateRooms partialRooms;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
+    private final TransactionTemplate tx;
 
     LocalEvents(RoomStateCache cache, EventGraph graph, EventPersister persister, ServerKeyring keyring,
-                EventRelay relay, PartialStateRooms partialRooms, Clock clock) {
+                EventRelay relay, PartialStateRooms partialRooms, Clock clock, TransactionTemplate tx) {
         this.partialRooms = partialRooms;
         this.cache = cache;
         this.graph = graph;
@@ -53,24 +54,23 @@ public class LocalEvents {
         this.keyring = keyring;
         this.relay = relay;
         this.clock = clock;
+        this.tx = tx;
     }
 
     /**
      * Builds, signs and persists an event by a local user, refusing it with 403 M_FORBIDDEN and
      * the rule that refused it when the auth rules do not allow it.
      */
-    @Transactional
     public Pdu send(String roomId, String sender, String type, String stateKey, Map<String, Object> content) {
-        return send(roomId, sender, type, stateKey, content, null);
+        return tx.execute(status -> send(roomId, sender, type, stateKey, content, null));
     }
 
     /**
      * A local user's m.room.redaction of {@code redacts}: named in content from room version 11,
      * at the top level before (spec rooms v11 "redacts moved into content").
      */
-    @Transactional
     public Pdu sendRedaction(String roomId, String sender, String redacts, Map<String, Object> content) {
-        return send(roomId, sender, "m.room.redaction", null, content, redacts);
+        return tx.execute(status -> send(roomId, sender, "m.room.redaction", null, content, redacts));
     }
 
     private Pdu send(String roomId, String sender, String type, String stateKey, Map<String, Object> content,
@@ -119,11 +119,12 @@ public class LocalEvents {
      * Stores an event made by {@link #build} (refused with 403 if the room no longer allows it)
      * and relays it to the room's other servers but {@code except}.
      */
-    @Transactional
     public Pdu commit(Pdu event, Set<String> except) {
-        persister.persistOrRefuse(event);
-        relay.relay(event, destinations(event.roomId(), snapshot(event.roomId())), except);
-        return event;
+        return tx.execute(status -> {
+            persister.persistOrRefuse(event);
+            relay.relay(event, destinations(event.roomId(), snapshot(event.roomId())), except);
+            return event;
+        });
     }
 
     /**

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.vestibule.auth.StateKey;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.EventSigning;
@@ -33,16 +33,18 @@ public class RoomCreator {
     private final ServerKeyring keyring;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
+    private final TransactionTemplate tx;
 
-    RoomCreator(LocalEvents localEvents, EventPersister persister, ServerKeyring keyring, Clock clock) {
+    RoomCreator(LocalEvents localEvents, EventPersister persister, ServerKeyring keyring, Clock clock,
+                TransactionTemplate tx) {
         this.localEvents = localEvents;
         this.persister = persister;
         this.keyring = keyring;
         this.clock = clock;
+        this.tx = tx;
     }
 
     /** Creates the room and returns its ID. */
-    @Transactional
     public String create(NewRoom spec) {
         return create(spec, roomId -> {});
     }
@@ -52,41 +54,43 @@ public class RoomCreator {
      * room's ID exists, before its events: what the room needs from elsewhere (its alias), so
      * that a claim refused at the last moment (another request took the alias) leaves no room.
      */
-    @Transactional
     public String create(NewRoom spec, Consumer<String> claims) {
-        RoomVersion version = spec.version();
-        String creator = spec.creator();
-        Pdu create = createEvent(spec);
-        persister.createRoom(create);
-        String roomId = create.roomId();
-        claims.accept(roomId);
+        return tx.execute(status -> {
+            RoomVersion version = spec.version();
+            String creator = spec.creator();
+            Pdu create = createEvent(spec);
+            persister.createRoom(create);
+            String roomId = create.roomId();
+            claims.accept(roomId);
 
-        Set<StateKey> overridden = new HashSet<>();
-        for (NewRoom.StateEvent e : spec.initialState()) {
-            overridden.add(new StateKey(e.type(), e.stateKey()));
-        }
-        localEvents.send(roomId, creator, "m.room.member", creator, Map.of("membership", "join"));
-        localEvents.send(roomId, creator, "m.room.power_levels", "", powerLevels(spec));
-        if (spec.canonicalAlias() != null) {
-            localEvents.send(roomId, creator, "m.room.canonical_alias", "", Map.of("alias", spec.canonicalAlias()));
-        }
-        String preset = spec.preset();
-        sendUnlessOverridden(roomId, creator, overridden, StateKey.JOIN_RULES,
-                Map.of("join_rule", "public_chat".equals(preset) ? "public" : "invite"));
-        sendUnlessOverridden(roomId, creator, overridden, StateKey.HISTORY_VISIBILITY,
-                Map.of("history_visibility", "shared"));
-        sendUnlessOverridden(roomId, creator, overridden, new StateKey("m.room.guest_access", ""),
-                Map.of("guest_access", "public_chat".equals(preset) ? "forbidden" : "can_join"));
-        for (NewRoom.StateEvent e : spec.initialState()) {
-            localEvents.send(roomId, creator, e.type(), e.stateKey(), e.content());
-        }
-        if (spec.name() != null) {
-            localEvents.send(roomId, creator, "m.room.name", "", Map.of("name", spec.name()));
-        }
-        if (spec.topic() != null) {
-            localEvents.send(roomId, creator, "m.room.topic", "", Map.of("topic", spec.topic()));
-        }
-        return roomId;
+            Set<StateKey> overridden = new HashSet<>();
+            for (NewRoom.StateEvent e : spec.initialState()) {
+                overridden.add(new StateKey(e.type(), e.stateKey()));
+            }
+            localEvents.send(roomId, creator, "m.room.member", creator, Map.of("membership", "join"));
+            localEvents.send(roomId, creator, "m.room.power_levels", "", powerLevels(spec));
+            if (spec.canonicalAlias() != null) {
+                localEvents.send(roomId, creator, "m.room.canonical_alias", "",
+                        Map.of("alias", spec.canonicalAlias()));
+            }
+            String preset = spec.preset();
+            sendUnlessOverridden(roomId, creator, overridden, StateKey.JOIN_RULES,
+                    Map.of("join_rule", "public_chat".equals(preset) ? "public" : "invite"));
+            sendUnlessOverridden(roomId, creator, overridden, StateKey.HISTORY_VISIBILITY,
+                    Map.of("history_visibility", "shared"));
+            sendUnlessOverridden(roomId, creator, overridden, new StateKey("m.room.guest_access", ""),
+                    Map.of("guest_access", "public_chat".equals(preset) ? "forbidden" : "can_join"));
+            for (NewRoom.StateEvent e : spec.initialState()) {
+                localEvents.send(roomId, creator, e.type(), e.stateKey(), e.content());
+            }
+            if (spec.name() != null) {
+                localEvents.send(roomId, creator, "m.room.name", "", Map.of("name", spec.name()));
+            }
+            if (spec.topic() != null) {
+                localEvents.send(roomId, creator, "m.room.topic", "", Map.of("topic", spec.topic()));
+            }
+            return roomId;
+        });
     }
 
     private void sendUnlessOverridden(String roomId, String creator, Set<StateKey> overridden, StateKey key,
