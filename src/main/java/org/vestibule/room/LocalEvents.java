@@ -26,13 +26,12 @@ import org.vestibule.keys.ServerKeyring;
 
 /**
  * Builds, signs and persists events of our own users: prev_events are the room's forward
- * extremities (at most {@value #MAX_PREV_EVENTS}), auth_events by the spec's selection, depth one
- * more than the deepest prev event.
+ * extremities (at most {@value Pdu#MAX_PREV_EVENTS}, what we and Synapse accept), auth_events by the
+ * spec's selection, depth one more than the deepest prev event.
  */
 @Service
 public class LocalEvents {
 
-    static final int MAX_PREV_EVENTS = 10;
     private static final long MAX_DEPTH = 9007199254740991L;
 
     private final RoomStateCache cache;
@@ -149,8 +148,10 @@ public class LocalEvents {
                                         String type, String stateKey, Map<String, Object> content) {
         List<Pdu> prevs = new ArrayList<>(graph.events(snapshot.extremities()).values());
         prevs.sort(Comparator.comparingLong(Pdu::depth).reversed());
-        if (prevs.size() > MAX_PREV_EVENTS) {
-            prevs = prevs.subList(0, MAX_PREV_EVENTS);
+        // All of them whenever they fit: the state before the event is then the room's current state,
+        // the one it was checked against (ten, as Synapse picks, left a member's own join out).
+        if (prevs.size() > Pdu.MAX_PREV_EVENTS) {
+            prevs = prevs.subList(0, Pdu.MAX_PREV_EVENTS);
         }
         long depth = Math.min(MAX_DEPTH, prevs.stream().mapToLong(Pdu::depth).max().orElse(0) + 1);
         List<StateKey> authKeys = AuthEventSelection.select(version, type, stateKey == null ? "" : stateKey, sender,

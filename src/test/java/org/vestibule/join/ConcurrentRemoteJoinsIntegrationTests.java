@@ -5,8 +5,11 @@ import static org.vestibule.support.Eventually.until;
 import static org.vestibule.support.TestNames.unique;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,6 +21,9 @@ import org.vestibule.event.Json;
 import org.vestibule.event.Pdu;
 import org.vestibule.federation.outbound.FederationClient;
 import org.vestibule.federation.outbound.FederationResponse;
+import org.vestibule.room.EventGraph;
+import org.vestibule.room.LocalEvents;
+import org.vestibule.room.RoomSnapshot;
 import org.vestibule.support.MatrixClient;
 import org.vestibule.support.MatrixClient.Response;
 import org.vestibule.support.MatrixClient.User;
@@ -114,5 +120,56 @@ class ConcurrentRemoteJoinsIntegrationTests {
             hs2.sendMessage(u, room, "hello").expect(200);
         }
         until("hs1 listing every member", () -> hs1.joinedMembers(alice, room).keySet().containsAll(everyone));
+    }
+
+    /**
+     * Eleven joins made by the resident on the same event, each answered without the others (as
+     * Synapse answers): on our side each is an extremity of its own, the others only in its fork.
+     * A message's prev_events must name them all, or the state before it (resolved over those it
+     * names) lacks the joins left out: with ten, as Synapse picks, the member whose join was the
+     * eleventh was refused 403 "not joined" although the room's state listed them.
+     */
+    @Test
+    void aMessageAfterElevenForkedJoinsNamesThemAll() throws Exception {
+        String room = hs1.createRoom(alice, Map.of("preset", "public_chat"));
+        String resident = servers.get(0).serverName();
+        MembershipTemplates templates = servers.get(1).bean(MembershipTemplates.class);
+        List<User> users = new ArrayList<>();
+        List<MembershipTemplates.Signed> made = new ArrayList<>();
+        for (int i = 0; i < 11; i++) {
+            User u = hs2.register(unique("fork"));
+            users.add(u);
+            made.add(templates.make(resident, "join", room, u.userId(), Map.of("membership", "join")));
+        }
+        Set<String> joiners = new HashSet<>();
+        users.forEach(u -> joiners.add(u.userId()));
+        servers.get(1).bean(RemoteJoins.class).joinWith(resident, room, made.get(0));
+        JoinedRoomWriter writer = servers.get(1).bean(JoinedRoomWriter.class);
+        for (MembershipTemplates.Signed m : made.subList(1, made.size())) {
+            Pdu join = m.event();
+            FederationResponse sent = servers.get(1).bean(FederationClient.class).put(resident,
+                    "/_matrix/federation/v2/send_join/" + FederationClient.pathSegment(room) + "/"
+                            + FederationClient.pathSegment(join.eventId()), join.json());
+            Map<String, Object> answer = Json.mutableCopy(sent.object());
+            answer.put("state", Json.list(answer, "state").stream()
+                    .filter(e -> !joiners.contains(((Map<?, ?>) e).get("state_key"))).toList());
+            writer.persist(resident, room, m.version(), join, writer.check(resident, room, m.version(), answer), null);
+        }
+
+        LocalEvents local = servers.get(1).bean(LocalEvents.class);
+        EventGraph graph = servers.get(1).bean(EventGraph.class);
+        RoomSnapshot snapshot = local.snapshot(room);
+        assertThat(snapshot.extremities()).as("one extremity a join").hasSize(11);
+        // The join that the template's order puts last: the one a cap of ten left out.
+        List<Pdu> ordered = new ArrayList<>(graph.events(snapshot.extremities()).values());
+        ordered.sort(Comparator.comparingLong(Pdu::depth).reversed());
+        String last = ordered.get(10).stateKey();
+        User first = users.stream().filter(u -> u.userId().equals(last)).findFirst().orElseThrow();
+
+        hs2.sendMessage(first, room, "the eleventh speaks first").expect(200);
+        for (User u : users) {
+            hs2.sendMessage(u, room, "and the others after").expect(200);
+        }
+        until("hs1 listing all eleven", () -> hs1.joinedMembers(alice, room).keySet().containsAll(joiners));
     }
 }
