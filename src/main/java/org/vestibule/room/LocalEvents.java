@@ -141,6 +141,19 @@ public class LocalEvents {
     }
 
     /**
+     * The deepest extremities that fit, the sender's membership among them when it is one of its own
+     * (a join forked off with others): without it the state before the event lacks the sender.
+     */
+    private static List<Pdu> withSendersMembership(List<Pdu> byDepth, String membership) {
+        List<Pdu> chosen = new ArrayList<>(byDepth.subList(0, Pdu.MAX_PREV_EVENTS));
+        if (membership != null && chosen.stream().noneMatch(p -> p.eventId().equals(membership))) {
+            byDepth.stream().filter(p -> p.eventId().equals(membership)).findFirst()
+                    .ifPresent(own -> chosen.set(Pdu.MAX_PREV_EVENTS - 1, own));
+        }
+        return chosen;
+    }
+
+    /**
      * An unsigned event template on top of the room's current state and extremities: what
      * make_join hands a joining server, or what {@link #send} signs.
      */
@@ -151,7 +164,7 @@ public class LocalEvents {
         // All of them whenever they fit: the state before the event is then the room's current state,
         // the one it was checked against (ten, as Synapse picks, left a member's own join out).
         if (prevs.size() > Pdu.MAX_PREV_EVENTS) {
-            prevs = prevs.subList(0, Pdu.MAX_PREV_EVENTS);
+            prevs = withSendersMembership(prevs, snapshot.state().get(StateKey.member(sender)));
         }
         long depth = Math.min(MAX_DEPTH, prevs.stream().mapToLong(Pdu::depth).max().orElse(0) + 1);
         List<StateKey> authKeys = AuthEventSelection.select(version, type, stateKey == null ? "" : stateKey, sender,

@@ -131,12 +131,22 @@ class ConcurrentRemoteJoinsIntegrationTests {
      */
     @Test
     void aMessageAfterElevenForkedJoinsNamesThemAll() throws Exception {
+        forkedJoinsThenTheLastSpeaksFirst(11);
+    }
+
+    /** More forks than prev_events may name (20): the sender's own join is among those named. */
+    @Test
+    void aMessageAfterTwentyOneForkedJoinsNamesTheSendersOwn() throws Exception {
+        forkedJoinsThenTheLastSpeaksFirst(21);
+    }
+
+    private void forkedJoinsThenTheLastSpeaksFirst(int forks) throws Exception {
         String room = hs1.createRoom(alice, Map.of("preset", "public_chat"));
         String resident = servers.get(0).serverName();
         MembershipTemplates templates = servers.get(1).bean(MembershipTemplates.class);
         List<User> users = new ArrayList<>();
         List<MembershipTemplates.Signed> made = new ArrayList<>();
-        for (int i = 0; i < 11; i++) {
+        for (int i = 0; i < forks; i++) {
             User u = hs2.register(unique("fork"));
             users.add(u);
             made.add(templates.make(resident, "join", room, u.userId(), Map.of("membership", "join")));
@@ -159,17 +169,17 @@ class ConcurrentRemoteJoinsIntegrationTests {
         LocalEvents local = servers.get(1).bean(LocalEvents.class);
         EventGraph graph = servers.get(1).bean(EventGraph.class);
         RoomSnapshot snapshot = local.snapshot(room);
-        assertThat(snapshot.extremities()).as("one extremity a join").hasSize(11);
-        // The join that the template's order puts last: the one a cap of ten left out.
+        assertThat(snapshot.extremities()).as("one extremity a join").hasSize(forks);
+        // The join that the template's order puts last: the first one a cap leaves out.
         List<Pdu> ordered = new ArrayList<>(graph.events(snapshot.extremities()).values());
         ordered.sort(Comparator.comparingLong(Pdu::depth).reversed());
-        String last = ordered.get(10).stateKey();
+        String last = ordered.get(forks - 1).stateKey();
         User first = users.stream().filter(u -> u.userId().equals(last)).findFirst().orElseThrow();
 
-        hs2.sendMessage(first, room, "the eleventh speaks first").expect(200);
+        hs2.sendMessage(first, room, "the last speaks first").expect(200);
         for (User u : users) {
             hs2.sendMessage(u, room, "and the others after").expect(200);
         }
-        until("hs1 listing all eleven", () -> hs1.joinedMembers(alice, room).keySet().containsAll(joiners));
+        until("hs1 listing every joiner", () -> hs1.joinedMembers(alice, room).keySet().containsAll(joiners));
     }
 }
