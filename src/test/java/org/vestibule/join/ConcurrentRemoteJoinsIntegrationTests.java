@@ -69,16 +69,7 @@ class ConcurrentRemoteJoinsIntegrationTests {
         servers.get(1).bean(RemoteJoins.class).joinWith(resident, room, bobs);
 
         // Carol's answer as Synapse gives it: the state at her join's prev_events, so without bob.
-        Pdu join = carols.event();
-        FederationResponse sent = servers.get(1).bean(FederationClient.class).put(resident,
-                "/_matrix/federation/v2/send_join/" + FederationClient.pathSegment(room) + "/"
-                        + FederationClient.pathSegment(join.eventId()), join.json());
-        Map<String, Object> answer = Json.mutableCopy(sent.object());
-        answer.put("state", Json.list(answer, "state").stream()
-                .filter(e -> !bob.userId().equals(((Map<?, ?>) e).get("state_key"))).toList());
-        JoinedRoomWriter writer = servers.get(1).bean(JoinedRoomWriter.class);
-        writer.persist(resident, room, carols.version(), join, writer.check(resident, room, carols.version(), answer),
-                null);
+        persistAnsweredWithout(resident, room, carols, Set.of(bob.userId()));
 
         assertThat(hs2.joinedMembers(bob, room)).containsOnlyKeys(alice.userId(), bob.userId(), carol.userId());
         hs2.sendMessage(bob, room, "bob is still here").expect(200);
@@ -154,16 +145,8 @@ class ConcurrentRemoteJoinsIntegrationTests {
         Set<String> joiners = new HashSet<>();
         users.forEach(u -> joiners.add(u.userId()));
         servers.get(1).bean(RemoteJoins.class).joinWith(resident, room, made.get(0));
-        JoinedRoomWriter writer = servers.get(1).bean(JoinedRoomWriter.class);
         for (MembershipTemplates.Signed m : made.subList(1, made.size())) {
-            Pdu join = m.event();
-            FederationResponse sent = servers.get(1).bean(FederationClient.class).put(resident,
-                    "/_matrix/federation/v2/send_join/" + FederationClient.pathSegment(room) + "/"
-                            + FederationClient.pathSegment(join.eventId()), join.json());
-            Map<String, Object> answer = Json.mutableCopy(sent.object());
-            answer.put("state", Json.list(answer, "state").stream()
-                    .filter(e -> !joiners.contains(((Map<?, ?>) e).get("state_key"))).toList());
-            writer.persist(resident, room, m.version(), join, writer.check(resident, room, m.version(), answer), null);
+            persistAnsweredWithout(resident, room, m, joiners);
         }
 
         LocalEvents local = servers.get(1).bean(LocalEvents.class);
@@ -181,5 +164,22 @@ class ConcurrentRemoteJoinsIntegrationTests {
             hs2.sendMessage(u, room, "and the others after").expect(200);
         }
         until("hs1 listing every joiner", () -> hs1.joinedMembers(alice, room).keySet().containsAll(joiners));
+    }
+
+    /**
+     * Sends {@code made} to the resident by hand and stores its answer on hs2 with the memberships
+     * of {@code leftOut} taken out of the answer's state, as Synapse answers a join made before theirs.
+     */
+    private static void persistAnsweredWithout(String resident, String room, MembershipTemplates.Signed made,
+                                               Set<String> leftOut) throws Exception {
+        Pdu join = made.event();
+        FederationResponse sent = servers.get(1).bean(FederationClient.class).put(resident,
+                "/_matrix/federation/v2/send_join/" + FederationClient.pathSegment(room) + "/"
+                        + FederationClient.pathSegment(join.eventId()), join.json());
+        Map<String, Object> answer = Json.mutableCopy(sent.object());
+        answer.put("state", Json.list(answer, "state").stream()
+                .filter(e -> !leftOut.contains(((Map<?, ?>) e).get("state_key"))).toList());
+        JoinedRoomWriter writer = servers.get(1).bean(JoinedRoomWriter.class);
+        writer.persist(resident, room, made.version(), join, writer.check(resident, room, made.version(), answer), null);
     }
 }
