@@ -3,6 +3,7 @@ package org.vestibule;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.autoconfigure.context.MessageSourceAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.boot.data.autoconfigure.metrics.DataRepositoryMetricsAutoConfiguration;
 import org.springframework.boot.data.autoconfigure.web.DataWebAutoConfiguration;
@@ -20,9 +21,11 @@ import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfigu
 // listener's TLS is config.FederationListenerConfiguration's), a @Scheduled method or JTA. Transactions
 // are begun with config.Transactions' template, so nothing proxies @Transactional beans; our
 // @Repository classes work through JdbcTemplate, which translates SQL errors itself, so nor are they
-// proxied for it (Spring Data's repositories translate JPA's errors from their own factory).
+// proxied for it (Spring Data's repositories translate JPA's errors from their own factory). Nothing
+// here is translated either: Boot's message source came only from the messages.properties of dnsjava.
 @SpringBootApplication(
         exclude = {FlywayAutoConfiguration.class, AopAutoConfiguration.class, DataWebAutoConfiguration.class,
+                MessageSourceAutoConfiguration.class,
                 DataRepositoryMetricsAutoConfiguration.class, TomcatMetricsAutoConfiguration.class,
                 TransactionAutoConfiguration.class, PersistenceExceptionTranslationAutoConfiguration.class},
         excludeName = {"org.springframework.boot.actuate.autoconfigure.endpoint.jackson.Jackson2EndpointAutoConfiguration",

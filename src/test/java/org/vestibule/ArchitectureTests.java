@@ -9,6 +9,7 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.jackson.JacksonComponent;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.annotation.Transactional;
@@ -93,6 +94,9 @@ class ArchitectureTests {
                 .because("transactions are begun with the TransactionTemplate").check(CLASSES);
         noMethods().should().beMetaAnnotatedWith(EventListener.class).orShould().beAnnotatedWith(EventListener.class)
                 .because("listeners implement ApplicationListener").check(CLASSES);
+        // Nor are Jackson components gathered (config.NoJacksonComponents): one would never be used.
+        noClasses().should().beAnnotatedWith(JacksonComponent.class)
+                .because("JSON goes through maps and records").check(CLASSES);
     }
 
     @Test

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.aop.framework.autoproxy.AbstractAutoProxyCreator;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.jackson.JacksonComponentModule;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.MethodIntrospector;
@@ -26,10 +27,11 @@ import org.vestibule.room.RoomCreator;
 import org.vestibule.support.TestHomeservers;
 
 /**
- * Two searches that every start made over the methods of every bean, for what no bean here has, are
- * gone: for {@code @EventListener} methods (NoEventListenerMethods) and for {@code @Transactional}
- * ones (Transactions). Without them such a method would silently never run, or run outside a
- * transaction, so none may have them, and transactions begun in code still roll back.
+ * Three searches that every start made over every bean, for what no bean here has, are gone: for
+ * {@code @EventListener} methods (NoEventListenerMethods), for {@code @Transactional} ones
+ * (Transactions) and for Jackson components (NoJacksonComponents). Without them such a method would
+ * silently never run, or run outside a transaction, and such a component would never be used, so none
+ * may have them, and transactions begun in code still roll back.
  */
 class BeanScansIntegrationTests {
 
@@ -46,6 +48,12 @@ class BeanScansIntegrationTests {
         for (String name : NoEventListenerMethods.PROCESSOR) {
             assertThat(beans.containsBeanDefinition(name)).as(name).isFalse();
         }
+    }
+
+    @Test
+    void theModuleOfJacksonComponentsIsNotMade() {
+        assertThat(servers.get(0).context().getBeanFactory().containsBeanDefinition(NoJacksonComponents.MODULE)).isFalse();
+        assertThat(servers.get(0).context().getBeanNamesForType(JacksonComponentModule.class)).isEmpty();
     }
 
     @Test
