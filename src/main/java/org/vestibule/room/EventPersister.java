@@ -136,6 +136,17 @@ public class EventPersister {
     }
 
     /**
+     * Stores one of our own events only if the auth rules allow it where it stands (the state before
+     * it and the current state), else nothing and no error: for an event no one asked for, whose
+     * refusal must not undo the transaction it is made in.
+     *
+     * @return whether it was stored
+     */
+    boolean persistIfAllowed(RoomLock locked, Pdu event) {
+        return tx.execute(status -> persistLocked(locked, event, null, false, false, false)) instanceof PersistOutcome.Stored;
+    }
+
+    /**
      * How one of our users' joins through a resident was placed.
      *
      * @param outcome      what became of the join
@@ -485,6 +496,12 @@ public class EventPersister {
      */
     private PersistOutcome persistLocked(RoomLock locked, Pdu event, Map<StateKey, String> stateOverride,
                                          boolean replaceExtremities, boolean authEventsOnly) {
+        return persistLocked(locked, event, stateOverride, replaceExtremities, authEventsOnly, true);
+    }
+
+    /** @param storeRefused store an event the rules reject, or the current state would not allow, as such */
+    private PersistOutcome persistLocked(RoomLock locked, Pdu event, Map<StateKey, String> stateOverride,
+                                         boolean replaceExtremities, boolean authEventsOnly, boolean storeRefused) {
         String roomId = event.roomId();
         RoomLock room = locked != null ? locked : lock(roomId);
         RoomVersion version = event.roomVersion();
@@ -569,6 +586,11 @@ public class EventPersister {
                 softFailed = true;
                 log.info("Soft-failing {}: {}", event.eventId(), r);
             }
+        }
+
+        if (!storeRefused && (authResult instanceof AuthResult.Rejected || softFailed)) {
+            return new PersistOutcome.Refused(event, authResult instanceof AuthResult.Rejected r ? r.toString()
+                    : "the room's current state does not allow it");
         }
 
         RoomState stateAfter = stateBefore;

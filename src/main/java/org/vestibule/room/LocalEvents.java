@@ -34,6 +34,9 @@ public class LocalEvents {
 
     private static final long MAX_DEPTH = 9007199254740991L;
 
+    /** The type of the events that merge a room's forks. */
+    static final String MERGE_TYPE = "org.matrix.dummy_event";
+
     private final RoomStateCache cache;
     private final EventGraph graph;
     private final EventPersister persister;
@@ -76,7 +79,7 @@ public class LocalEvents {
                      String redacts) {
         RoomLock room = persister.lock(roomId);
         RoomVersion version = graph.roomVersion(roomId).orElseThrow();
-        RoomSnapshot snapshot = cache.get(roomId, room.stateVersion());
+        RoomSnapshot snapshot = mergeForks(room, version, cache.get(roomId, room.stateVersion()), sender);
         Map<String, Object> body = content;
         if (redacts != null && version.redactsInContent()) {
             body = new LinkedHashMap<>(content);
@@ -124,6 +127,29 @@ public class LocalEvents {
             relay.relay(event, destinations(event.roomId(), snapshot(event.roomId())), except);
             return event;
         });
+    }
+
+    /**
+     * Past {@value Pdu#MAX_PREV_EVENTS} extremities no event can name them all, and what the forks it
+     * leaves out hold (a member's join) is missing from the state before it, so from who may see it.
+     * Events of no content ({@value #MERGE_TYPE}, as Synapse sends) by the sender first name 20 at a
+     * time, until one event can name the rest. When the sender may not send one, the event names the
+     * 20 it can, as before.
+     */
+    private RoomSnapshot mergeForks(RoomLock room, RoomVersion version, RoomSnapshot snapshot, String sender) {
+        while (snapshot.extremities().size() > Pdu.MAX_PREV_EVENTS) {
+            Pdu merge = sign(template(room.roomId(), version, snapshot, sender, MERGE_TYPE, null, Map.of()), version);
+            if (!persister.persistIfAllowed(room, merge)) {
+                return snapshot;
+            }
+            RoomSnapshot merged = cache.get(room.roomId(), room.stateVersion());
+            relay.relay(merge, destinations(room.roomId(), merged), Set.of());
+            if (merged.extremities().size() >= snapshot.extremities().size()) {
+                return merged;
+            }
+            snapshot = merged;
+        }
+        return snapshot;
     }
 
     /**

@@ -27,6 +27,14 @@ public sealed interface PersistOutcome {
         }
     }
 
+    /** Nothing stored: one of our own events that the room does not allow where it would stand. */
+    record Refused(Pdu event, String reason) implements PersistOutcome {
+        @Override
+        public String describe() {
+            return "the " + event.type() + " event " + event.eventId() + " was not stored: " + reason;
+        }
+    }
+
     /** We already had it in the graph. */
     record Duplicate(Pdu event) implements PersistOutcome {
         @Override

@@ -13,6 +13,7 @@ import static org.vestibule.support.Eventually.until;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -28,6 +29,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.vestibule.interop.Interop.Member;
+import org.vestibule.join.ForkedJoins;
 import org.vestibule.support.MatrixClient;
 import org.vestibule.support.MatrixClient.Response;
 import org.vestibule.support.TestHomeservers;
@@ -314,6 +316,31 @@ class VestibuleJoinsSynapseInteropTests {
             m.send(room, "hello from " + m.id());
         }
         carol.seesMessage(room, "hello from " + joiners.get(joiners.size() - 1).id());
+    }
+
+    @Test
+    @DisplayName("25 of our users' joins made on one Synapse event: the next message is seen by all 25, whichever server merges the forks")
+    void pastTwentyForkedJoinsOfOursAMessageIsSeenByAll() throws Exception {
+        Member carol = carol();
+        String room = carol.createRoom(Map.of("preset", "public_chat", "room_version", "10", "initial_state",
+                List.of(Map.of("type", "m.room.history_visibility", "state_key", "", "content",
+                        Map.of("history_visibility", "joined")))));
+        List<Member> joiners = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            joiners.add(vestibuleUser(servers.get(0), "fork"));
+        }
+        // Every template before the first join: Synapse makes all 25 on the same event and answers each
+        // with the state at it, so on our side each join is a fork of its own, more than an event may name.
+        // Synapse merges them with dummy events of its own within seconds; ours merge what is left first.
+        ForkedJoins.join(servers.get(0), synapse.serverName(), room, joiners.stream().map(Member::id).toList(), Set.of());
+
+        joiners.get(0).send(room, "seen by all 25");
+        for (Member m : joiners) {
+            m.seesMessage(room, "seen by all 25");
+        }
+        carol.seesMessage(room, "seen by all 25");
+        carol.send(room, "and carol answers");
+        joiners.get(24).seesMessage(room, "and carol answers");
     }
 
     @Test

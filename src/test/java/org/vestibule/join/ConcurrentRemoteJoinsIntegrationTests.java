@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.vestibule.event.Json;
 import org.vestibule.event.Pdu;
 import org.vestibule.federation.outbound.FederationClient;
-import org.vestibule.federation.outbound.FederationResponse;
 import org.vestibule.room.EventGraph;
 import org.vestibule.room.LocalEvents;
 import org.vestibule.room.RoomSnapshot;
@@ -60,16 +59,10 @@ class ConcurrentRemoteJoinsIntegrationTests {
         String room = hs1.createRoom(alice, Map.of("preset", "public_chat"));
         User bob = hs2.register(unique("bob"));
         User carol = hs2.register(unique("carol"));
-        String resident = servers.get(0).serverName();
-        MembershipTemplates templates = servers.get(1).bean(MembershipTemplates.class);
-        // Both templates first: carol's points at the room before bob's join.
-        MembershipTemplates.Signed bobs = templates.make(resident, "join", room, bob.userId(), Map.of("membership", "join"));
-        MembershipTemplates.Signed carols = templates.make(resident, "join", room, carol.userId(),
-                Map.of("membership", "join"));
-        servers.get(1).bean(RemoteJoins.class).joinWith(resident, room, bobs);
-
-        // Carol's answer as Synapse gives it: the state at her join's prev_events, so without bob.
-        persistAnsweredWithout(resident, room, carols, Set.of(bob.userId()));
+        // Both templates first, so carol's points at the room before bob's join; her answer as Synapse
+        // gives it: the state at her join's prev_events, so without bob.
+        ForkedJoins.join(servers.get(1), servers.get(0).serverName(), room, List.of(bob.userId(), carol.userId()),
+                Set.of(bob.userId()));
 
         assertThat(hs2.joinedMembers(bob, room)).containsOnlyKeys(alice.userId(), bob.userId(), carol.userId());
         hs2.sendMessage(bob, room, "bob is still here").expect(200);
@@ -131,55 +124,86 @@ class ConcurrentRemoteJoinsIntegrationTests {
         forkedJoinsThenTheLastSpeaksFirst(21);
     }
 
-    private void forkedJoinsThenTheLastSpeaksFirst(int forks) throws Exception {
-        String room = hs1.createRoom(alice, Map.of("preset", "public_chat"));
-        String resident = servers.get(0).serverName();
-        MembershipTemplates templates = servers.get(1).bean(MembershipTemplates.class);
-        List<User> users = new ArrayList<>();
-        List<MembershipTemplates.Signed> made = new ArrayList<>();
-        for (int i = 0; i < forks; i++) {
-            User u = hs2.register(unique("fork"));
-            users.add(u);
-            made.add(templates.make(resident, "join", room, u.userId(), Map.of("membership", "join")));
+    /**
+     * Past 20 forks no event can name them all: merge events by the sender come first, so the state
+     * before the message holds every join, and a member whose join it could not have named sees it
+     * in a room whose history only members see (without them: not in their /messages).
+     */
+    @Test
+    void pastTwentyForkedJoinsMergesComeBeforeTheMessage() throws Exception {
+        Forks forks = forkedJoins(Map.of("preset", "public_chat", "initial_state", List.of(Map.of(
+                "type", "m.room.history_visibility", "state_key", "", "content", Map.of("history_visibility", "joined")))),
+                25);
+        User sender = forks.inTemplateOrder().get(0);
+        User unnamed = forks.inTemplateOrder().get(24);
+
+        hs2.sendMessage(sender, forks.room(), "seen by every member").expect(200);
+
+        LocalEvents local = servers.get(1).bean(LocalEvents.class);
+        assertThat(local.snapshot(forks.room()).extremities()).as("the message names every fork, merged or not")
+                .hasSize(1);
+        assertThat(timeline(forks.room(), unnamed, "content")).contains(Map.of("msgtype", "m.text",
+                "body", "seen by every member"));
+        // The merge itself names 20: the unnamed member was not in the room as it stands.
+        assertThat(timeline(forks.room(), sender, "type")).as("merge events, each naming 20 forks")
+                .containsOnlyOnce("org.matrix.dummy_event");
+        for (User u : forks.inTemplateOrder()) {
+            hs2.sendMessage(u, forks.room(), "and the others after").expect(200);
+        }
+        until("hs1 with every fork merged", () -> servers.get(0).bean(LocalEvents.class).snapshot(forks.room())
+                .extremities().size() == 1);
+    }
+
+    /** The {@code key} of each event in the latest page of the room's timeline that {@code user} may see. */
+    private static List<Object> timeline(String room, User user, String key) {
+        Map<String, Object> page = hs2.get("/_matrix/client/v3/rooms/" + FederationClient.pathSegment(room)
+                + "/messages?dir=b&limit=50", user.accessToken()).expect(200).body();
+        List<Object> values = new ArrayList<>();
+        for (Object e : Json.list(page, "chunk")) {
+            values.add(((Map<?, ?>) e).get(key));
+        }
+        return values;
+    }
+
+    private void forkedJoinsThenTheLastSpeaksFirst(int n) throws Exception {
+        Forks forks = forkedJoins(Map.of("preset", "public_chat"), n);
+        User first = forks.inTemplateOrder().get(n - 1);
+
+        hs2.sendMessage(first, forks.room(), "the last speaks first").expect(200);
+        for (User u : forks.inTemplateOrder()) {
+            hs2.sendMessage(u, forks.room(), "and the others after").expect(200);
         }
         Set<String> joiners = new HashSet<>();
-        users.forEach(u -> joiners.add(u.userId()));
-        servers.get(1).bean(RemoteJoins.class).joinWith(resident, room, made.get(0));
-        for (MembershipTemplates.Signed m : made.subList(1, made.size())) {
-            persistAnsweredWithout(resident, room, m, joiners);
+        forks.inTemplateOrder().forEach(u -> joiners.add(u.userId()));
+        until("hs1 listing every joiner", () -> hs1.joinedMembers(alice, forks.room()).keySet().containsAll(joiners));
+    }
+
+    /** A room of hs1 that {@code n} users of hs2 joined, each join a fork of its own on hs2. */
+    private record Forks(String room, List<User> inTemplateOrder) {}
+
+    /**
+     * {@code n} forked joins (ForkedJoins), each answered without the others as Synapse answers; the
+     * joiners in the order in which a template lists their joins among its prev_events (deepest first).
+     */
+    private Forks forkedJoins(Map<String, Object> room, int n) throws Exception {
+        String roomId = hs1.createRoom(alice, room);
+        List<User> users = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            users.add(hs2.register(unique("fork")));
         }
+        List<String> joiners = users.stream().map(User::userId).toList();
+        ForkedJoins.join(servers.get(1), servers.get(0).serverName(), roomId, joiners, Set.copyOf(joiners));
 
         LocalEvents local = servers.get(1).bean(LocalEvents.class);
         EventGraph graph = servers.get(1).bean(EventGraph.class);
-        RoomSnapshot snapshot = local.snapshot(room);
-        assertThat(snapshot.extremities()).as("one extremity a join").hasSize(forks);
-        // The join that the template's order puts last: the first one a cap leaves out.
+        RoomSnapshot snapshot = local.snapshot(roomId);
+        assertThat(snapshot.extremities()).as("one extremity a join").hasSize(n);
         List<Pdu> ordered = new ArrayList<>(graph.events(snapshot.extremities()).values());
         ordered.sort(Comparator.comparingLong(Pdu::depth).reversed());
-        String last = ordered.get(forks - 1).stateKey();
-        User first = users.stream().filter(u -> u.userId().equals(last)).findFirst().orElseThrow();
-
-        hs2.sendMessage(first, room, "the last speaks first").expect(200);
-        for (User u : users) {
-            hs2.sendMessage(u, room, "and the others after").expect(200);
+        List<User> inOrder = new ArrayList<>();
+        for (Pdu join : ordered) {
+            inOrder.add(users.stream().filter(u -> u.userId().equals(join.stateKey())).findFirst().orElseThrow());
         }
-        until("hs1 listing every joiner", () -> hs1.joinedMembers(alice, room).keySet().containsAll(joiners));
-    }
-
-    /**
-     * Sends {@code made} to the resident by hand and stores its answer on hs2 with the memberships
-     * of {@code leftOut} taken out of the answer's state, as Synapse answers a join made before theirs.
-     */
-    private static void persistAnsweredWithout(String resident, String room, MembershipTemplates.Signed made,
-                                               Set<String> leftOut) throws Exception {
-        Pdu join = made.event();
-        FederationResponse sent = servers.get(1).bean(FederationClient.class).put(resident,
-                "/_matrix/federation/v2/send_join/" + FederationClient.pathSegment(room) + "/"
-                        + FederationClient.pathSegment(join.eventId()), join.json());
-        Map<String, Object> answer = Json.mutableCopy(sent.object());
-        answer.put("state", Json.list(answer, "state").stream()
-                .filter(e -> !leftOut.contains(((Map<?, ?>) e).get("state_key"))).toList());
-        JoinedRoomWriter writer = servers.get(1).bean(JoinedRoomWriter.class);
-        writer.persist(resident, room, made.version(), join, writer.check(resident, room, made.version(), answer), null);
+        return new Forks(roomId, inOrder);
     }
 }
