@@ -401,7 +401,8 @@ public class ResidentJoins {
     private Map<String, Object> membershipTemplate(Resident resident, String userId, String membership,
                                                    String authoriser) {
         RoomVersion version = resident.version();
-        RoomSnapshot snapshot = resident.snapshot();
+        // Past 20 forks the template could not name them all, nor the joiner's state hold them.
+        RoomSnapshot snapshot = localEvents.mergedForTemplate(resident.snapshot());
         String roomId = resident.roomId();
         Map<String, Object> content = new LinkedHashMap<>();
         content.put("membership", membership);

@@ -37,6 +37,8 @@ public class LocalEvents {
     /** The type of the events that merge a room's forks. */
     static final String MERGE_TYPE = "org.matrix.dummy_event";
 
+    private static final int MERGING_MEMBERS_TRIED = 3;
+
     private final RoomStateCache cache;
     private final EventGraph graph;
     private final EventPersister persister;
@@ -46,9 +48,12 @@ public class LocalEvents {
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private final TransactionTemplate tx;
+    private final RoomMemberships memberships;
 
     LocalEvents(RoomStateCache cache, EventGraph graph, EventPersister persister, ServerKeyring keyring,
-                EventRelay relay, PartialStateRooms partialRooms, Clock clock, TransactionTemplate tx) {
+                EventRelay relay, PartialStateRooms partialRooms, Clock clock, TransactionTemplate tx,
+                RoomMemberships memberships) {
+        this.memberships = memberships;
         this.partialRooms = partialRooms;
         this.cache = cache;
         this.graph = graph;
@@ -150,6 +155,32 @@ public class LocalEvents {
             snapshot = merged;
         }
         return snapshot;
+    }
+
+    /**
+     * For a template another server's event starts from (make_join and the like): past
+     * {@value Pdu#MAX_PREV_EVENTS} extremities the room's forks are merged first, as before our own
+     * events, by the first of our joined members the room lets send such an event (a few are tried:
+     * the room's lock is held meanwhile); the room's snapshot after.
+     */
+    public RoomSnapshot mergedForTemplate(RoomSnapshot snapshot) {
+        if (snapshot.extremities().size() <= Pdu.MAX_PREV_EVENTS) {
+            return snapshot;
+        }
+        String roomId = snapshot.roomId();
+        return tx.execute(status -> {
+            RoomLock room = persister.lock(roomId);
+            RoomVersion version = graph.roomVersion(roomId).orElseThrow();
+            RoomSnapshot current = cache.get(roomId, room.stateVersion());
+            for (String member : memberships.joinedUsersOf(roomId, keyring.serverName()).stream()
+                    .limit(MERGING_MEMBERS_TRIED).toList()) {
+                if (current.extremities().size() <= Pdu.MAX_PREV_EVENTS) {
+                    break;
+                }
+                current = mergeForks(room, version, current, member);
+            }
+            return current;
+        });
     }
 
     /**

@@ -154,6 +154,31 @@ class ConcurrentRemoteJoinsIntegrationTests {
                 .extremities().size() == 1);
     }
 
+    /**
+     * The resident holds the same 25 forks: a make_join's template then names a merge event by one
+     * of its members with the forks it left, not 20 of the 25, so the joiner's state holds them all.
+     */
+    @Test
+    void pastTwentyForksAtTheResidentAMakeJoinMergesThemFirst() throws Exception {
+        Forks forks = forkedJoins(Map.of("preset", "public_chat"), 25);
+        String resident = servers.get(0).serverName();
+        assertThat(servers.get(0).bean(LocalEvents.class).snapshot(forks.room()).extremities()).hasSize(25);
+
+        User late = hs2.register(unique("late"));
+        MembershipTemplates.Signed made = servers.get(1).bean(MembershipTemplates.class).make(resident, "join",
+                forks.room(), late.userId(), Map.of("membership", "join"));
+        List<Pdu> prevs = new ArrayList<>(servers.get(0).bean(EventGraph.class).events(made.event().prevEvents())
+                .values());
+        assertThat(prevs).as("the merge event and the 5 forks it left").hasSize(6);
+        assertThat(prevs).filteredOn(p -> p.type().equals("org.matrix.dummy_event")).singleElement()
+                .extracting(Pdu::sender).isEqualTo(alice.userId());
+
+        servers.get(1).bean(RemoteJoins.class).joinWith(resident, forks.room(), made);
+        hs2.sendMessage(late, forks.room(), "late, and every fork in my state").expect(200);
+        Set<String> everyone = new HashSet<>(hs1.joinedMembers(alice, forks.room()).keySet());
+        assertThat(hs2.joinedMembers(late, forks.room()).keySet()).containsAll(everyone);
+    }
+
     /** The {@code key} of each event in the latest page of the room's timeline that {@code user} may see. */
     private static List<Object> timeline(String room, User user, String key) {
         Map<String, Object> page = hs2.get("/_matrix/client/v3/rooms/" + FederationClient.pathSegment(room)
