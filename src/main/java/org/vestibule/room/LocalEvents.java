@@ -108,11 +108,12 @@ public class LocalEvents {
     /**
      * Builds and signs a local user's event on the room's current state without storing it, for
      * events another server must sign too before they count (an invite of a remote user); 403
-     * when the auth rules would not allow it. {@link #commit} stores it afterwards.
+     * when the auth rules would not allow it. {@link #commit} stores it afterwards. Past 20 forks
+     * they are merged first, as before {@link #send}.
      */
     public Pdu build(String roomId, String sender, String type, String stateKey, Map<String, Object> content) {
         RoomVersion version = graph.roomVersion(roomId).orElseThrow(() -> MatrixException.notFound("Unknown room " + roomId));
-        RoomSnapshot snapshot = snapshot(roomId);
+        RoomSnapshot snapshot = merged(snapshot(roomId), sender);
         Pdu event = sign(template(roomId, version, snapshot, sender, type, stateKey, content), version);
         AuthResult auth = persister.checkAgainstState(event, snapshot.state());
         if (auth instanceof AuthResult.Rejected r) {
@@ -160,10 +161,18 @@ public class LocalEvents {
     /**
      * For a template another server's event starts from (make_join and the like): past
      * {@value Pdu#MAX_PREV_EVENTS} extremities the room's forks are merged first, as before our own
-     * events, by the first of our joined members the room lets send such an event (a few are tried:
-     * the room's lock is held meanwhile); the room's snapshot after.
+     * events, by the first of our joined members the room lets send such an event; the room's
+     * snapshot after.
      */
     public RoomSnapshot mergedForTemplate(RoomSnapshot snapshot) {
+        return merged(snapshot, null);
+    }
+
+    /**
+     * {@link #mergedForTemplate}, {@code sender} trying first when joined: a few members are tried,
+     * as the room's lock is held meanwhile.
+     */
+    private RoomSnapshot merged(RoomSnapshot snapshot, String sender) {
         if (snapshot.extremities().size() <= Pdu.MAX_PREV_EVENTS) {
             return snapshot;
         }
@@ -172,8 +181,13 @@ public class LocalEvents {
             RoomLock room = persister.lock(roomId);
             RoomVersion version = graph.roomVersion(roomId).orElseThrow();
             RoomSnapshot current = cache.get(roomId, room.stateVersion());
-            for (String member : memberships.joinedUsersOf(roomId, keyring.serverName()).stream()
-                    .limit(MERGING_MEMBERS_TRIED).toList()) {
+            List<String> members = memberships.joinedUsersOf(roomId, keyring.serverName());
+            Set<String> tried = new LinkedHashSet<>();
+            if (sender != null && members.contains(sender)) {
+                tried.add(sender);
+            }
+            members.stream().limit(MERGING_MEMBERS_TRIED).forEach(tried::add);
+            for (String member : tried) {
                 if (current.extremities().size() <= Pdu.MAX_PREV_EVENTS) {
                     break;
                 }

@@ -179,6 +179,21 @@ class ConcurrentRemoteJoinsIntegrationTests {
         assertThat(hs2.joinedMembers(late, forks.room()).keySet()).containsAll(everyone);
     }
 
+    /** An invite of another server's user, built before that server signs it, merges the forks first too. */
+    @Test
+    void pastTwentyForksAnInviteOfAnotherServersUserMergesThemFirst() throws Exception {
+        Forks forks = forkedJoins(Map.of("preset", "public_chat"), 25);
+        User bob = hs2.register(unique("bob"));
+        LocalEvents resident = servers.get(0).bean(LocalEvents.class);
+        assertThat(resident.snapshot(forks.room()).extremities()).hasSize(25);
+
+        hs1.post("/_matrix/client/v3/rooms/" + FederationClient.pathSegment(forks.room()) + "/invite",
+                alice.accessToken(), Map.of("user_id", bob.userId())).expect(200);
+
+        assertThat(resident.snapshot(forks.room()).extremities())
+                .as("the invite names the merge event and the forks it left").hasSize(1);
+    }
+
     /** The {@code key} of each event in the latest page of the room's timeline that {@code user} may see. */
     private static List<Object> timeline(String room, User user, String key) {
         Map<String, Object> page = hs2.get("/_matrix/client/v3/rooms/" + FederationClient.pathSegment(room)
