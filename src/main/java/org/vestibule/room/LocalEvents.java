@@ -138,20 +138,42 @@ public class LocalEvents {
     /**
      * Past {@value Pdu#MAX_PREV_EVENTS} extremities no event can name them all, and what the forks it
      * leaves out hold (a member's join) is missing from the state before it, so from who may see it.
-     * Events of no content ({@value #MERGE_TYPE}, as Synapse sends) by the sender first name 20 at a
-     * time, until one event can name the rest. When the sender may not send one, the event names the
-     * 20 it can, as before.
+     * Events of no content ({@value #MERGE_TYPE}, as Synapse sends) first name 20 at a time, until
+     * one event can name the rest: by {@code sender} when joined, else by the first of our joined
+     * members the room lets send one (a few are tried: the room's lock is held). When none may, the
+     * event names the 20 it can, as before.
      */
     private RoomSnapshot mergeForks(RoomLock room, RoomVersion version, RoomSnapshot snapshot, String sender) {
+        if (snapshot.extremities().size() <= Pdu.MAX_PREV_EVENTS) {
+            return snapshot;
+        }
+        List<String> members = memberships.joinedUsersOf(room.roomId(), keyring.serverName());
+        Set<String> tried = new LinkedHashSet<>();
+        if (sender != null && members.contains(sender)) {
+            tried.add(sender);
+        }
+        members.stream().limit(MERGING_MEMBERS_TRIED).forEach(tried::add);
+        RoomSnapshot current = snapshot;
+        for (String member : tried) {
+            current = mergeForksBy(room, version, current, member);
+            if (current.extremities().size() <= Pdu.MAX_PREV_EVENTS) {
+                break;
+            }
+        }
+        return current;
+    }
+
+    /** {@link #mergeForks} by one member, while the room lets them send the merge events. */
+    private RoomSnapshot mergeForksBy(RoomLock room, RoomVersion version, RoomSnapshot snapshot, String member) {
         while (snapshot.extremities().size() > Pdu.MAX_PREV_EVENTS) {
-            Pdu merge = sign(template(room.roomId(), version, snapshot, sender, MERGE_TYPE, null, Map.of()), version);
+            Pdu merge = sign(template(room.roomId(), version, snapshot, member, MERGE_TYPE, null, Map.of()), version);
             if (!persister.persistIfAllowed(room, merge)) {
                 return snapshot;
             }
             RoomSnapshot merged = cache.get(room.roomId(), room.stateVersion());
             relay.relay(merge, destinations(room.roomId(), merged), Set.of());
             if (merged.extremities().size() >= snapshot.extremities().size()) {
-                return merged;
+                return merged; // each merge takes 19 away; never loop with the room's lock held
             }
             snapshot = merged;
         }
@@ -159,41 +181,23 @@ public class LocalEvents {
     }
 
     /**
-     * For a template another server's event starts from (make_join and the like): past
-     * {@value Pdu#MAX_PREV_EVENTS} extremities the room's forks are merged first, as before our own
-     * events, by the first of our joined members the room lets send such an event; the room's
-     * snapshot after.
+     * For a template another server's event starts from (make_join and the like): the room's forks
+     * merged first past {@value Pdu#MAX_PREV_EVENTS} extremities, as before our own events; the
+     * room's snapshot after.
      */
     public RoomSnapshot mergedForTemplate(RoomSnapshot snapshot) {
         return merged(snapshot, null);
     }
 
-    /**
-     * {@link #mergedForTemplate}, {@code sender} trying first when joined: a few members are tried,
-     * as the room's lock is held meanwhile.
-     */
+    /** {@link #mergeForks} under the room's lock, taken here. */
     private RoomSnapshot merged(RoomSnapshot snapshot, String sender) {
         if (snapshot.extremities().size() <= Pdu.MAX_PREV_EVENTS) {
             return snapshot;
         }
-        String roomId = snapshot.roomId();
         return tx.execute(status -> {
-            RoomLock room = persister.lock(roomId);
-            RoomVersion version = graph.roomVersion(roomId).orElseThrow();
-            RoomSnapshot current = cache.get(roomId, room.stateVersion());
-            List<String> members = memberships.joinedUsersOf(roomId, keyring.serverName());
-            Set<String> tried = new LinkedHashSet<>();
-            if (sender != null && members.contains(sender)) {
-                tried.add(sender);
-            }
-            members.stream().limit(MERGING_MEMBERS_TRIED).forEach(tried::add);
-            for (String member : tried) {
-                if (current.extremities().size() <= Pdu.MAX_PREV_EVENTS) {
-                    break;
-                }
-                current = mergeForks(room, version, current, member);
-            }
-            return current;
+            RoomLock room = persister.lock(snapshot.roomId());
+            RoomVersion version = graph.roomVersion(snapshot.roomId()).orElseThrow();
+            return mergeForks(room, version, cache.get(snapshot.roomId(), room.stateVersion()), sender);
         });
     }
 

@@ -211,6 +211,15 @@ final class Interop {
         return new Member(client, client.register(TestNames.unique(name)), server.serverName());
     }
 
+    /** {@code count} new users of {@code server}, each named {@code name} and a unique number. */
+    static List<Member> vestibuleUsers(TestHomeservers.Homeserver server, String name, int count) {
+        List<Member> users = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            users.add(vestibuleUser(server, name));
+        }
+        return users;
+    }
+
     static Member synapseUser(Synapse synapse, String name) {
         return new Member(synapse.client(), synapse.register(TestNames.unique(name)), synapse.serverName());
     }
@@ -264,6 +273,13 @@ final class Interop {
 
     static Map<String, Object> publicRoom(int version) {
         return Map.of("preset", "public_chat", "room_version", String.valueOf(version));
+    }
+
+    /** A public room whose history only members see, each event only by those joined at it. */
+    static Map<String, Object> membersOnlyHistoryRoom(int version) {
+        return Map.of("preset", "public_chat", "room_version", String.valueOf(version),
+                "initial_state", List.of(Map.of("type", "m.room.history_visibility", "state_key", "",
+                        "content", Map.of("history_visibility", "joined"))));
     }
 
     static Map<String, Object> roomWithJoinRules(int version, Map<String, Object> joinRules) {

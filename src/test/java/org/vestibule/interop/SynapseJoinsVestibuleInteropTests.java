@@ -6,12 +6,15 @@ import static org.vestibule.interop.Interop.publicRoom;
 import static org.vestibule.interop.Interop.restricted;
 import static org.vestibule.interop.Interop.roomWithJoinRules;
 import static org.vestibule.interop.Interop.synapseUser;
+import static org.vestibule.interop.Interop.membersOnlyHistoryRoom;
 import static org.vestibule.interop.Interop.vestibuleUser;
+import static org.vestibule.interop.Interop.vestibuleUsers;
 import static org.vestibule.support.Eventually.eventually;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -22,6 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.vestibule.interop.Interop.Member;
+import org.vestibule.join.ForkedJoins;
+import org.vestibule.room.LocalEvents;
 import org.vestibule.support.MatrixClient.Response;
 import org.vestibule.support.TestHomeservers;
 
@@ -36,7 +41,8 @@ class SynapseJoinsVestibuleInteropTests {
     @BeforeAll
     static void start() {
         synapse = Synapse.get();
-        servers = Interop.vestibule(1, i -> new String[0]);
+        // The second only joins rooms of the first, to make forks there (pastTwentyForksSynapseJoinsWithThemAll).
+        servers = Interop.vestibule(2, i -> new String[0]);
         vestibule = servers.get(0).serverName();
     }
 
@@ -49,6 +55,27 @@ class SynapseJoinsVestibuleInteropTests {
 
     static Member alice() {
         return vestibuleUser(servers.get(0), "alice");
+    }
+
+    @Test
+    @DisplayName("25 joins forked at our room: Synapse's join template merges them first, so Synapse holds every member")
+    void pastTwentyForksSynapseJoinsWithThemAll() throws Exception {
+        Member alice = alice();
+        String room = alice.createRoom(membersOnlyHistoryRoom(10));
+        List<Member> forkers = vestibuleUsers(servers.get(1), "fork", 25);
+        List<String> ids = forkers.stream().map(Member::id).toList();
+        // Each answer stored without the others' joins, as Synapse answers: 25 forks on both of ours.
+        ForkedJoins.join(servers.get(1), vestibule, room, ids, Set.copyOf(ids));
+        assertThat(servers.get(0).bean(LocalEvents.class).snapshot(room).extremities()).hasSize(25);
+
+        Member bob = synapseUser(synapse, "bob");
+        bob.joins(room, vestibule);
+        // Synapse's state is the state at its join: every forked member is in it, not only 20 forks' worth.
+        assertThat(bob.joinedMembers(room).keySet()).containsAll(ids).contains(alice.id(), bob.id());
+        alice.send(room, "after the forks");
+        bob.seesMessage(room, "after the forks");
+        bob.send(room, "bob from Synapse");
+        forkers.get(24).seesMessage(room, "bob from Synapse");
     }
 
     @ParameterizedTest(name = "public room, version {0}: join, messages and state both ways")

@@ -6,7 +6,9 @@ import static org.vestibule.interop.Interop.publicRoom;
 import static org.vestibule.interop.Interop.restricted;
 import static org.vestibule.interop.Interop.roomWithJoinRules;
 import static org.vestibule.interop.Interop.synapseUser;
+import static org.vestibule.interop.Interop.membersOnlyHistoryRoom;
 import static org.vestibule.interop.Interop.vestibuleUser;
+import static org.vestibule.interop.Interop.vestibuleUsers;
 
 import static org.vestibule.support.Eventually.until;
 
@@ -322,13 +324,8 @@ class VestibuleJoinsSynapseInteropTests {
     @DisplayName("25 of our users' joins made on one Synapse event: the next message is seen by all 25, whichever server merges the forks")
     void pastTwentyForkedJoinsOfOursAMessageIsSeenByAll() throws Exception {
         Member carol = carol();
-        String room = carol.createRoom(Map.of("preset", "public_chat", "room_version", "10", "initial_state",
-                List.of(Map.of("type", "m.room.history_visibility", "state_key", "", "content",
-                        Map.of("history_visibility", "joined")))));
-        List<Member> joiners = new ArrayList<>();
-        for (int i = 0; i < 25; i++) {
-            joiners.add(vestibuleUser(servers.get(0), "fork"));
-        }
+        String room = carol.createRoom(membersOnlyHistoryRoom(10));
+        List<Member> joiners = vestibuleUsers(servers.get(0), "fork", 25);
         // Every template before the first join: Synapse makes all 25 on the same event and answers each
         // with the state at it, so on our side each join is a fork of its own, more than an event may name.
         // Synapse merges them with dummy events of its own within seconds; ours merge what is left first.

@@ -194,6 +194,20 @@ class ConcurrentRemoteJoinsIntegrationTests {
                 .as("the invite names the merge event and the forks it left").hasSize(1);
     }
 
+    /** A join of the resident's own user, who may not merge before joining: another member merges first. */
+    @Test
+    void pastTwentyForksAJoinOfTheResidentsUserIsMergedByAMember() throws Exception {
+        Forks forks = forkedJoins(Map.of("preset", "public_chat"), 25);
+        User dan = hs1.register(unique("dan"));
+        LocalEvents resident = servers.get(0).bean(LocalEvents.class);
+
+        hs1.join(dan, forks.room()).expect(200);
+
+        assertThat(resident.snapshot(forks.room()).extremities()).as("the join names the merge event and the rest")
+                .hasSize(1);
+        hs1.sendMessage(dan, forks.room(), "dan is in").expect(200);
+    }
+
     /** The {@code key} of each event in the latest page of the room's timeline that {@code user} may see. */
     private static List<Object> timeline(String room, User user, String key) {
         Map<String, Object> page = hs2.get("/_matrix/client/v3/rooms/" + FederationClient.pathSegment(room)
