@@ -16,8 +16,9 @@
 #   synapse.sh destroy      stop it and delete everything setup made
 #   synapse.sh run CMD...   (chroot mode) run CMD inside the chroot
 #
-# Two ways to run it, chosen by VESTIBULE_SYNAPSE_MODE (default: docker when a Docker engine
-# answers, else chroot):
+# Two ways to run it, chosen by VESTIBULE_SYNAPSE_MODE (default: docker when a Docker engine answers
+# and has the image, or answers and this is not root; else chroot, so that an engine without a
+# registry, as interop/complement/run installs, leaves the chroot in use):
 #   docker  the official image (matrixdotorg/synapse), the 'synapse' profile of docker-compose.yml,
 #           on the host network
 #   chroot  Debian sid's matrix-synapse package in a chroot made with debootstrap from this
@@ -33,10 +34,12 @@ root=${VESTIBULE_SYNAPSE_DIR:-/var/tmp/vestibule-synapse}
 tls_port=${VESTIBULE_SYNAPSE_PORT:-28448}
 client_port=${VESTIBULE_SYNAPSE_CLIENT_PORT:-28008}
 client_url=http://127.0.0.1:$client_port
+image=$(sed -n 's/^ *image: *\(matrixdotorg\/synapse:.*\)$/\1/p' "$project/docker-compose.yml")
 
 mode() {
   if [ -n "${VESTIBULE_SYNAPSE_MODE:-}" ]; then echo "$VESTIBULE_SYNAPSE_MODE"
-  elif command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then echo docker
+  elif ! command -v docker >/dev/null 2>&1 || ! docker info >/dev/null 2>&1; then echo chroot
+  elif docker image inspect "$image" >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then echo docker
   else echo chroot; fi
 }
 

@@ -7,14 +7,18 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
+import org.testcontainers.utility.TestcontainersConfiguration;
 
 /**
  * The real PostgreSQL every test uses, chosen once per JVM: a server from
- * {@code VESTIBULE_TEST_JDBC_URL} if set, else Testcontainers when a Docker engine answers, else
- * an embedded server. Each Spring context gets a database of its own on it.
+ * {@code VESTIBULE_TEST_JDBC_URL} if set, else Testcontainers when a Docker engine answers and holds
+ * its images, else an embedded server. Each Spring context gets a database of its own on it.
  */
 public final class TestDatabase {
 
@@ -26,6 +30,7 @@ public final class TestDatabase {
         }
     }
 
+    private static final String POSTGRES_IMAGE = "postgres:17-alpine";
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static volatile Server server;
 
@@ -65,8 +70,8 @@ public final class TestDatabase {
         if (url != null && !url.isBlank()) {
             return external(url);
         }
-        if (dockerAvailable()) {
-            PostgreSQLContainer pg = new PostgreSQLContainer("postgres:17-alpine");
+        if (dockerHasImages() && dockerAvailable()) {
+            PostgreSQLContainer pg = new PostgreSQLContainer(POSTGRES_IMAGE);
             pg.start();
             return new Server(pg.getHost(), pg.getMappedPort(5432), pg.getDatabaseName(), pg.getUsername(),
                     pg.getPassword(), "testcontainers");
@@ -82,6 +87,30 @@ public final class TestDatabase {
             return new Server("localhost", pg.getPort(), "postgres", "postgres", "", "embedded");
         } catch (IOException e) {
             throw new IllegalStateException("could not start the embedded PostgreSQL for tests", e);
+        }
+    }
+
+    /**
+     * Whether the engine holds PostgreSQL's image and Ryuk's, asked of the Docker client: an engine
+     * without a registry (as interop/complement/run installs) would have Testcontainers retry its
+     * pulls for minutes before the tests could fall back.
+     */
+    private static boolean dockerHasImages() {
+        List<String> images = new ArrayList<>(List.of(POSTGRES_IMAGE));
+        if (!"true".equalsIgnoreCase(System.getenv("TESTCONTAINERS_RYUK_DISABLED"))) {
+            images.add(TestcontainersConfiguration.getInstance().getRyukImage());
+        }
+        List<String> command = new ArrayList<>(List.of("docker", "image", "inspect", "--format", "{{.Id}}"));
+        command.addAll(images);
+        try {
+            Process inspect = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return inspect.waitFor(20, TimeUnit.SECONDS) && inspect.exitValue() == 0;
+        } catch (IOException e) {
+            return false; // no Docker client
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

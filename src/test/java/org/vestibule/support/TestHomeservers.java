@@ -148,7 +148,8 @@ public final class TestHomeservers implements AutoCloseable {
     /**
      * Starts {@code count} servers side by side, each named {@code <host>:<tlsPort>} by its index:
      * {@code localhost} or {@code 127.0.0.1}, the names the test certificate covers (an IP literal
-     * name, for the server ACL's {@code allow_ip_literals}).
+     * name, for the server ACL's {@code allow_ip_literals}); any host for a server that issues its own
+     * certificate ({@code vestibule.tls.issuer-certificate}).
      */
     public static TestHomeservers start(int count, IntFunction<String> hosts,
                                         IntFunction<String[]> extraArgs) {
@@ -180,7 +181,8 @@ public final class TestHomeservers implements AutoCloseable {
     }
 
     private static Homeserver startOne(int index, String host, String... extraArgs) throws IOException {
-        if (!host.equals("localhost") && !host.equals("127.0.0.1")) {
+        boolean issuesItsOwn = Arrays.stream(extraArgs).anyMatch(a -> a.startsWith("--vestibule.tls.issuer-certificate="));
+        if (!issuesItsOwn && !host.equals("localhost") && !host.equals("127.0.0.1")) {
             throw new IllegalArgumentException("the test certificate covers localhost and 127.0.0.1, not " + host);
         }
         Path dir = TestDirectories.create("homeserver-" + index + "-");
@@ -204,7 +206,7 @@ public final class TestHomeservers implements AutoCloseable {
                     "--vestibule.federation.allow-private-addresses=true",
                     "--vestibule.federation.tls.trusted-ca=" + TestCertificates.caPem(),
                     "--vestibule.rate-limits.enabled=false"));
-            if (Arrays.stream(extraArgs).anyMatch(a -> a.startsWith("--vestibule.tls.issuer-certificate="))) {
+            if (issuesItsOwn) {
                 // A server that issues its own certificate serves no given one.
                 args.removeIf(a -> a.startsWith("--vestibule.tls.certificate=") || a.startsWith("--vestibule.tls.private-key="));
             }
