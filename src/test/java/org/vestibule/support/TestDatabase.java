@@ -3,6 +3,7 @@ package org.vestibule.support;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -13,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
-import org.testcontainers.utility.TestcontainersConfiguration;
 
 /**
  * The real PostgreSQL every test uses, chosen once per JVM: a server from
@@ -91,26 +91,41 @@ public final class TestDatabase {
     }
 
     /**
-     * Whether the engine holds PostgreSQL's image and Ryuk's, asked of the Docker client: an engine
-     * without a registry (as interop/complement/run installs) would have Testcontainers retry its
-     * pulls for minutes before the tests could fall back.
+     * Whether the engine holds PostgreSQL's image and one of Ryuk's (Testcontainers' reaper, whose
+     * version it chooses), asked of the Docker client: an engine without a registry (as
+     * interop/complement/run installs) would have Testcontainers retry its pulls for minutes before
+     * the tests could fall back.
      */
     private static boolean dockerHasImages() {
-        List<String> images = new ArrayList<>(List.of(POSTGRES_IMAGE));
-        if (!"true".equalsIgnoreCase(System.getenv("TESTCONTAINERS_RYUK_DISABLED"))) {
-            images.add(TestcontainersConfiguration.getInstance().getRyukImage());
-        }
-        List<String> command = new ArrayList<>(List.of("docker", "image", "inspect", "--format", "{{.Id}}"));
-        command.addAll(images);
+        boolean ryukNeeded = !"true".equalsIgnoreCase(System.getenv("TESTCONTAINERS_RYUK_DISABLED"));
+        String postgres = docker("image", "ls", "--quiet", POSTGRES_IMAGE);
+        String ryuk = ryukNeeded ? docker("image", "ls", "--quiet", "testcontainers/ryuk") : "not needed";
+        return postgres != null && !postgres.isBlank() && ryuk != null && !ryuk.isBlank();
+    }
+
+    /** What the Docker client printed, or null when it failed or there is none. */
+    private static String docker(String... args) {
+        List<String> command = new ArrayList<>(List.of("docker"));
+        command.addAll(List.of(args));
         try {
-            Process inspect = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            return inspect.waitFor(20, TimeUnit.SECONDS) && inspect.exitValue() == 0;
+            // Into a file, so that an engine that does not answer cannot hold the tests past the timeout.
+            Path output = Files.createTempFile("vestibule-docker", ".out");
+            try {
+                Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .redirectOutput(output.toFile()).start();
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    return null;
+                }
+                return process.exitValue() == 0 ? Files.readString(output) : null;
+            } finally {
+                Files.deleteIfExists(output);
+            }
         } catch (IOException e) {
-            return false; // no Docker client
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return null;
         }
     }
 
