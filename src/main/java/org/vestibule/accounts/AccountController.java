@@ -93,6 +93,13 @@ class AccountController {
         return Map.of();
     }
 
+    /** Every access token of the user, this one too, and every device (spec client-server §Logout). */
+    @PostMapping("/_matrix/client/{v:v3|r0}/logout/all")
+    Map<String, Object> logoutAll(ClientUser user) {
+        accounts.logoutAll(user);
+        return Map.of();
+    }
+
     static Map<String, Object> sessionBody(AccountService.Session session) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("user_id", session.userId());

@@ -155,6 +155,10 @@ public class AccountService {
         });
     }
 
+    public void logoutAll(ClientUser user) {
+        sessions.deleteAllDevices(user.userId());
+    }
+
     public boolean exists(String userId) {
         return accounts.existsById(userId);
     }

@@ -68,6 +68,11 @@ class Sessions {
                 deviceIds.toArray(new String[0]));
     }
 
+    /** Deletes every device of the user and, by the cascade, every access token. */
+    void deleteAllDevices(String userId) {
+        jdbc.update("delete from devices where user_id = ?", userId);
+    }
+
     private static Device device(ResultSet rs, int row) throws SQLException {
         return new Device(rs.getString(1), rs.getString(2), rs.getString(3), (Long) rs.getObject(4));
     }

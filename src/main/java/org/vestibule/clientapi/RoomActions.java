@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.ResultSetExtractor;
 import org.springframework.stereotype.Service;
@@ -33,6 +34,9 @@ import org.vestibule.room.RoomState;
 /** What local users do in rooms through the client API, beyond joining. */
 @Service
 public class RoomActions {
+
+    /** Memberships a kick ends: in the room, invited (the invite withdrawn) or knocking (the knock refused). */
+    private static final Set<String> KICKABLE = Set.of("join", "invite", "knock");
 
     private final LocalEvents localEvents;
     private final EventGraph graph;
@@ -170,6 +174,20 @@ public class RoomActions {
             content.put("reason", reason);
         }
         return localEvents.send(roomId, user.userId(), "m.room.member", target, content);
+    }
+
+    /**
+     * Kick: only a user in the room, invited or knocking can be kicked (spec client-server §kick:
+     * 403 when "the kickee is not currently in the room"); the auth rules alone would allow a leave
+     * for anyone not banned.
+     */
+    public Pdu kick(ClientUser user, String roomId, String target, String reason) {
+        requireKnownRoom(roomId);
+        String current = memberships.membershipOf(roomId, target).orElse("leave");
+        if (!KICKABLE.contains(current)) {
+            throw MatrixException.forbidden(target + " is not in " + roomId + " (membership: " + current + ")");
+        }
+        return setMembership(user, roomId, target, "leave", reason);
     }
 
     /** Unban: only a banned user can be unbanned (a plain leave would otherwise be a kick). */

@@ -122,10 +122,17 @@ class RoomsController {
             "/_matrix/client/{v:v3|r0}/rooms/{roomId}/state/{eventType}",
             "/_matrix/client/{v:v3|r0}/rooms/{roomId}/state/{eventType}/"})
     Map<String, Object> getState(ClientUser user, @PathVariable String roomId, @PathVariable String eventType,
-                                 @PathVariable(required = false) String stateKey) {
+                                 @PathVariable(required = false) String stateKey,
+                                 @RequestParam(required = false) String format) {
         String key = stateKey == null ? "" : stateKey;
-        return actions.stateEvent(user, roomId, eventType, key).map(Pdu::content)
+        // format=event: the whole event as clients see it, not its content alone (spec v1.16).
+        boolean whole = "event".equals(format);
+        if (!whole && format != null && !"content".equals(format)) {
+            throw MatrixException.invalidParam("format is 'content' or 'event', not '" + format + "'");
+        }
+        Pdu event = actions.stateEvent(user, roomId, eventType, key)
                 .orElseThrow(() -> MatrixException.notFound("No " + eventType + " state with key '" + key + "' in " + roomId));
+        return whole ? eventFormat.format(user, event) : event.content();
     }
 
     @GetMapping("/_matrix/client/{v:v3|r0}/rooms/{roomId}/state")
@@ -146,7 +153,7 @@ class RoomsController {
         String target = body.requireString("user_id");
         String reason = body.string("reason");
         switch (action) {
-            case "kick" -> actions.setMembership(user, roomId, target, "leave", reason);
+            case "kick" -> actions.kick(user, roomId, target, reason);
             case "ban" -> actions.setMembership(user, roomId, target, "ban", reason);
             default -> actions.unban(user, roomId, target, reason);
         }

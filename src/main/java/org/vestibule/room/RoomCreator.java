@@ -87,7 +87,9 @@ public class RoomCreator {
                 localEvents.send(roomId, creator, "m.room.name", "", Map.of("name", spec.name()));
             }
             if (spec.topic() != null) {
-                localEvents.send(roomId, creator, "m.room.topic", "", Map.of("topic", spec.topic()));
+                // With its rich form (m.topic, spec v1.15), plain text being the only one we are given.
+                localEvents.send(roomId, creator, "m.room.topic", "", Map.of("topic", spec.topic(),
+                        "m.topic", Map.of("m.text", List.of(Map.of("mimetype", "text/plain", "body", spec.topic())))));
             }
             return roomId;
         });

@@ -84,8 +84,73 @@ class RoomsIntegrationTests {
         Map<String, Object> pl = client.getState(alice, room, "m.room.power_levels", "").expect(200).body();
         assertThat(pl).containsEntry("invite", 50L).containsEntry("events_default", 10L);
         assertThat(client.getState(alice, room, "m.room.name", "").expect(200).body()).containsEntry("name", "Lobby");
-        assertThat(client.getState(alice, room, "m.room.topic", "").expect(200).body()).containsEntry("topic", "Hello");
+        assertThat(client.getState(alice, room, "m.room.topic", "").expect(200).body()).containsEntry("topic", "Hello")
+                .containsEntry("m.topic", Map.of("m.text", List.of(Map.of("mimetype", "text/plain", "body", "Hello"))));
         assertThat(client.getState(alice, room, "m.room.create", "").expect(200).body()).containsEntry("room_version", "10");
+    }
+
+    @Test
+    void aKickIsRefusedForAUserNotInTheRoomAndWithdrawsAnInvite() {
+        User alice = client.register(unique("alice"));
+        User bob = client.register(unique("bob"));
+        String room = client.createRoom(alice, Map.of("preset", "private_chat"));
+        String kick = "/_matrix/client/v3/rooms/" + MatrixClient.encode(room) + "/kick";
+
+        MatrixClient.Response never = client.post(kick, alice.accessToken(), Map.of("user_id", bob.userId()));
+        assertThat(never.status()).isEqualTo(403);
+        assertThat(never.errcode()).isEqualTo("M_FORBIDDEN");
+        assertThat(never.error()).contains(bob.userId()).contains("not in");
+
+        client.post("/_matrix/client/v3/rooms/" + MatrixClient.encode(room) + "/invite", alice.accessToken(),
+                Map.of("user_id", bob.userId())).expect(200);
+        client.post(kick, alice.accessToken(), Map.of("user_id", bob.userId(), "reason", "changed my mind")).expect(200);
+        assertThat(client.getState(alice, room, "m.room.member", bob.userId()).expect(200).body())
+                .containsEntry("membership", "leave").containsEntry("reason", "changed my mind");
+
+        assertThat(client.post(kick, alice.accessToken(), Map.of("user_id", bob.userId())).status())
+                .as("kicking one already gone").isEqualTo(403);
+    }
+
+    @Test
+    void aStateEventIsServedWholeWithFormatEvent() {
+        User alice = client.register(unique("alice"));
+        String room = client.createRoom(alice, Map.of("preset", "private_chat"));
+        String path = "/_matrix/client/v3/rooms/" + MatrixClient.encode(room) + "/state/m.room.member/"
+                + MatrixClient.encode(alice.userId());
+
+        Map<String, Object> event = client.get(path + "?format=event", alice.accessToken()).expect(200).body();
+        assertThat(event).containsEntry("type", "m.room.member").containsEntry("state_key", alice.userId())
+                .containsEntry("sender", alice.userId()).containsEntry("room_id", room).containsKeys("event_id", "unsigned");
+        assertThat(event.get("content")).isEqualTo(Map.of("membership", "join"));
+        assertThat(client.get(path + "?format=content", alice.accessToken()).expect(200).body())
+                .containsEntry("membership", "join").doesNotContainKey("sender");
+
+        MatrixClient.Response bad = client.get(path + "?format=xml", alice.accessToken());
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.errcode()).isEqualTo("M_INVALID_PARAM");
+    }
+
+    @Test
+    void logoutAllEndsEverySessionOfTheUser() {
+        String name = unique("erin");
+        User erin = client.register(name);
+        String second = client.post("/_matrix/client/v3/login", null, Map.of("type", "m.login.password",
+                "identifier", Map.of("type", "m.id.user", "user", name), "password", "pw-" + name))
+                .expect(200).string("access_token");
+        User other = client.register(unique("frank"));
+
+        client.post("/_matrix/client/v3/logout/all", second, Map.of()).expect(200);
+
+        for (String token : List.of(erin.accessToken(), second)) {
+            assertThat(client.get("/_matrix/client/v3/account/whoami", token).errcode()).isEqualTo("M_UNKNOWN_TOKEN");
+        }
+        assertThat(client.get("/_matrix/client/v3/account/whoami", other.accessToken()).status())
+                .as("another user's session").isEqualTo(200);
+        String again = client.post("/_matrix/client/v3/login", null, Map.of("type", "m.login.password",
+                "identifier", Map.of("type", "m.id.user", "user", name), "password", "pw-" + name))
+                .expect(200).string("access_token");
+        assertThat(client.get("/_matrix/client/v3/devices", again).expect(200).body().get("devices"))
+                .asList().hasSize(1);
     }
 
     @Test
