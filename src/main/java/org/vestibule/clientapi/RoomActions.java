@@ -183,9 +183,10 @@ public class RoomActions {
      */
     public Pdu kick(ClientUser user, String roomId, String target, String reason) {
         requireKnownRoom(roomId);
-        String current = memberships.membershipOf(roomId, target).orElse("leave");
-        if (!KICKABLE.contains(current)) {
-            throw MatrixException.forbidden(target + " is not in " + roomId + " (membership: " + current + ")");
+        String current = memberships.membershipOf(roomId, target).orElse(null);
+        if (current == null || !KICKABLE.contains(current)) {
+            throw MatrixException.forbidden(target + " is not in " + roomId + " to be kicked ("
+                    + (current == null ? "never a member" : "membership: " + current) + ")");
         }
         return setMembership(user, roomId, target, "leave", reason);
     }

@@ -168,14 +168,7 @@ class ComplementImageInteropTests {
     @Test
     @Order(3)
     void aUserOfOneServerJoinsARoomOfTheOtherOverTheNetwork() {
-        Member alice = hs1.user("alice");
-        Member bob = hs2.user("bob");
-        String roomId = alice.createRoom(Interop.publicRoom(10));
-
-        bob.joins(roomId, "hs1");
-
-        alice.seesMembership(roomId, bob.id(), "join");
-        Interop.exchange(roomId, alice, bob);
+        joinsAndTalks(hs1.user("alice"), hs2.user("bob"), 10, "hs1");
     }
 
     /**
@@ -200,15 +193,8 @@ class ComplementImageInteropTests {
                 Member alice = hs1.user("alice");
                 Member bob = hs2.user("bob");
 
-                String onTheHost = carol.createRoom(Interop.publicRoom(10));
-                alice.joins(onTheHost, server.serverName());
-                carol.seesMembership(onTheHost, alice.id(), "join");
-                Interop.exchange(onTheHost, carol, alice);
-
-                String inAContainer = bob.createRoom(Interop.publicRoom(11));
-                carol.joins(inAContainer, "hs2");
-                bob.seesMembership(inAContainer, carol.id(), "join");
-                Interop.exchange(inAContainer, bob, carol);
+                joinsAndTalks(carol, alice, 10, server.serverName());
+                joinsAndTalks(bob, carol, 11, "hs2");
             }
         }
     }
@@ -237,6 +223,14 @@ class ComplementImageInteropTests {
                 .expect(200).string("user_id")).isEqualTo(alice.id());
         assertThat(aliceAgain.messages(roomId)).contains("before the blueprint " + run);
         Interop.exchange(roomId, aliceAgain, bob);
+    }
+
+    /** The resident's new public room joined by the joiner through {@code via}, then messages and state both ways. */
+    private static void joinsAndTalks(Member resident, Member joiner, int version, String via) {
+        String roomId = resident.createRoom(Interop.publicRoom(version));
+        joiner.joins(roomId, via);
+        resident.seesMembership(roomId, joiner.id(), "join");
+        Interop.exchange(roomId, resident, joiner);
     }
 
     /** Creates, fills and starts a container as Complement's deployer does, and waits until it is ready. */

@@ -224,6 +224,27 @@ class SynapseJoinsVestibuleInteropTests {
     }
 
     @Test
+    @DisplayName("kick: Synapse's user is out and may rejoin; a second kick, of one no longer in the room, is a 403")
+    void kick() {
+        Member alice = alice();
+        Member bob = synapseUser(synapse, "bob");
+        String room = alice.createRoom(publicRoom(10));
+        bob.joins(room, vestibule);
+        alice.seesMembership(room, bob.id(), "join");
+        bob.seesInSync(room, "join");
+
+        alice.membershipAction(room, "kick", bob.id()).expect(200);
+        bob.seesInSync(room, "leave");
+        bob.seesMembership(room, bob.id(), "leave");
+        Response again = alice.membershipAction(room, "kick", bob.id());
+        assertThat(again.status()).as(again.raw()).isEqualTo(403);
+        assertThat(again.errcode()).isEqualTo("M_FORBIDDEN");
+
+        bob.joins(room, vestibule);
+        alice.seesMembership(room, bob.id(), "join");
+    }
+
+    @Test
     @DisplayName("a room of 300 members: Synapse joins with partial state and ends with every member")
     void aLargeRoom() throws Exception {
         Member alice = alice();
