@@ -260,14 +260,15 @@ public class RoomActions {
     /**
      * An event of a room, for a user who may read the room and see the event (history
      * visibility); 404 alike for an unknown event and one they may not see. A member sees the
-     * room's current state events whatever the visibility, as /state shows them.
+     * room's current state events whatever the visibility, as /state shows them. A rejected event
+     * is not the room's and no client sees it (spec server-server, Rejection).
      */
     public Pdu event(ClientUser user, String roomId, String eventId) {
         if (graph.roomVersion(roomId).isEmpty()) {
             throw notMember(roomId); // as for a room one was never in: the answer does not reveal which rooms exist
         }
         RoomReaders.Reader reader = readers.reader(user.userId(), roomId);
-        Pdu event = graph.event(eventId).filter(p -> roomId.equals(p.roomId()))
+        Pdu event = graph.event(eventId).filter(p -> roomId.equals(p.roomId()) && !graph.isRejected(eventId))
                 .orElseThrow(() -> MatrixException.notFound("Event " + eventId + " not found in " + roomId));
         boolean currentState = !reader.peeking() && event.isState()
                 && "join".equals(memberships.membershipOf(roomId, user.userId()).orElse(null))

@@ -44,9 +44,9 @@ public class RoomContext {
 
     public Map<String, Object> context(ClientUser user, String roomId, String eventId, int limit, RoomEventFilter filter) {
         RoomReaders.Reader reader = readers.reader(user.userId(), roomId);
-        Pdu event = graph.event(eventId).filter(p -> roomId.equals(p.roomId())).orElse(null);
+        Pdu event = graph.event(eventId).filter(p -> roomId.equals(p.roomId()) && !graph.isRejected(eventId)).orElse(null);
         StreamReads.Placed at = event == null ? null : reads.placed(eventId).orElse(null);
-        // Unknown, not in the graph, after the reader's leave, or not theirs to see: all the same 404.
+        // Unknown, rejected, not in the graph, after the reader's leave, or not theirs to see: all the same 404.
         if (at == null || !readers.maySee(reader, event)) {
             throw MatrixException.notFound("Event " + eventId + " not found in " + roomId);
         }

@@ -105,7 +105,7 @@ class RoomsController {
         if ("public".equals(visibility)) {
             directory.publish(roomId);
         }
-        invites.inviteAtCreation(roomId, user.userId(), invite);
+        invites.inviteAtCreation(roomId, user.userId(), invite, spec.isDirect());
         return Map.of("room_id", roomId);
     }
 

@@ -89,7 +89,7 @@ public class Invites {
             throw MatrixException.invalidParam("'" + target + "' is not a valid user ID");
         }
         limits.invite(roomId, sender, target);
-        return send(roomId, sender, target, reason);
+        return send(roomId, sender, target, reason, false);
     }
 
     /**
@@ -100,18 +100,24 @@ public class Invites {
         limits.invitesAtCreation(sender, targets);
     }
 
-    /** Sends a new room's createRoom invites, counted already by {@link #countInvitesAtCreation}. */
-    public void inviteAtCreation(String roomId, String sender, List<String> targets) {
+    /**
+     * Sends a new room's createRoom invites, counted already by {@link #countInvitesAtCreation}; with
+     * {@code is_direct} each invite says so (spec client-server, createRoom).
+     */
+    public void inviteAtCreation(String roomId, String sender, List<String> targets, boolean isDirect) {
         for (String target : targets) {
-            send(roomId, sender, target, null);
+            send(roomId, sender, target, null, isDirect);
         }
     }
 
-    private Pdu send(String roomId, String sender, String target, String reason) {
+    private Pdu send(String roomId, String sender, String target, String reason, boolean isDirect) {
         Map<String, Object> content = new LinkedHashMap<>();
         content.put("membership", "invite");
         if (reason != null) {
             content.put("reason", reason);
+        }
+        if (isDirect) {
+            content.put("is_direct", true);
         }
         if (!keyring.isOurs(Identifiers.serverOf(target).orElse(""))) {
             return inviteRemote(roomId, sender, target, content);

@@ -36,7 +36,21 @@ public class ServerAcls {
 
     /** The ACL in a snapshot's state. */
     public ServerAcl of(RoomSnapshot snapshot) {
-        String eventId = snapshot.state().get(StateKey.SERVER_ACL);
+        return parsed(snapshot.state().get(StateKey.SERVER_ACL));
+    }
+
+    /**
+     * The ACL an event of ours goes out under: the room's current one, except for a new ACL itself,
+     * which goes out under the one it replaces, so that the servers it denies learn that they are.
+     */
+    public ServerAcl forRelaying(Pdu event) {
+        if (!event.isState() || !StateKey.SERVER_ACL.equals(StateKey.of(event))) {
+            return of(event.roomId());
+        }
+        return graph.stateBefore(event.eventId()).map(state -> parsed(state.get(StateKey.SERVER_ACL))).orElse(ServerAcl.NONE);
+    }
+
+    private ServerAcl parsed(String eventId) {
         if (eventId == null) {
             return ServerAcl.NONE;
         }

@@ -90,6 +90,26 @@ class RoomsIntegrationTests {
     }
 
     @Test
+    void aPrivatePresetLetsEveryMemberInviteAndIsDirectMarksTheInvites() {
+        User alice = client.register(unique("alice"));
+        User bob = client.register(unique("bob"));
+        User carol = client.register(unique("carol"));
+        String room = client.createRoom(alice, Map.of("preset", "private_chat", "invite", List.of(bob.userId()),
+                "is_direct", true));
+        assertThat(client.getState(alice, room, "m.room.power_levels", "").expect(200).body()).containsEntry("invite", 0L);
+        assertThat(client.getState(alice, room, "m.room.member", bob.userId()).expect(200).body())
+                .containsEntry("membership", "invite").containsEntry("is_direct", true);
+        client.join(bob, room).expect(200);
+        // bob, at level 0, invites carol; without is_direct an invite does not carry it.
+        client.post("/_matrix/client/v3/rooms/" + MatrixClient.encode(room) + "/invite", bob.accessToken(),
+                Map.of("user_id", carol.userId())).expect(200);
+        assertThat(client.getState(alice, room, "m.room.member", carol.userId()).expect(200).body())
+                .containsEntry("membership", "invite").doesNotContainKey("is_direct");
+        String trusted = client.createRoom(alice, Map.of("preset", "trusted_private_chat"));
+        assertThat(client.getState(alice, trusted, "m.room.power_levels", "").expect(200).body()).containsEntry("invite", 0L);
+    }
+
+    @Test
     void aKickIsRefusedForAUserNotInTheRoomAndWithdrawsAnInvite() {
         User alice = client.register(unique("alice"));
         User bob = client.register(unique("bob"));

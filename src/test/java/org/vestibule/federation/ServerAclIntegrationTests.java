@@ -174,6 +174,13 @@ class ServerAclIntegrationTests {
     }
 
     @Test
+    @DisplayName("the ACL itself goes to the server it denies, under the ACL it replaces, so that server knows")
+    void theAclReachesTheServerItDenies() {
+        until("hs2 holding the ACL that denies it", () -> servers.get(2).bean(EventGraph.class).event(aclEventId).isPresent());
+        assertThat(servers.get(2).bean(EventGraph.class).stateBefore(aclEventId)).isPresent();
+    }
+
+    @Test
     @DisplayName("nothing of the room is queued to the denied server, while the allowed one gets it")
     void queuesNothingToTheDeniedServer() {
         JdbcTemplate jdbc = servers.get(0).bean(JdbcTemplate.class);

@@ -61,6 +61,20 @@ class ServerAclInteropTests {
     }
 
     @Test
+    @DisplayName("an ACL denying Synapse, set after its user joined, reaches Synapse (sent under the ACL it replaces)")
+    void aNewAclReachesTheSynapseItDenies() {
+        Member alice = vestibuleUser(servers.get(0), "alice");
+        Member bob = synapseUser(synapse, "bob");
+        String room = alice.createRoom(Map.of("preset", "public_chat", "room_version", "10"));
+        bob.joins(room, vestibule);
+        alice.seesMembership(room, bob.id(), "join");
+        alice.setState(room, "m.room.server_acl", "", Map.of("allow", List.of("*"), "deny", List.of("localhost")));
+        // Sent under the ACL it replaces, so the server it denies learns of it.
+        bob.seesState(room, "m.room.server_acl", "", "deny", List.of("localhost"));
+        assertThat(bob.membershipOf(room, bob.id())).isEqualTo("join");
+    }
+
+    @Test
     @DisplayName("a Vestibule room whose ACL allows localhost by a glob: Synapse's user joins (its port is ignored)")
     void vestibuleAllowsSynapseByGlob() {
         Member alice = vestibuleUser(servers.get(0), "alice");

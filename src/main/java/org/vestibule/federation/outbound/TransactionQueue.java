@@ -26,6 +26,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.vestibule.auth.ServerAcl;
 import org.vestibule.event.Identifiers;
 import org.vestibule.event.Pdu;
 import org.vestibule.keys.ServerKeyring;
@@ -118,8 +119,9 @@ public class TransactionQueue implements EventRelay, ApplicationListener<Applica
         }
         destinations.remove(keyring.serverName());
         destinations.removeAll(except);
-        // Called in the transaction that stored the event, so the ACL is the one after it.
-        if (destinations.removeIf(d -> !acls.allows(d, event.roomId()))) {
+        // Called in the transaction that stored the event, so the room's ACL is the one after it.
+        ServerAcl acl = acls.forRelaying(event);
+        if (destinations.removeIf(d -> !acl.allows(d))) {
             log.debug("Not sending {} to servers that the server ACL of {} denies", event.eventId(), event.roomId());
         }
         if (destinations.isEmpty()) {
