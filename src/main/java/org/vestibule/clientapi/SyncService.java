@@ -205,7 +205,8 @@ public class SyncService implements DisposableBean {
             }
             long minePosition = mine == null ? -1 : mine.position();
             boolean changed = since == null || request.fullState();
-            if (oob != null && oob.membership() != null && oob.position() > minePosition) {
+            boolean pending = oob != null && ("invite".equals(oob.membership()) || "knock".equals(oob.membership()));
+            if (pending && oob.position() > minePosition) {
                 // An invite or knock of ours in a room this server is not in.
                 if (changed || oob.position() > since) {
                     outOfBandSection(roomId, userId, oob.membership(), invite, knock);
@@ -213,10 +214,15 @@ public class SyncService implements DisposableBean {
                 continue;
             }
             boolean leftOrAbsent = mine == null || "leave".equals(mine.membership()) || "ban".equals(mine.membership());
-            if (oob != null && oob.membership() == null && oob.position() > minePosition && leftOrAbsent) {
-                // That invite or knock ended (rejected, rescinded, refused) without a room event of ours.
+            if (oob != null && !pending && oob.position() > minePosition && leftOrAbsent) {
+                // That invite or knock ended (rejected, rescinded, refused) without a room event of ours:
+                // the leave that ended it, when we hold one.
                 if (since != null && oob.position() > since && !forgotten.contains(roomId)) {
-                    leave.put(roomId, leftRoom(List.of(), List.of(), false, StreamToken.at(oob.position())));
+                    List<Map<String, Object>> ended = "leave".equals(oob.membership())
+                            ? outOfBand.find(roomId, userId).filter(e -> "leave".equals(e.membership()))
+                                    .map(e -> List.of(format(user, e.event()))).orElse(List.of())
+                            : List.of();
+                    leave.put(roomId, leftRoom(ended, List.of(), false, StreamToken.at(oob.position())));
                 }
                 continue;
             }

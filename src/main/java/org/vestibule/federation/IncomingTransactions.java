@@ -217,8 +217,8 @@ public class IncomingTransactions {
                 || !keyring.isOurs(Identifiers.serverOf(target).orElse(""))) {
             return false;
         }
-        OutOfBandMemberships.Entry pending = outOfBand.find(roomId, target).orElse(null);
-        if (pending == null || !("invite".equals(pending.membership()) || "knock".equals(pending.membership()))) {
+        OutOfBandMemberships.Entry pending = outOfBand.pending(roomId, target).orElse(null);
+        if (pending == null) {
             return false;
         }
         if (!(checks.check(json, pending.roomVersion()) instanceof PduChecks.Result.Accepted accepted)
@@ -231,7 +231,7 @@ public class IncomingTransactions {
                 || ("invite".equals(pending.membership()) && !leave.sender().equals(pending.sender()))) {
             return false;
         }
-        outOfBand.remove(roomId, target);
+        outOfBand.end(leave);
         log.info("{}'s {} in {} ended by {} ({})", target, pending.membership(), roomId, leave.sender(), leave.eventId());
         return true;
     }

@@ -27,8 +27,10 @@ import org.vestibule.keys.EventSignatureVerifier;
 import org.vestibule.keys.ServerKeyring;
 import org.vestibule.ratelimit.RateLimits;
 import org.vestibule.room.EventGraph;
+import org.vestibule.room.EventPersister;
 import org.vestibule.room.LocalEvents;
 import org.vestibule.room.OutOfBandMemberships;
+import org.vestibule.room.PersistOutcome;
 import org.vestibule.room.RoomMemberships;
 import org.vestibule.room.ServerAcls;
 import org.vestibule.room.StrippedState;
@@ -56,12 +58,14 @@ public class Invites {
     private final EventGraph graph;
     private final ServerAcls acls;
     private final RateLimits limits;
+    private final EventPersister persister;
 
     Invites(LocalEvents localEvents, StrippedState strippedState, FederationClient client,
             EventSignatureVerifier signatures, ServerKeyring keyring, RoomMemberships memberships,
             OutOfBandMemberships outOfBand, AccountService accounts, EventGraph graph, ServerAcls acls,
-            RateLimits limits) {
+            RateLimits limits, EventPersister persister) {
         this.acls = acls;
+        this.persister = persister;
         this.limits = limits;
         this.localEvents = localEvents;
         this.strippedState = strippedState;
@@ -260,6 +264,20 @@ public class Invites {
         return receive(origin, roomId, eventId, version, Json.object(body, "event"), Json.list(body, "invite_room_state"));
     }
 
+    /**
+     * In a room we are in, the invite is stored as its event now rather than once the inviter's /send
+     * brings it, so the invitee can accept or refuse it at once (Complement found that gap); false
+     * when we are not in the room or the room does not take it as it stands.
+     */
+    private boolean storedInTheRoom(Pdu invite) {
+        if (graph.roomVersion(invite.roomId()).isEmpty() || !memberships.isServerJoined(invite.roomId(), keyring.serverName())) {
+            return false;
+        }
+        PersistOutcome outcome = persister.persist(invite);
+        return outcome instanceof PersistOutcome.Stored stored && !stored.softFailed()
+                || outcome instanceof PersistOutcome.Duplicate && !graph.isRejected(invite.eventId());
+    }
+
     /** {@code PUT /v1/invite}: the body is the event; the room is taken to be of version 1 (spec; as Synapse). */
     public Map<String, Object> receiveV1(String origin, String roomId, String eventId, Map<String, Object> event) {
         List<Object> state = Json.list(Json.object(event, "unsigned"), "invite_room_state");
@@ -311,6 +329,10 @@ public class Invites {
         }
         limits.inviteReceived(target);
         Pdu signed = EventSigning.addSignature(event, keyring.serverName(), keyring.signingKey());
+        if (storedInTheRoom(signed)) {
+            log.info("{} invited {} to {}, a room we are in (event {})", event.sender(), target, roomId, event.eventId());
+            return Map.of("event", signed.json());
+        }
         state.add(StrippedState.strip(signed.json()));
         outOfBand.put(target, signed, state, List.of(origin));
         log.info("{} invited {} to {} (event {})", event.sender(), target, roomId, event.eventId());

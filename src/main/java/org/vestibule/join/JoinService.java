@@ -5,11 +5,14 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 import org.vestibule.accounts.AccountService;
 import org.vestibule.directory.RoomAliases;
 import org.vestibule.error.MatrixException;
 import org.vestibule.event.Identifiers;
+import org.vestibule.event.Pdu;
 import org.vestibule.event.RoomVersion;
 import org.vestibule.keys.ServerKeyring;
 import org.vestibule.ratelimit.RateLimits;
@@ -23,6 +26,8 @@ import org.vestibule.room.ServerAcls;
 /** Our users joining and leaving rooms. */
 @Service
 public class JoinService {
+
+    private static final Logger log = LoggerFactory.getLogger(JoinService.class);
 
     private final EventGraph graph;
     private final LocalEvents localEvents;
@@ -165,21 +170,29 @@ public class JoinService {
 
     /**
      * A local user leaves a room (or rejects an invite, or rescinds a knock). In a room this server
-     * is not in, an invite or knock is undone through another server with make_leave/send_leave.
+     * is not in, an invite or knock is undone through another server with make_leave/send_leave;
+     * when none will take the leave (gone, or out of the room), it is made here alone, so the user
+     * is never stuck with an invite they cannot refuse.
      */
     public void leave(String userId, String roomId, String reason) {
         boolean resident = graph.roomVersion(roomId).isPresent()
                 && memberships.isServerJoined(roomId, keyring.serverName());
         if (!resident) {
-            OutOfBandMemberships.Entry pending = outOfBand.find(roomId, userId)
-                    .filter(m -> "invite".equals(m.membership()) || "knock".equals(m.membership())).orElse(null);
+            OutOfBandMemberships.Entry pending = outOfBand.pending(roomId, userId).orElse(null);
             if (pending != null) {
                 Map<String, Object> content = new LinkedHashMap<>();
                 if (reason != null) {
                     content.put("reason", reason);
                 }
-                remoteMemberships.leave(userId, roomId, pending.candidates(), content);
-                outOfBand.remove(roomId, userId);
+                Pdu leave;
+                try {
+                    leave = remoteMemberships.leave(userId, roomId, pending.candidates(), content);
+                } catch (MatrixException e) {
+                    log.info("No server of {} took {}'s leave ({}); leaving on this server alone", roomId, userId,
+                            e.getMessage());
+                    leave = localEvents.outOfBandLeave(pending.event(), content);
+                }
+                outOfBand.end(leave);
                 return;
             }
         }

@@ -271,6 +271,32 @@ public class LocalEvents {
         return Pdu.fromJson(signed, version);
     }
 
+    /**
+     * A leave after a user's invite or knock in a room this server is not in, made when no server of
+     * the room took one (gone, or no longer in it): only we hold it, so that the user is out of the
+     * room on our side and their clients see the leave. It follows that membership alone.
+     */
+    public Pdu outOfBandLeave(Pdu membership, Map<String, Object> content) {
+        RoomVersion version = membership.roomVersion();
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("room_id", membership.roomId());
+        event.put("sender", membership.stateKey());
+        event.put("type", "m.room.member");
+        event.put("state_key", membership.stateKey());
+        Map<String, Object> leave = new LinkedHashMap<>(content);
+        leave.put("membership", "leave");
+        event.put("content", leave);
+        event.put("origin", keyring.serverName());
+        event.put("origin_server_ts", clock.millis());
+        event.put("depth", membership.depth() + 1);
+        event.put("prev_events", references(List.of(membership), version));
+        event.put("auth_events", references(List.of(membership), version));
+        if (version.hasExplicitEventIds()) {
+            event.put("event_id", newEventId());
+        }
+        return sign(event, version);
+    }
+
     /** A fresh v1/v2-style event ID on our server. */
     public String newEventId() {
         byte[] bytes = new byte[12];

@@ -22,6 +22,7 @@ import org.vestibule.event.StrictJsonParser;
  * Invites and knocks of our users in rooms this server is not in: the membership event (outside
  * the room's graph, which we do not have), the stripped state to show the user, and the servers
  * to go through to join the room or to leave it. Synapse calls these out-of-band memberships.
+ * Once one ends without us in the room, its row holds the leave that ended it.
  */
 @Component
 public class OutOfBandMemberships {
@@ -74,10 +75,26 @@ public class OutOfBandMemberships {
                 userId).stream().findFirst();
     }
 
+    /** A user's invite or knock in the room that has not ended. */
+    public Optional<Entry> pending(String roomId, String userId) {
+        return find(roomId, userId).filter(m -> "invite".equals(m.membership()) || "knock".equals(m.membership()));
+    }
+
     /** A user's pending invites and knocks, newest first. */
     public List<Entry> ofUser(String userId) {
-        return jdbc.query("select * from out_of_band_memberships where user_id = ? order by updated_ts desc", MAPPER,
+        return jdbc.query("select * from out_of_band_memberships where user_id = ? and membership in ('invite', 'knock') "
+                + "order by updated_ts desc", MAPPER,
                 userId);
+    }
+
+    /**
+     * Ends an invite or knock with the leave that ended it (rejected, rescinded, or refused), which
+     * /sync shows the user; the row stays, as a leave, until we are in the room or invited again.
+     */
+    public void end(Pdu leave) {
+        jdbc.update("update out_of_band_memberships set membership = 'leave', event_id = ?, sender = ?, event_json = ?, "
+                + "updated_ts = ? where room_id = ? and user_id = ?", leave.eventId(), leave.sender(),
+                CanonicalJson.encode(leave.json()), clock.millis(), leave.roomId(), leave.stateKey());
     }
 
     public void remove(String roomId, String userId) {

@@ -134,15 +134,20 @@ class FederatedSyncIntegrationTests {
         assertThat(at(invite, "content", "membership")).isEqualTo("invite");
         assertThat(map(invited, "rooms", "join")).doesNotContainKey(room);
 
-        // Rejected through hs1: no room event of ours to show, but the room moves to leave.
+        // Rejected through hs1: the room moves to leave, its timeline the leave that hs1 took.
         hs2.leave(carol, room).expect(200);
         Map<String, Object> rejected = until(hs2, carol, next(invited), "the rejection",
                 b -> map(b, "rooms", "leave").containsKey(room));
         assertThat(map(rejected, "rooms", "invite")).doesNotContainKey(room);
-        assertThat(map(rejected, "rooms", "leave", room)).isEqualTo(Map.of("state", Map.of("events", List.of()),
-                "timeline", Map.of("events", List.of(), "limited", false,
-                        "prev_batch", at(rejected, "rooms", "leave", room, "timeline", "prev_batch")),
-                "account_data", Map.of("events", List.of())));
+        assertThat(map(rejected, "rooms", "leave", room)).containsOnlyKeys("state", "timeline", "account_data");
+        assertThat(list(rejected, "rooms", "leave", room, "state", "events")).isEmpty();
+        List<Map<String, Object>> leaveTimeline = timeline(rejected, "leave", room);
+        assertThat(leaveTimeline).hasSize(1);
+        assertThat(leaveTimeline.get(0)).containsEntry("type", "m.room.member").containsEntry("sender", carol.userId())
+                .containsEntry("state_key", carol.userId());
+        assertThat(at(leaveTimeline.get(0), "content", "membership")).isEqualTo("leave");
+        assertThat(hs1.getState(alice, room, "m.room.member", carol.userId()).expect(200).body())
+                .containsEntry("membership", "leave");
 
         // Invited again and accepting: the room arrives in join with its whole state.
         act(alice, room, "invite", carol.userId()).expect(200);
@@ -154,6 +159,53 @@ class FederatedSyncIntegrationTests {
         List<Map<String, Object>> everything = new ArrayList<>(state(joined, "join", room));
         everything.addAll(timeline(joined, "join", room));
         assertThat(types(everything)).contains("m.room.create", "m.room.name", "m.room.power_levels");
+    }
+
+    @Test
+    void aRescindedFederatedInviteShowsTheKickThatEndedIt() {
+        User alice = hs1.register(unique("alice"));
+        User carol = hs2.register(unique("carol"));
+        String room = hs1.createRoom(alice, Map.of("preset", "private_chat"));
+        String since = next(sync(hs2, carol, null));
+        act(alice, room, "invite", carol.userId()).expect(200);
+        Map<String, Object> invited = until(hs2, carol, since, "the invite", b -> map(b, "rooms", "invite").containsKey(room));
+
+        hs1.post("/_matrix/client/v3/rooms/" + MatrixClient.encode(room) + "/kick", alice.accessToken(),
+                Map.of("user_id", carol.userId(), "reason", "sent to the wrong carol")).expect(200);
+        Map<String, Object> rescinded = until(hs2, carol, next(invited), "the rescinded invite",
+                b -> map(b, "rooms", "leave").containsKey(room));
+        List<Map<String, Object>> leaveTimeline = timeline(rescinded, "leave", room);
+        assertThat(leaveTimeline).hasSize(1);
+        assertThat(leaveTimeline.get(0)).containsEntry("sender", alice.userId()).containsEntry("state_key", carol.userId());
+        assertThat(at(leaveTimeline.get(0), "content", "membership")).isEqualTo("leave");
+        assertThat(at(leaveTimeline.get(0), "content", "reason")).isEqualTo("sent to the wrong carol");
+        // Over, for carol: a leave of hers now is refused as for any room she is not in.
+        assertThat(hs2.leave(carol, room).status()).isEqualTo(404);
+    }
+
+    @Test
+    void anInviteToARoomItsServerLeftIsRejectedOnThisServerAlone() {
+        User alice = hs1.register(unique("alice"));
+        User carol = hs2.register(unique("carol"));
+        String room = hs1.createRoom(alice, Map.of("preset", "private_chat"));
+        String since = next(sync(hs2, carol, null));
+        act(alice, room, "invite", carol.userId()).expect(200);
+        Map<String, Object> invited = until(hs2, carol, since, "the invite", b -> map(b, "rooms", "invite").containsKey(room));
+        hs1.leave(alice, room).expect(200); // hs1 is out of the room: its make_leave is a 404 now
+
+        hs2.post("/_matrix/client/v3/rooms/" + MatrixClient.encode(room) + "/leave", carol.accessToken(),
+                Map.of("reason", "not interested")).expect(200);
+        Map<String, Object> rejected = until(hs2, carol, next(invited), "the rejection",
+                b -> map(b, "rooms", "leave").containsKey(room));
+        assertThat(map(rejected, "rooms", "invite")).doesNotContainKey(room);
+        List<Map<String, Object>> leaveTimeline = timeline(rejected, "leave", room);
+        assertThat(leaveTimeline).hasSize(1);
+        assertThat(leaveTimeline.get(0)).containsEntry("sender", carol.userId()).containsEntry("state_key", carol.userId());
+        assertThat(at(leaveTimeline.get(0), "content", "membership")).isEqualTo("leave");
+        assertThat(at(leaveTimeline.get(0), "content", "reason")).isEqualTo("not interested");
+        Map<String, Object> later = sync(hs2, carol, next(rejected));
+        assertThat(map(later, "rooms", "invite")).doesNotContainKey(room);
+        assertThat(map(later, "rooms", "leave")).doesNotContainKey(room);
     }
 
     @Test

@@ -13,11 +13,13 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.vestibule.event.EventSigning;
 import org.vestibule.event.Json;
 import org.vestibule.event.Pdu;
 import org.vestibule.event.RoomVersions;
 import org.vestibule.event.StrictJsonParser;
+import org.vestibule.federation.outbound.TransactionQueue;
 import org.vestibule.room.LocalEvents;
 import org.vestibule.room.OutOfBandMemberships;
 import org.vestibule.room.StrippedState;
@@ -76,7 +78,7 @@ class FederatedInvitesIntegrationTests {
     }
 
     static Optional<OutOfBandMemberships.Entry> pending(int server, String room, String userId) {
-        return servers.get(server).bean(OutOfBandMemberships.class).find(room, userId);
+        return servers.get(server).bean(OutOfBandMemberships.class).pending(room, userId);
     }
 
     static String restrictedRoom(User alice, String allowed) {
@@ -135,6 +137,8 @@ class FederatedInvitesIntegrationTests {
         Map<String, Object> rejected = hs1.getState(alice, room, "m.room.member", carol.userId()).expect(200).body();
         assertThat(rejected).containsEntry("membership", "leave");
         assertThat(pending(1, room, carol.userId())).isEmpty();
+        assertThat(servers.get(1).bean(OutOfBandMemberships.class).find(room, carol.userId()))
+                .hasValueSatisfying(e -> assertThat(e.membership()).isEqualTo("leave"));
         assertError(hs2.leave(carol, room), 404, "M_NOT_FOUND");
 
         // alice rescinds dave's invite: the leave reaches hs2, which drops the pending invite.
@@ -142,6 +146,34 @@ class FederatedInvitesIntegrationTests {
                 Map.of("user_id", dave.userId())).expect(200);
         until("dave's invite to be rescinded on hs2", () -> pending(1, room, dave.userId()).isEmpty());
         assertError(hs2.join(dave, room), 403, "M_FORBIDDEN");
+    }
+
+    @Test
+    void anInviteToARoomTheInviteesServerIsInIsAnsweredBeforeTheInvitersTransactionComes() {
+        User alice = hs1.register(unique("alice"));
+        User bob = hs2.register(unique("bob"));
+        User carol = hs2.register(unique("carol"));
+        User dave = hs2.register(unique("dave"));
+        String room = hs1.createRoom(alice, Map.of("preset", "private_chat"));
+        invite(hs1, alice, room, bob.userId()).expect(200);
+        hs2.join(bob, room, hs1Name).expect(200);
+        // hs1's transactions to hs2 held back: of the two invites below, hs2 gets only PUT /invite.
+        JdbcTemplate jdbc = servers.get(0).bean(JdbcTemplate.class);
+        jdbc.update("insert into federation_destinations (destination) values (?) on conflict do nothing", hs2Name);
+        jdbc.update("update federation_destinations set retry_at_ts = ? where destination = ?",
+                System.currentTimeMillis() + 3_600_000L, hs2Name);
+        try {
+            invite(hs1, alice, room, carol.userId()).expect(200);
+            invite(hs1, alice, room, dave.userId()).expect(200);
+            assertThat(pending(1, room, carol.userId())).as("an invite to a room hs2 is in is not out-of-band").isEmpty();
+            hs2.join(carol, room, hs1Name).expect(200);
+            hs2.leave(dave, room).expect(200);
+        } finally {
+            servers.get(0).bean(TransactionQueue.class).retryNow();
+        }
+        until("alice seeing carol in and dave out", () -> "join".equals(hs1.getState(alice, room, "m.room.member",
+                carol.userId()).body().get("membership")) && "leave".equals(hs1.getState(alice, room, "m.room.member",
+                dave.userId()).body().get("membership")));
     }
 
     @Test

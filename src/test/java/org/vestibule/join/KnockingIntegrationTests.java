@@ -87,7 +87,7 @@ class KnockingIntegrationTests {
     }
 
     static Optional<OutOfBandMemberships.Entry> pending(int server, String room, String userId) {
-        return servers.get(server).bean(OutOfBandMemberships.class).find(room, userId);
+        return servers.get(server).bean(OutOfBandMemberships.class).pending(room, userId);
     }
 
     /** A room on hs1 where alice is admin and david (hs3) is a member; invite-only to start with. */
