@@ -218,11 +218,8 @@ public class SyncService implements DisposableBean {
                 // That invite or knock ended (rejected, rescinded, refused) without a room event of ours:
                 // the leave that ended it, when we hold one.
                 if (since != null && oob.position() > since && !forgotten.contains(roomId)) {
-                    List<Map<String, Object>> ended = "leave".equals(oob.membership())
-                            ? outOfBand.find(roomId, userId).filter(e -> "leave".equals(e.membership()))
-                                    .map(e -> List.of(format(user, e.event()))).orElse(List.of())
-                            : List.of();
-                    leave.put(roomId, leftRoom(ended, List.of(), false, StreamToken.at(oob.position())));
+                    leave.put(roomId, leftRoom(outOfBandLeave(user, roomId, oob), List.of(), false,
+                            StreamToken.at(oob.position())));
                 }
                 continue;
             }
@@ -481,6 +478,15 @@ public class SyncService implements DisposableBean {
         events.add(ClientEvents.format(entry.event()));
         boolean invited = "invite".equals(membership);
         (invited ? invite : knock).put(roomId, Map.of(invited ? "invite_state" : "knock_state", Map.of("events", events)));
+    }
+
+    /** The leave that ended an out-of-band invite or knock, when we hold one (ended rows before them have none). */
+    private List<Map<String, Object>> outOfBandLeave(ClientUser user, String roomId, StreamReads.OutOfBandRow ended) {
+        if (!"leave".equals(ended.membership())) {
+            return List.of();
+        }
+        return outOfBand.find(roomId, user.userId()).filter(e -> "leave".equals(e.membership()))
+                .map(e -> List.of(format(user, e.event()))).orElse(List.of());
     }
 
     private static boolean isMemberEventOf(Map<String, Object> event, String userId) {

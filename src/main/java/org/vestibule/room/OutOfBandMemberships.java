@@ -80,13 +80,6 @@ public class OutOfBandMemberships {
         return find(roomId, userId).filter(m -> "invite".equals(m.membership()) || "knock".equals(m.membership()));
     }
 
-    /** A user's pending invites and knocks, newest first. */
-    public List<Entry> ofUser(String userId) {
-        return jdbc.query("select * from out_of_band_memberships where user_id = ? and membership in ('invite', 'knock') "
-                + "order by updated_ts desc", MAPPER,
-                userId);
-    }
-
     /**
      * Ends an invite or knock with the leave that ended it (rejected, rescinded, or refused), which
      * /sync shows the user; the row stays, as a leave, until we are in the room or invited again.

@@ -3,6 +3,7 @@ package org.vestibule.room;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import org.springframework.stereotype.Component;
 import org.vestibule.auth.ServerAcl;
 import org.vestibule.auth.StateKey;
@@ -40,14 +41,17 @@ public class ServerAcls {
     }
 
     /**
-     * The ACL an event of ours goes out under: the room's current one, except for a new ACL itself,
-     * which goes out under the one it replaces, so that the servers it denies learn that they are.
+     * The servers an event of ours may go to: those the room's current ACL allows, and for a new ACL
+     * itself those the ACL it replaces allowed too, so that the servers it denies learn that they are.
      */
-    public ServerAcl forRelaying(Pdu event) {
+    public Predicate<String> relaysTo(Pdu event) {
+        ServerAcl current = of(event.roomId());
         if (!event.isState() || !StateKey.SERVER_ACL.equals(StateKey.of(event))) {
-            return of(event.roomId());
+            return current::allows;
         }
-        return graph.stateBefore(event.eventId()).map(state -> parsed(state.get(StateKey.SERVER_ACL))).orElse(ServerAcl.NONE);
+        ServerAcl replaced = graph.stateBefore(event.eventId()).map(state -> parsed(state.get(StateKey.SERVER_ACL)))
+                .orElse(ServerAcl.NONE);
+        return server -> current.allows(server) || replaced.allows(server);
     }
 
     private ServerAcl parsed(String eventId) {

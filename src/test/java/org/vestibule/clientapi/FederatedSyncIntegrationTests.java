@@ -138,14 +138,7 @@ class FederatedSyncIntegrationTests {
         hs2.leave(carol, room).expect(200);
         Map<String, Object> rejected = until(hs2, carol, next(invited), "the rejection",
                 b -> map(b, "rooms", "leave").containsKey(room));
-        assertThat(map(rejected, "rooms", "invite")).doesNotContainKey(room);
-        assertThat(map(rejected, "rooms", "leave", room)).containsOnlyKeys("state", "timeline", "account_data");
-        assertThat(list(rejected, "rooms", "leave", room, "state", "events")).isEmpty();
-        List<Map<String, Object>> leaveTimeline = timeline(rejected, "leave", room);
-        assertThat(leaveTimeline).hasSize(1);
-        assertThat(leaveTimeline.get(0)).containsEntry("type", "m.room.member").containsEntry("sender", carol.userId())
-                .containsEntry("state_key", carol.userId());
-        assertThat(at(leaveTimeline.get(0), "content", "membership")).isEqualTo("leave");
+        assertEndedBy(rejected, room, carol.userId(), carol.userId(), null);
         assertThat(hs1.getState(alice, room, "m.room.member", carol.userId()).expect(200).body())
                 .containsEntry("membership", "leave");
 
@@ -161,51 +154,61 @@ class FederatedSyncIntegrationTests {
         assertThat(types(everything)).contains("m.room.create", "m.room.name", "m.room.power_levels");
     }
 
-    @Test
-    void aRescindedFederatedInviteShowsTheKickThatEndedIt() {
+    /** alice of hs1 invites carol of hs2 to a new private room; carol's sync once the invite is there. */
+    record Invited(User alice, User carol, String room, Map<String, Object> sync) {}
+
+    static Invited invitedAcrossServers() {
         User alice = hs1.register(unique("alice"));
         User carol = hs2.register(unique("carol"));
         String room = hs1.createRoom(alice, Map.of("preset", "private_chat"));
         String since = next(sync(hs2, carol, null));
         act(alice, room, "invite", carol.userId()).expect(200);
-        Map<String, Object> invited = until(hs2, carol, since, "the invite", b -> map(b, "rooms", "invite").containsKey(room));
+        return new Invited(alice, carol, room, until(hs2, carol, since, "the invite",
+                b -> map(b, "rooms", "invite").containsKey(room)));
+    }
 
-        hs1.post("/_matrix/client/v3/rooms/" + MatrixClient.encode(room) + "/kick", alice.accessToken(),
-                Map.of("user_id", carol.userId(), "reason", "sent to the wrong carol")).expect(200);
-        Map<String, Object> rescinded = until(hs2, carol, next(invited), "the rescinded invite",
-                b -> map(b, "rooms", "leave").containsKey(room));
-        List<Map<String, Object>> leaveTimeline = timeline(rescinded, "leave", room);
+    /** A left room's section holding one event, the leave that ended the invite, and nothing else. */
+    static void assertEndedBy(Map<String, Object> body, String room, String sender, String userId, String reason) {
+        assertThat(map(body, "rooms", "invite")).doesNotContainKey(room);
+        assertThat(map(body, "rooms", "leave", room)).containsOnlyKeys("state", "timeline", "account_data");
+        assertThat(list(body, "rooms", "leave", room, "state", "events")).isEmpty();
+        List<Map<String, Object>> leaveTimeline = timeline(body, "leave", room);
         assertThat(leaveTimeline).hasSize(1);
-        assertThat(leaveTimeline.get(0)).containsEntry("sender", alice.userId()).containsEntry("state_key", carol.userId());
+        assertThat(leaveTimeline.get(0)).containsEntry("type", "m.room.member").containsEntry("sender", sender)
+                .containsEntry("state_key", userId).containsEntry("room_id", room).containsKey("event_id");
         assertThat(at(leaveTimeline.get(0), "content", "membership")).isEqualTo("leave");
-        assertThat(at(leaveTimeline.get(0), "content", "reason")).isEqualTo("sent to the wrong carol");
+        if (reason != null) {
+            assertThat(at(leaveTimeline.get(0), "content", "reason")).isEqualTo(reason);
+        }
+    }
+
+    @Test
+    void aRescindedFederatedInviteShowsTheKickThatEndedIt() {
+        Invited i = invitedAcrossServers();
+        hs1.post("/_matrix/client/v3/rooms/" + MatrixClient.encode(i.room()) + "/kick", i.alice().accessToken(),
+                Map.of("user_id", i.carol().userId(), "reason", "sent to the wrong carol")).expect(200);
+        Map<String, Object> rescinded = until(hs2, i.carol(), next(i.sync()), "the rescinded invite",
+                b -> map(b, "rooms", "leave").containsKey(i.room()));
+        assertEndedBy(rescinded, i.room(), i.alice().userId(), i.carol().userId(), "sent to the wrong carol");
         // Over, for carol: a leave of hers now is refused as for any room she is not in.
-        assertThat(hs2.leave(carol, room).status()).isEqualTo(404);
+        Response again = hs2.leave(i.carol(), i.room());
+        assertThat(again.status()).isEqualTo(404);
+        assertThat(again.errcode()).isEqualTo("M_NOT_FOUND");
     }
 
     @Test
     void anInviteToARoomItsServerLeftIsRejectedOnThisServerAlone() {
-        User alice = hs1.register(unique("alice"));
-        User carol = hs2.register(unique("carol"));
-        String room = hs1.createRoom(alice, Map.of("preset", "private_chat"));
-        String since = next(sync(hs2, carol, null));
-        act(alice, room, "invite", carol.userId()).expect(200);
-        Map<String, Object> invited = until(hs2, carol, since, "the invite", b -> map(b, "rooms", "invite").containsKey(room));
-        hs1.leave(alice, room).expect(200); // hs1 is out of the room: its make_leave is a 404 now
+        Invited i = invitedAcrossServers();
+        hs1.leave(i.alice(), i.room()).expect(200); // hs1 is out of the room: its make_leave is a 404 now
 
-        hs2.post("/_matrix/client/v3/rooms/" + MatrixClient.encode(room) + "/leave", carol.accessToken(),
+        hs2.post("/_matrix/client/v3/rooms/" + MatrixClient.encode(i.room()) + "/leave", i.carol().accessToken(),
                 Map.of("reason", "not interested")).expect(200);
-        Map<String, Object> rejected = until(hs2, carol, next(invited), "the rejection",
-                b -> map(b, "rooms", "leave").containsKey(room));
-        assertThat(map(rejected, "rooms", "invite")).doesNotContainKey(room);
-        List<Map<String, Object>> leaveTimeline = timeline(rejected, "leave", room);
-        assertThat(leaveTimeline).hasSize(1);
-        assertThat(leaveTimeline.get(0)).containsEntry("sender", carol.userId()).containsEntry("state_key", carol.userId());
-        assertThat(at(leaveTimeline.get(0), "content", "membership")).isEqualTo("leave");
-        assertThat(at(leaveTimeline.get(0), "content", "reason")).isEqualTo("not interested");
-        Map<String, Object> later = sync(hs2, carol, next(rejected));
-        assertThat(map(later, "rooms", "invite")).doesNotContainKey(room);
-        assertThat(map(later, "rooms", "leave")).doesNotContainKey(room);
+        Map<String, Object> rejected = until(hs2, i.carol(), next(i.sync()), "the rejection",
+                b -> map(b, "rooms", "leave").containsKey(i.room()));
+        assertEndedBy(rejected, i.room(), i.carol().userId(), i.carol().userId(), "not interested");
+        Map<String, Object> later = sync(hs2, i.carol(), next(rejected));
+        assertThat(map(later, "rooms", "invite")).doesNotContainKey(i.room());
+        assertThat(map(later, "rooms", "leave")).doesNotContainKey(i.room());
     }
 
     @Test

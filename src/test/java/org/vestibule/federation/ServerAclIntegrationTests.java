@@ -181,6 +181,22 @@ class ServerAclIntegrationTests {
     }
 
     @Test
+    @DisplayName("an ACL that allows a denied server again reaches it, under the ACL it replaces or its own")
+    void anAclAllowingTheServerAgainReachesIt() {
+        String again = hs0.createRoom(alice, Map.of("preset", "public_chat", "room_version", "10"));
+        hs2.join(carol, again, resident).expect(200);
+        String denying = hs0.sendState(alice, again, "m.room.server_acl", "", Map.of("allow", List.of("*"),
+                "allow_ip_literals", false)).expect(200).string("event_id");
+        String allowing = hs0.sendState(alice, again, "m.room.server_acl", "", Map.of("allow", List.of("*"),
+                "allow_ip_literals", true)).expect(200).string("event_id");
+        EventGraph carolsGraph = servers.get(2).bean(EventGraph.class);
+        until("hs2 holding both ACLs", () -> carolsGraph.event(denying).isPresent() && carolsGraph.event(allowing).isPresent());
+        String message = hs0.sendMessage(alice, again, "for everyone again").expect(200).string("event_id");
+        until("hs2 holding the message after them", () -> carolsGraph.event(message).isPresent());
+        assertThat(carolsGraph.isRejected(allowing)).isFalse();
+    }
+
+    @Test
     @DisplayName("nothing of the room is queued to the denied server, while the allowed one gets it")
     void queuesNothingToTheDeniedServer() {
         JdbcTemplate jdbc = servers.get(0).bean(JdbcTemplate.class);

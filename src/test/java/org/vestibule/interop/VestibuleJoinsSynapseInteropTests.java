@@ -254,6 +254,60 @@ class VestibuleJoinsSynapseInteropTests {
         dave.seesInSync(room, "leave");
     }
 
+    @Test
+    @DisplayName("invites to a Synapse room we are in: stored in the room as Synapse's invite returns, so one is accepted and one refused at once")
+    void invitesToARoomWeAreIn() {
+        Member carol = carol();
+        Member dave = dave(JoinState.FULL);
+        Member erin = vestibuleUser(servers.get(0), "erin");
+        Member frank = vestibuleUser(servers.get(0), "frank");
+        String room = carol.createRoom(Map.of("preset", "private_chat", "room_version", "10"));
+        carol.membershipAction(room, "invite", dave.id()).expect(200);
+        dave.seesInvite(room);
+        dave.joins(room, synapse.serverName());
+        carol.membershipAction(room, "invite", erin.id()).expect(200);
+        carol.membershipAction(room, "invite", frank.id()).expect(200);
+        // Synapse's invite returned once we had signed it, and by then it was in our state of the room.
+        assertThat(dave.membershipOf(room, erin.id())).isEqualTo("invite");
+        assertThat(dave.membershipOf(room, frank.id())).isEqualTo("invite");
+        erin.joins(room, synapse.serverName());
+        frank.leave(room).expect(200);
+        carol.seesMembership(room, erin.id(), "join");
+        carol.seesMembership(room, frank.id(), "leave");
+        exchange(room, carol, erin);
+    }
+
+    @Test
+    @DisplayName("an invite Synapse rescinds: our user's /sync moves the room to leave, and the invite is over")
+    void inviteRescinded() {
+        Member carol = carol();
+        Member dave = dave(JoinState.FULL);
+        String room = carol.createRoom(Map.of("preset", "private_chat", "room_version", "10"));
+        carol.membershipAction(room, "invite", dave.id()).expect(200);
+        dave.seesInvite(room);
+        carol.membershipAction(room, "kick", dave.id()).expect(200);
+        dave.seesInSync(room, "leave");
+        Response again = dave.leave(room);
+        assertThat(again.status()).as(again.raw()).isEqualTo(404);
+        assertThat(again.errcode()).isEqualTo("M_NOT_FOUND");
+    }
+
+    @Test
+    @DisplayName("an invite to a Synapse room its inviter then left: the rejection goes through (Synapse still takes make_leave), and the invite is over")
+    void inviteRejectedAfterTheInviterLeft() {
+        Member carol = carol();
+        Member dave = dave(JoinState.FULL);
+        String room = carol.createRoom(Map.of("preset", "private_chat", "room_version", "10"));
+        carol.membershipAction(room, "invite", dave.id()).expect(200);
+        dave.seesInvite(room);
+        carol.leave(room).expect(200);
+        dave.leave(room).expect(200);
+        dave.seesInSync(room, "leave");
+        Response again = dave.leave(room);
+        assertThat(again.status()).as(again.raw()).isEqualTo(404);
+        assertThat(again.errcode()).isEqualTo("M_NOT_FOUND");
+    }
+
     @ParameterizedTest(name = "leave, then rejoin, {0}")
     @EnumSource(JoinState.class)
     void leaveAndRejoin(JoinState state) {

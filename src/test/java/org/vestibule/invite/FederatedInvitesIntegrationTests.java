@@ -166,6 +166,8 @@ class FederatedInvitesIntegrationTests {
             invite(hs1, alice, room, carol.userId()).expect(200);
             invite(hs1, alice, room, dave.userId()).expect(200);
             assertThat(pending(1, room, carol.userId())).as("an invite to a room hs2 is in is not out-of-band").isEmpty();
+            assertThat(hs2.getState(bob, room, "m.room.member", carol.userId()).expect(200).body())
+                    .as("hs2's state of the room has the invite already").containsEntry("membership", "invite");
             hs2.join(carol, room, hs1Name).expect(200);
             hs2.leave(dave, room).expect(200);
         } finally {

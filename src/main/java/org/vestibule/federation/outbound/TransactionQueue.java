@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -26,7 +27,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
-import org.vestibule.auth.ServerAcl;
 import org.vestibule.event.Identifiers;
 import org.vestibule.event.Pdu;
 import org.vestibule.keys.ServerKeyring;
@@ -120,8 +120,8 @@ public class TransactionQueue implements EventRelay, ApplicationListener<Applica
         destinations.remove(keyring.serverName());
         destinations.removeAll(except);
         // Called in the transaction that stored the event, so the room's ACL is the one after it.
-        ServerAcl acl = acls.forRelaying(event);
-        if (destinations.removeIf(d -> !acl.allows(d))) {
+        Predicate<String> allowed = acls.relaysTo(event);
+        if (destinations.removeIf(allowed.negate())) {
             log.debug("Not sending {} to servers that the server ACL of {} denies", event.eventId(), event.roomId());
         }
         if (destinations.isEmpty()) {
